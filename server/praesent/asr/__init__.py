@@ -1,0 +1,1 @@
+"""Speech-to-text: model registry and loading, utterance transcription."""

@@ -1,0 +1,109 @@
+"""Shared helpers for tests: where the real recordings are, and calls built from them."""
+
+from __future__ import annotations
+
+import os
+import re
+import wave
+from pathlib import Path
+
+import jiwer
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("PRAESENT_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SAMPLE_RATE = 16_000
+
+
+def shared(relative: str) -> Path:
+    """A file of the shared recordings; a missing one fails the test loudly, it never skips."""
+    path = SHARED_DATA / relative
+    if not path.is_file():
+        pytest.fail(f"shared test data missing: {path} (set PRAESENT_SHARED_DATA)", pytrace=False)
+    return path
+
+
+def rttm_turns(path: Path) -> list[tuple[str, float, float]]:
+    turns = []
+    for line in path.read_text().splitlines():
+        fields = line.split()
+        if fields and fields[0] == "SPEAKER":
+            start, duration = float(fields[3]), float(fields[4])
+            turns.append((fields[7], start, start + duration))
+    return turns
+
+
+def stm_words(path: Path, speaker: str | None = None) -> str:
+    texts = []
+    for line in path.read_text().splitlines():
+        fields = line.split(maxsplit=5)
+        if len(fields) == 6 and (speaker is None or fields[2] == speaker):
+            texts.append(fields[5])
+    return " ".join(texts)
+
+
+def read_wav(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as handle:
+        data = np.frombuffer(handle.readframes(handle.getnframes()), dtype=np.int16)
+        return data.reshape(-1, handle.getnchannels())
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Path:
+    """``samples`` is (n, channels) int16."""
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(samples.shape[1])
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        handle.writeframes(np.ascontiguousarray(samples, dtype=np.int16).tobytes())
+    return path
+
+
+def two_channel_call(mono: Path, rttm: Path, left: str, right: str, target: Path) -> Path:
+    """Each speaker's reference turns on that speaker's channel, silence elsewhere."""
+    audio = read_wav(mono)[:, 0]
+    stereo = np.zeros((audio.shape[0], 2), dtype=np.int16)
+    for speaker, start, end in rttm_turns(rttm):
+        channel = {left: 0, right: 1}.get(speaker)
+        if channel is None:
+            continue
+        a, b = round(start * SAMPLE_RATE), min(round(end * SAMPLE_RATE), audio.shape[0])
+        stereo[a:b, channel] = audio[a:b]
+    return write_wav(target, stereo)
+
+
+def union_seconds(intervals: list[tuple[float, float]]) -> float:
+    total, last_end = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end <= last_end:
+            continue
+        total += end - max(start, last_end)
+        last_end = end
+    return total
+
+
+_normalise = jiwer.Compose(
+    [
+        jiwer.ToLowerCase(),
+        jiwer.SubstituteRegexes({r"[^\w\s']": " "}),
+        jiwer.RemoveMultipleSpaces(),
+        jiwer.Strip(),
+        jiwer.ReduceToListOfListOfWords(),
+    ]
+)
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    return float(
+        jiwer.wer(
+            reference,
+            hypothesis,
+            reference_transform=_normalise,
+            hypothesis_transform=_normalise,
+        )
+    )
+
+
+def one_line(text: str) -> bool:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return len(lines) == 1 and "Traceback" not in text and re.search(r"error", lines[0]) is not None
