@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from praesent.engines import Engines, load_engines
-
 from praesent.settings import Settings
 from tests.support import shared, two_channel_call
 

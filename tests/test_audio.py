@@ -19,8 +19,9 @@ def _encode(source: Path, target: Path, codec: str, rate: int) -> Path:
     layout = "stereo" if samples.shape[0] == 2 else "mono"
     with av.open(str(target), "w") as container:
         stream = container.add_stream(codec, rate=rate, layout=layout)
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples.T.reshape(1, -1)),
-                                           format="s16", layout=layout)
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(samples.T.reshape(1, -1)), format="s16", layout=layout
+        )
         frame.sample_rate = 16_000
         resampler = av.AudioResampler(format=stream.codec_context.format, layout=layout, rate=rate)
         for converted in resampler.resample(frame):
@@ -33,8 +34,12 @@ def _encode(source: Path, target: Path, codec: str, rate: int) -> Path:
 
 @pytest.mark.parametrize(
     ("suffix", "codec", "rate"),
-    [("mp3", "libmp3lame", 44_100), ("m4a", "aac", 48_000), ("ogg", "libopus", 48_000),
-     ("flac", "flac", 22_050)],
+    [
+        ("mp3", "libmp3lame", 44_100),
+        ("m4a", "aac", 48_000),
+        ("ogg", "libopus", 48_000),
+        ("flac", "flac", 22_050),
+    ],
 )
 def test_containers_decode_to_16khz_with_channels_apart(
     tmp_path: Path, suffix: str, codec: str, rate: int

@@ -64,7 +64,7 @@ def test_damaged_model_fails_verify(tmp_path: Path) -> None:
 def test_local_model_directory_is_accepted(settings: Settings, tmp_path: Path) -> None:
     installed = models.resolve_model_dir(settings, "tiny.en")
     assert models.resolve_model_dir(settings, str(installed)) == installed
-    with pytest.raises(ModelError, match="no model.bin"):
+    with pytest.raises(ModelError, match=r"no model\.bin"):
         models.resolve_model_dir(settings, str(tmp_path))
     with pytest.raises(ModelError, match="unknown model 'large-v9'"):
         models.resolve_model_dir(settings, "large-v9")

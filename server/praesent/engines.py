@@ -17,6 +17,10 @@ class Engines:
 
 
 def load_engines(settings: Settings, model: str | None = None) -> Engines:
-    options = AsrOptions(compute_type=settings.compute_type, cpu_threads=settings.cpu_threads)
+    options = AsrOptions(
+        compute_type=settings.compute_type,
+        cpu_threads=settings.cpu_threads,
+        beam_size=settings.beam_size,
+    )
     transcriber = Transcriber(resolve_model_dir(settings, model), options)
     return Engines(vad=SileroVad(), transcriber=transcriber)

@@ -1,4 +1,5 @@
-"""A small tree of exceptions that carry data; the CLI and the API map them to exits and statuses."""
+"""A small tree of exceptions that carry data; the CLI and the API map them to exit codes and
+statuses."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""All settings in one place, read from the environment (prefix ``PRAESENT_``) once and passed in."""
+"""All settings in one place: read from the environment (prefix ``PRAESENT_``) once, passed in."""
 
 from __future__ import annotations
 
@@ -25,16 +25,33 @@ class Settings(BaseSettings):
     model: str = "base"
     compute_type: str = "int8"
     cpu_threads: int = 2
+    beam_size: int = 5
     # "auto" detects the language once per call.
     language: str = "auto"
     database_url: str | None = None
     max_upload_mb: int = 500
     # Concurrent speech-to-text jobs shared by all sessions of the process.
     asr_workers: int = 1
+    # Required on every route and socket when set; a non-local bind without one gets a random
+    # token, printed at start.
+    api_token: str | None = None
+    # Browser origins allowed on the sockets besides the server's own address.
+    allowed_origins: list[str] = Field(default_factory=list)
+    # A live client that sends nothing for this long is cut off and its session finalised.
+    live_idle_timeout_s: float = 15.0
+    # Events an observer may fall behind by before it is cut off (it can resume by seq).
+    observer_queue_size: int = 2048
 
     @property
-    def models_dir(self) -> Path:
-        return self.data_dir / "models"
+    def local_only(self) -> bool:
+        return self.host in ("127.0.0.1", "localhost", "::1")
+
+    # Where assembled models live; by default inside the data directory.
+    models_dir: Path | None = None
+
+    @property
+    def model_root(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
 
     @property
     def effective_database_url(self) -> str:

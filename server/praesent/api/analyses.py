@@ -1,0 +1,71 @@
+"""POST /v1/analyses: analyse an uploaded recording, the same JSON as ``praesent analyze``."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, File, Form, Request, UploadFile
+
+from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
+from praesent.api.state import AppState, app_state
+from praesent.audio.decode import probe
+from praesent.errors import InputError, TooLargeError
+
+router = APIRouter(prefix="/v1", tags=["analyses"])
+_COPY_CHUNK = 1 << 20
+
+
+def _limit_bytes(state: AppState) -> int:
+    return state.settings.max_upload_mb * 1024 * 1024
+
+
+def _check_declared_size(request: Request, limit: int) -> None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise TooLargeError(f"the upload is over the limit of {limit // (1024 * 1024)} MB")
+
+
+async def _save(upload: UploadFile, target: Path, limit: int) -> None:
+    written = 0
+    with target.open("wb") as out:
+        while chunk := await upload.read(_COPY_CHUNK):
+            written += len(chunk)
+            if written > limit:
+                raise TooLargeError(f"the upload is over the limit of {limit // (1024 * 1024)} MB")
+            out.write(chunk)
+
+
+@router.post("/analyses")
+async def create_analysis(
+    request: Request,
+    file: Annotated[UploadFile, File(description="The recording")],
+    channels: Annotated[str, Form()] = "seller,customer",
+    mono: Annotated[bool, Form()] = False,
+    language: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    state = app_state(request)
+    limit = _limit_bytes(state)
+    _check_declared_size(request, limit)
+    roles = () if mono else parse_channels(channels)
+    analysis = AnalysisRequest(
+        channel_roles=roles, mono=mono, language=language or state.settings.language
+    )
+    directory = Path(tempfile.mkdtemp(prefix="praesent-upload-"))
+    try:
+        suffix = Path(file.filename or "upload").suffix[:10]
+        target = directory / f"upload{suffix}"
+        await _save(file, target, limit)
+        if target.stat().st_size == 0:
+            raise InputError("the uploaded file is empty")
+
+        def run() -> dict[str, Any]:
+            probe(target)
+            return analyse_file(target, analysis, state.engines)
+
+        return await anyio.to_thread.run_sync(run, limiter=state.inference_limiter)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,81 @@
+"""The app factory: settings passed in, models loaded and the store opened in ``lifespan``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+
+from praesent import __version__
+from praesent.api import analyses, live, sessions
+from praesent.api.errors import install_error_handlers
+from praesent.api.security import token_middleware
+from praesent.api.state import AppState
+from praesent.asr.models import resolve_model_dir
+from praesent.engines import Engines
+from praesent.live.hub import EventHub
+from praesent.live.manager import SessionManager
+from praesent.settings import Settings
+from praesent.store import EventStore, migrate
+
+EngineLoader = Callable[[Settings], Engines]
+log = logging.getLogger("praesent")
+
+
+def _default_loader(settings: Settings) -> Engines:
+    from praesent.engines import load_engines
+
+    return load_engines(settings)
+
+
+def _open_store(settings: Settings) -> EventStore:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.effective_database_url
+    migrate(url)
+    return EventStore(url)
+
+
+def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
+    """Build the app. ``load`` lets tests share one set of loaded models between apps."""
+    loader = load or _default_loader
+    if load is None:
+        resolve_model_dir(settings)  # a missing model fails here, before the server binds
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engines = await anyio.to_thread.run_sync(loader, settings)
+        store = await anyio.to_thread.run_sync(_open_store, settings)
+        limiter = anyio.CapacityLimiter(settings.asr_workers)
+        manager = SessionManager(
+            store=store,
+            engines=engines,
+            limiter=limiter,
+            hub=EventHub(queue_size=settings.observer_queue_size),
+        )
+        recovered = await manager.recover()
+        if recovered:
+            log.warning("finalised %d session(s) left live by an earlier run", len(recovered))
+        app.state.praesent = AppState(
+            settings=settings, engines=engines, inference_limiter=limiter, sessions=manager
+        )
+        try:
+            yield
+        finally:
+            await manager.shutdown()
+            store.close()
+
+    app = FastAPI(title="praesent", version=__version__, lifespan=lifespan)
+    install_error_handlers(app)
+    app.middleware("http")(token_middleware(settings))
+    app.include_router(analyses.router)
+    app.include_router(sessions.router)
+    app.include_router(live.router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,33 @@
+"""Map praesent's exceptions to HTTP statuses and a JSON error body, only here at the edge."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from praesent.errors import ModelError, PraesentError, TooLargeError
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _status(error: PraesentError) -> int:
+    if error.code == "not_found":
+        return 404
+    if error.code == "session_live":
+        return 409
+    if isinstance(error, TooLargeError):
+        return 413
+    if isinstance(error, ModelError):
+        return 503
+    return 422
+
+
+async def _praesent_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, PraesentError)
+    return JSONResponse(error_body(error.code, error.message), status_code=_status(error))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(PraesentError, _praesent_error)

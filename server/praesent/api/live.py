@@ -1,0 +1,144 @@
+"""WS /v1/live: the seller's client streams the call; events come back as they happen."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from praesent.api.security import websocket_refusal
+from praesent.api.state import app_state
+from praesent.live.hub import Subscription
+from praesent.live.manager import SessionManager
+from praesent.live.protocol import (
+    CLOSE_INTERNAL,
+    CLOSE_NORMAL,
+    CLOSE_POLICY,
+    FocusMessage,
+    ProtocolError,
+    ProtocolState,
+    StartMessage,
+    StopMessage,
+)
+from praesent.live.session import LiveSession
+from praesent.store import FinalStatus
+
+router = APIRouter()
+log = logging.getLogger(__name__)
+
+
+async def _forward(websocket: WebSocket, subscription: Subscription) -> None:
+    """Send the session's logged events to this client, in order."""
+    while (event := await subscription.next()) is not None:
+        await websocket.send_json(event)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
+    if websocket.application_state != WebSocketState.DISCONNECTED:
+        with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+            await websocket.close(code, reason[:120])
+
+
+async def _send_error(websocket: WebSocket, code: str, message: str, seq: int) -> None:
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+        await websocket.send_json({"type": "error", "seq": seq, "code": code, "message": message})
+
+
+
+class _Connection:
+    """One live socket: the protocol state, the session once started, its event forwarder."""
+
+    def __init__(self, websocket: WebSocket, manager: SessionManager, idle_s: float) -> None:
+        self.websocket = websocket
+        self.manager = manager
+        self.idle_s = idle_s
+        self.protocol = ProtocolState()
+        self.session: LiveSession | None = None
+        self.subscription: Subscription | None = None
+        self.forwarder: asyncio.Task[None] | None = None
+
+    async def receive(self) -> dict[str, Any]:
+        try:
+            async with asyncio.timeout(self.idle_s):
+                return await self.websocket.receive()
+        except TimeoutError:
+            raise ProtocolError(
+                "idle_timeout", f"nothing received for {self.idle_s:.0f} s", CLOSE_POLICY
+            ) from None
+
+    async def handle(self, message: dict[str, Any]) -> bool:
+        """Handle one message; False once the client stopped."""
+        if message.get("bytes") is not None:
+            channels = self.protocol.on_bytes(message["bytes"])
+            assert self.session is not None
+            await self.session.feed_audio(channels)
+            return True
+        parsed = self.protocol.on_text(message.get("text") or "")
+        if isinstance(parsed, StartMessage):
+            assert self.protocol.stream is not None
+            self.session = await self.manager.start(parsed, self.protocol.stream)
+            self.subscription = self.manager.hub.subscribe(self.session.id)
+            self.forwarder = asyncio.create_task(_forward(self.websocket, self.subscription))
+            await self.session.emit_extra(
+                {"type": "ready", "at_s": 0.0, "session_id": self.session.id}
+            )
+        elif isinstance(parsed, FocusMessage):
+            assert self.session is not None
+            await self.session.feed_focus(parsed.focused)
+        elif isinstance(parsed, StopMessage):
+            return False
+        return True
+
+    async def end(self, status: str) -> None:
+        """Finalise the session (nothing said before is lost) and drain the forwarder."""
+        if self.session is not None:
+            final_status: FinalStatus = "finished" if status == "stop" else "interrupted"
+            await self.manager.finalise(self.session, final_status)
+        if self.forwarder is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.forwarder, timeout=5)
+        if self.subscription is not None:
+            self.manager.hub.unsubscribe(self.subscription)
+
+
+@router.websocket("/v1/live")
+async def live(websocket: WebSocket) -> None:
+    state = app_state(websocket)
+    refusal = websocket_refusal(state.settings, websocket)
+    if refusal is not None:
+        await websocket.close(CLOSE_POLICY, refusal)
+        return
+    await websocket.accept()
+    connection = _Connection(websocket, state.sessions, state.settings.live_idle_timeout_s)
+    try:
+        while True:
+            message = await connection.receive()
+            if message["type"] == "websocket.disconnect":
+                await connection.end("vanished")
+                return
+            if not await connection.handle(message):
+                await connection.end("stop")
+                await _close(websocket, CLOSE_NORMAL)
+                return
+    except ProtocolError as error:
+        seq = connection.session.seq + 1 if connection.session is not None else 0
+        if connection.session is not None:
+            await connection.session.emit_extra(
+                {"type": "error", "at_s": round(connection.session.audio_s, 3),
+                 "code": error.code, "message": error.message}
+            )
+        else:
+            await _send_error(websocket, error.code, error.message, seq)
+        await connection.end("error")
+        await _close(websocket, error.close_code, error.code)
+    except WebSocketDisconnect:
+        await connection.end("vanished")
+    except Exception:
+        log.exception("live session failed")
+        await _send_error(websocket, "internal", "the server failed; the session was saved", 0)
+        await connection.end("error")
+        await _close(websocket, CLOSE_INTERNAL, "internal")

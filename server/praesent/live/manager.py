@@ -1,0 +1,130 @@
+"""The live sessions of one server process: start, finalise, recover after a crash, shut down.
+
+The store is synchronous (SQLAlchemy); every call goes to a worker thread so the event loop
+never waits on the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+
+from praesent.analysis import analysis_from_events
+from praesent.core.event_log import event_from_dict
+from praesent.engines import Engines
+from praesent.live.hub import EventHub, LoggedEvent
+from praesent.live.protocol import StartMessage, StreamFormat
+from praesent.live.session import LiveSession
+from praesent.store import EventStore, FinalStatus, StoredEvent
+
+log = logging.getLogger(__name__)
+
+
+def _stored(event: LoggedEvent) -> StoredEvent:
+    payload = {key: value for key, value in event.items() if key not in ("seq", "type", "at_s")}
+    return StoredEvent(seq=event["seq"], type=event["type"], at_s=event["at_s"], payload=payload)
+
+
+def logged(event: StoredEvent) -> LoggedEvent:
+    return {"seq": event.seq, "type": event.type, "at_s": event.at_s, **event.payload}
+
+
+@dataclass(slots=True)
+class SessionManager:
+    store: EventStore
+    engines: Engines
+    limiter: anyio.CapacityLimiter
+    hub: EventHub = field(default_factory=EventHub)
+    live: dict[str, LiveSession] = field(default_factory=dict)
+
+    async def start(self, start: StartMessage, stream: StreamFormat) -> LiveSession:
+        record = await anyio.to_thread.run_sync(
+            lambda: self.store.create_session(
+                title=start.title, language=start.language, customer_informed=start.customer_informed
+            )
+        )
+        session_id = record.id
+
+        async def persist(events: list[LoggedEvent]) -> None:
+            stored = [_stored(event) for event in events]
+            await anyio.to_thread.run_sync(self.store.append, session_id, stored)
+
+        def publish(events: list[LoggedEvent]) -> None:
+            self.hub.publish(session_id, events)
+
+        session = LiveSession(
+            session_id, start, stream, self.engines, self.limiter, persist, publish
+        )
+        self.live[session_id] = session
+        session.begin()
+        return session
+
+    async def finalise(self, session: LiveSession, status: FinalStatus) -> dict[str, Any]:
+        """Finish the session's pipeline and store its analysis; observers get the end.
+        Only the first call for a session does anything."""
+        if self.live.pop(session.id, None) is None:
+            return {}
+        try:
+            analysis = await session.finish()
+        except Exception:
+            log.exception("session %s did not finish cleanly", session.id)
+            await session.abort()
+            analysis = await self.analysis_from_store(session.id)
+            status = "interrupted"
+        # The final message is logged before the session is closed to further events.
+        await session.emit_extra(
+            {
+                "type": "final",
+                "at_s": round(session.audio_s, 3),
+                "status": status,
+                "session_id": session.id,
+                "analysis_url": f"/v1/sessions/{session.id}",
+                "report_url": f"/v1/sessions/{session.id}/report",
+            }
+        )
+        await anyio.to_thread.run_sync(
+            lambda: self.store.finalise(session.id, status, analysis, datetime.now(UTC))
+        )
+        self.hub.close(session.id)
+        return analysis
+
+    async def analysis_from_store(self, session_id: str) -> dict[str, Any]:
+        """The analysis as a pure function of what the log holds (used after a crash too)."""
+
+        def build() -> dict[str, Any]:
+            stored = self.store.events_after(session_id, 0)
+            record = self.store.get_session(session_id)
+            events = [
+                core_event
+                for item in stored
+                if (core_event := event_from_dict(logged(item))) is not None
+            ]
+            duration = max((item.at_s for item in stored), default=0.0)
+            language = record.language if record is not None else "unknown"
+            return analysis_from_events(events, duration, language)
+
+        return await anyio.to_thread.run_sync(build)
+
+    async def recover(self) -> list[str]:
+        """Finalise the sessions a killed server left live, from their stored logs."""
+        unfinished = await anyio.to_thread.run_sync(self.store.unfinished_sessions)
+        for record in unfinished:
+            analysis = await self.analysis_from_store(record.id)
+            await anyio.to_thread.run_sync(
+                lambda: self.store.finalise(
+                    record.id, "interrupted", analysis, datetime.now(UTC)
+                )
+            )
+        return [record.id for record in unfinished]
+
+    async def shutdown(self) -> None:
+        sessions = list(self.live.values())
+        await asyncio.gather(
+            *(self.finalise(session, "interrupted") for session in sessions),
+            return_exceptions=True,
+        )

@@ -1,0 +1,273 @@
+"""One live call: audio frames in, numbered events out.
+
+``CallState`` is synchronous and owns everything that decides events: the channels' voice
+activity, the merger and the conversation core. It never waits on speech-to-text: finished
+utterances are handed out as jobs and their words come back later as facts.
+``LiveSession`` is the thin async shell around it: it runs speech-to-text off the event loop
+in the process-wide bounded pool, numbers and stores the events and publishes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from praesent.analysis import analysis_from_events
+from praesent.asr.transcriber import Span, TimedWord
+from praesent.audio import SAMPLE_RATE
+from praesent.audio.channel import ChannelListener
+from praesent.core.conversation import Conversation
+from praesent.core.events import Event
+from praesent.core.facts import FocusChanged, Role, Utterance, Word
+from praesent.engines import Engines
+from praesent.live.merger import ActivityMerger
+from praesent.live.protocol import Resampler, Samples, StartMessage, StreamFormat
+
+log = logging.getLogger(__name__)
+
+LoggedEvent = dict[str, Any]
+_TICK_SAMPLES = SAMPLE_RATE // 2
+# Re-decode an open utterance for a partial transcript about once a second of new speech.
+_PARTIAL_EVERY_SAMPLES = SAMPLE_RATE
+_PARTIAL_MAX_SAMPLES = 20 * SAMPLE_RATE
+
+
+@dataclass(frozen=True, slots=True)
+class FinalJob:
+    role: Role
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class PartialJob:
+    role: Role
+    start_sample: int
+    audio: Samples
+
+
+class CallState:
+    """Everything a live call decides, fed audio and transcripts, returning core events."""
+
+    def __init__(self, engines: Engines, stream: StreamFormat, language: str) -> None:
+        self.roles: tuple[Role, ...] = stream.channels
+        self._listeners = {role: ChannelListener(engines.vad) for role in self.roles}
+        self._resamplers = {role: Resampler(stream.sample_rate) for role in self.roles}
+        self._merger = ActivityMerger(self.roles, _TICK_SAMPLES)
+        self.conversation = Conversation(language=language if language != "auto" else "en")
+        self.samples = 0
+        self._last_partial = dict.fromkeys(self.roles, 0)
+
+    def feed_audio(self, channels: Sequence[Samples]) -> tuple[list[Event], list[FinalJob]]:
+        jobs: list[FinalJob] = []
+        for role, samples in zip(self.roles, channels, strict=True):
+            listener = self._listeners[role]
+            edges = listener.push(self._resamplers[role].convert(samples))
+            self._merger.push(role, edges, listener.watermark())
+            jobs += [FinalJob(role, span) for span in listener.pop_spans()]
+        self.samples = min(listener.received_samples for listener in self._listeners.values())
+        return self.conversation.feed_many(self._merger.release()), jobs
+
+    def feed_focus(self, focused: bool) -> list[Event]:
+        return self.conversation.feed(FocusChanged(self.samples, focused))
+
+    def feed_words(self, role: Role, span: Span, words: Sequence[TimedWord]) -> list[Event]:
+        if not words:
+            return []
+        utterance = Utterance(
+            role,
+            span.start_sample,
+            span.end_sample,
+            " ".join(w.text for w in words),
+            tuple(Word(w.text, w.start_sample, w.end_sample, w.probability) for w in words),
+        )
+        return self.conversation.feed(utterance)
+
+    def partial_due(self) -> PartialJob | None:
+        """An open utterance with a second of new speech since its last partial, if any."""
+        for role in self.roles:
+            open_audio = self._listeners[role].open_audio()
+            if open_audio is None:
+                self._last_partial[role] = 0
+                continue
+            start, audio = open_audio
+            if audio.shape[0] - self._last_partial[role] >= _PARTIAL_EVERY_SAMPLES:
+                self._last_partial[role] = audio.shape[0]
+                return PartialJob(role, start, audio[-_PARTIAL_MAX_SAMPLES:])
+        return None
+
+    def finish(self) -> tuple[list[Event], list[FinalJob]]:
+        jobs: list[FinalJob] = []
+        for role in self.roles:
+            listener = self._listeners[role]
+            self._merger.push(role, listener.finish(), listener.received_samples)
+            jobs += [FinalJob(role, span) for span in listener.pop_spans()]
+        end = max(listener.received_samples for listener in self._listeners.values())
+        self.samples = end
+        return self.conversation.feed_many(self._merger.finish(end)), jobs
+
+    def close(self) -> list[Event]:
+        return self.conversation.finish(self.samples)
+
+
+Persist = Callable[[list[LoggedEvent]], Awaitable[None]]
+Publish = Callable[[list[LoggedEvent]], None]
+
+
+class LiveSession:
+    """The async shell of one call. All methods run on the event loop."""
+
+    def __init__(
+        self,
+        session_id: str,
+        start: StartMessage,
+        stream: StreamFormat,
+        engines: Engines,
+        limiter: anyio.CapacityLimiter,
+        persist: Persist,
+        publish: Publish,
+        first_seq: int = 1,
+    ) -> None:
+        self.id = session_id
+        self.start = start
+        self.language: str | None = None if start.language == "auto" else start.language
+        self._engines = engines
+        self._limiter = limiter
+        self._persist = persist
+        self._publish = publish
+        self._state = CallState(engines, stream, start.language)
+        self._seq = first_seq - 1
+        self._log: list[Event] = []
+        self._finals: deque[FinalJob] = deque()
+        self._finals_ready = asyncio.Event()
+        self._partial_task: asyncio.Task[None] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self._closing = False
+        self._emit_lock = asyncio.Lock()
+
+    @property
+    def seq(self) -> int:
+        return self._seq
+
+    @property
+    def audio_s(self) -> float:
+        return self._state.samples / SAMPLE_RATE
+
+    def begin(self) -> None:
+        self._worker = asyncio.create_task(self._transcribe_finals(), name=f"asr-{self.id}")
+
+    async def emit_extra(self, event: LoggedEvent) -> LoggedEvent:
+        """A transport-level event (ready, metrics of the lag, partial transcripts)."""
+        async with self._emit_lock:
+            self._seq += 1
+            logged = {"seq": self._seq, **event}
+            await self._persist([logged])
+            self._publish([logged])
+            return logged
+
+    async def _emit(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        async with self._emit_lock:
+            logged: list[LoggedEvent] = []
+            for event in events:
+                self._seq += 1
+                self._log.append(event)
+                logged.append({"seq": self._seq, **event.to_dict(), "sample": event.sample})
+            await self._persist(logged)
+            self._publish(logged)
+
+    async def feed_audio(self, channels: Sequence[Samples]) -> None:
+        events, jobs = self._state.feed_audio(channels)
+        await self._emit(events)
+        self._queue_finals(jobs)
+        self._maybe_partial()
+
+    async def feed_focus(self, focused: bool) -> None:
+        await self._emit(self._state.feed_focus(focused))
+
+    def _queue_finals(self, jobs: list[FinalJob]) -> None:
+        if jobs:
+            self._finals.extend(jobs)
+            self._finals_ready.set()
+
+    def lag_s(self) -> float:
+        """How far speech-to-text is behind the audio: the oldest waiting utterance's age."""
+        if not self._finals:
+            return 0.0
+        return max(0.0, self.audio_s - self._finals[0].span.end_sample / SAMPLE_RATE)
+
+    def _maybe_partial(self) -> None:
+        # Partials are the first thing dropped: only when nothing final waits and no partial runs.
+        if self._finals or self._closing:
+            return
+        if self._partial_task is not None and not self._partial_task.done():
+            return
+        if self._limiter.available_tokens < 1:
+            return
+        job = self._state.partial_due()
+        if job is not None:
+            self._partial_task = asyncio.create_task(self._run_partial(job))
+
+    async def _words(self, spans: list[Span]) -> list[TimedWord]:
+        transcriber = self._engines.transcriber
+
+        def run() -> list[TimedWord]:
+            if self.language is None:
+                self.language = transcriber.detect_language(spans[0].audio)
+            return transcriber.transcribe_spans(spans, self.language)[0]
+
+        return await anyio.to_thread.run_sync(run, limiter=self._limiter)
+
+    async def _run_partial(self, job: PartialJob) -> None:
+        span = Span(job.start_sample, job.start_sample + job.audio.shape[0], job.audio)
+        words = await self._words([span])
+        if words and not self._closing:
+            await self.emit_extra(
+                {
+                    "type": "transcript_partial",
+                    "at_s": round(job.start_sample / SAMPLE_RATE, 3),
+                    "role": job.role,
+                    "text": " ".join(w.text for w in words),
+                }
+            )
+
+    async def _transcribe_finals(self) -> None:
+        while True:
+            await self._finals_ready.wait()
+            while self._finals:
+                job = self._finals[0]
+                words = await self._words([job.span])
+                self._finals.popleft()
+                await self._emit(self._state.feed_words(job.role, job.span, words))
+            self._finals_ready.clear()
+            if self._closing:
+                return
+
+    async def finish(self) -> dict[str, Any]:
+        """Flush every channel, wait for the last transcripts, close the core; the analysis."""
+        self._closing = True
+        events, jobs = self._state.finish()
+        await self._emit(events)
+        self._queue_finals(jobs)
+        self._finals_ready.set()
+        if self._partial_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._partial_task
+        if self._worker is not None:
+            await self._worker
+        await self._emit(self._state.close())
+        language = self.language or "unknown"
+        return analysis_from_events(self._log, self.audio_s, language)
+
+    async def abort(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+        if self._partial_task is not None:
+            self._partial_task.cancel()

@@ -1,0 +1,116 @@
+"""The ORM tables. The Alembic migrations under ``migrations/`` must describe exactly these."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    false,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+# Fixed constraint names, so migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TITLE_MAX = 500
+LANGUAGE_MAX = 35  # the longest BCP 47 tag
+SELLER_ID_MAX = 64
+EVENT_TYPE_MAX = 64
+# SQL NULL for a missing analysis, not the JSON value null.
+JSON_OR_NULL = JSON(none_as_null=True)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; SQLite itself would drop the zone."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give a timezone")
+        utc = value.astimezone(UTC)
+        # SQLite stores text without an offset: store UTC wall time.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Session(Base):
+    """One call (live or replayed): its metadata and, once finalised, its analysis."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        CheckConstraint("status IN ('live', 'finished', 'interrupted')", name="status"),
+        Index(None, "started_at"),
+        Index(None, "status"),
+        Index(None, "seller_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'live'"))
+    language: Mapped[str] = mapped_column(String(LANGUAGE_MAX))
+    seller_id: Mapped[str | None] = mapped_column(String(SELLER_ID_MAX))
+    customer_informed: Mapped[bool] = mapped_column(Boolean)
+    audio_kept: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON_OR_NULL)
+    last_seq: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+    events: Mapped[list[Event]] = relationship(
+        back_populates="session",
+        cascade="all, delete-orphan",
+        passive_deletes=True,  # the database's ON DELETE CASCADE does the work
+        order_by="Event.seq",
+    )
+
+
+class Event(Base):
+    """One entry of a session's append-only log.
+
+    The primary key (session_id, seq) is also the index that serves ``events_after``.
+    """
+
+    __tablename__ = "events"
+
+    session_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(EVENT_TYPE_MAX))
+    at_s: Mapped[float] = mapped_column(Double)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    session: Mapped[Session] = relationship(back_populates="events")

@@ -1,0 +1,311 @@
+"""EventStore: the synchronous repository the server calls from worker threads.
+
+One Engine per store (thread-safe, pooled) and one short ORM session per call; nothing ORM leaves
+this module. Appends are serialised per session by a conditional UPDATE of ``sessions.last_seq``
+that runs before the INSERT: it takes the session row's write lock, so transactions on one
+session commit in seq order and a reader resuming after a seq never skips an event.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+from uuid import uuid4
+
+from sqlalchemy import Engine, delete, exists, insert, select, update
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import sessionmaker
+
+from praesent.store.engine import make_engine
+from praesent.store.errors import (
+    DuplicateSequenceError,
+    InvalidRecordError,
+    SequenceError,
+    SessionClosedError,
+    SessionNotFoundError,
+    StoreUnavailableError,
+)
+from praesent.store.migrate import upgrade
+from praesent.store.models import (
+    EVENT_TYPE_MAX,
+    LANGUAGE_MAX,
+    SELLER_ID_MAX,
+    TITLE_MAX,
+    Event,
+    Session,
+)
+from praesent.store.records import (
+    SESSION_STATUSES,
+    FinalStatus,
+    SessionRecord,
+    SessionStatus,
+    StoredEvent,
+)
+
+SEQ_MAX = 2**31 - 1  # the events.seq column is a 32-bit integer on PostgreSQL
+
+
+class EventStore:
+    """Sessions and their append-only event logs in one database (SQLite or PostgreSQL).
+
+    Call :meth:`migrate` (or ``praesent.store.migrate(url)``) once before first use.
+    """
+
+    def __init__(self, url: str | URL) -> None:
+        self._engine = make_engine(url)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def migrate(self) -> None:
+        """Upgrade this store's database to the newest schema."""
+        with self._translate_errors():
+            upgrade(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- sessions -------------------------------------------------------------------------
+
+    def create_session(
+        self,
+        title: str,
+        language: str,
+        customer_informed: bool,
+        seller_id: str | None = None,
+        *,
+        audio_kept: bool = False,
+        started_at: datetime | None = None,
+    ) -> SessionRecord:
+        """Start a live session with an empty log (``last_seq`` 0), by default started now."""
+        _check_text("title", title, TITLE_MAX)
+        _check_text("language", language, LANGUAGE_MAX)
+        if seller_id is not None:
+            _check_text("seller_id", seller_id, SELLER_ID_MAX)
+        row = Session(
+            id=uuid4().hex,
+            title=title,
+            started_at=_aware("started_at", started_at or datetime.now(UTC)),
+            ended_at=None,
+            status="live",
+            language=language,
+            seller_id=seller_id,
+            customer_informed=customer_informed,
+            audio_kept=audio_kept,
+            analysis=None,
+            last_seq=0,
+        )
+        with self._transaction() as db:
+            db.add(row)
+        return _session_record(row)
+
+    def get_session(self, session_id: str) -> SessionRecord | None:
+        with self._transaction() as db:
+            row = db.get(Session, session_id)
+            return None if row is None else _session_record(row)
+
+    def list_sessions(self, limit: int | None = None) -> list[SessionRecord]:
+        """All sessions, newest first."""
+        stmt = select(Session).order_by(Session.started_at.desc(), Session.id.desc()).limit(limit)
+        with self._transaction() as db:
+            return [_session_record(row) for row in db.scalars(stmt)]
+
+    def unfinished_sessions(self) -> list[SessionRecord]:
+        """Sessions still marked live, oldest first: after a crash, these need finalising."""
+        stmt = select(Session).where(Session.status == "live").order_by(Session.started_at)
+        with self._transaction() as db:
+            return [_session_record(row) for row in db.scalars(stmt)]
+
+    def finalise(
+        self,
+        session_id: str,
+        status: FinalStatus,
+        analysis: dict[str, Any],
+        ended_at: datetime,
+    ) -> None:
+        """Close a live session with its analysis; a session is finalised once."""
+        if status not in ("finished", "interrupted"):
+            raise InvalidRecordError(f"a session ends as finished or interrupted, not {status!r}")
+        _check_json("analysis", analysis)
+        ended = _aware("ended_at", ended_at)
+        stmt = (
+            update(Session)
+            .where(Session.id == session_id, Session.status == "live")
+            .values(status=status, analysis=analysis, ended_at=ended)
+        )
+        with self._transaction() as db:
+            if db.connection().execute(stmt).rowcount != 1:
+                self._refuse(db, session_id)
+
+    def delete_session(self, session_id: str) -> bool:
+        """Remove the session and (ON DELETE CASCADE) its whole log; False if it was not there."""
+        with self._transaction() as db:
+            stmt = delete(Session).where(Session.id == session_id)
+            return db.connection().execute(stmt).rowcount == 1
+
+    # -- events ---------------------------------------------------------------------------
+
+    def append(self, session_id: str, events: Sequence[StoredEvent]) -> None:
+        """Add events to a live session's log in one transaction: all of them or none.
+
+        Seqs start at 1 and must rise strictly, within the batch and after the stored log.
+        """
+        if not events:
+            return
+        _check_events(session_id, events)
+        first, last = events[0].seq, events[-1].seq
+        claim = (
+            update(Session)
+            .where(Session.id == session_id, Session.status == "live", Session.last_seq < first)
+            .values(last_seq=last)
+        )
+        rows = [
+            {
+                "session_id": session_id,
+                "seq": e.seq,
+                "type": e.type,
+                "at_s": float(e.at_s),
+                "payload": e.payload,
+            }
+            for e in events
+        ]
+        with self._transaction() as db:
+            connection = db.connection()
+            if connection.execute(claim).rowcount != 1:
+                self._refuse(db, session_id, first)
+            try:
+                connection.execute(insert(Event), rows)
+            except IntegrityError as exc:
+                # Only reachable if the log holds seqs beyond last_seq (edited by hand).
+                raise DuplicateSequenceError(session_id, first, first - 1) from exc
+
+    def events_after(
+        self, session_id: str, after_seq: int, limit: int | None = None
+    ) -> list[StoredEvent]:
+        """The session's events with seq > ``after_seq``, in order; at most ``limit`` of them."""
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be >= 0")
+        stmt = (
+            select(Event.seq, Event.type, Event.at_s, Event.payload)
+            .where(Event.session_id == session_id, Event.seq > after_seq)
+            .order_by(Event.seq)
+            .limit(limit)
+        )
+        with self._transaction() as db:
+            found = [StoredEvent(*row) for row in db.execute(stmt)]
+            if not found and not db.scalar(select(exists().where(Session.id == session_id))):
+                raise SessionNotFoundError(session_id)
+            return found
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[OrmSession]:
+        with self._translate_errors(), self._sessions.begin() as db:
+            yield db
+
+    @staticmethod
+    @contextmanager
+    def _translate_errors() -> Iterator[None]:
+        try:
+            yield
+        except (OperationalError, ProgrammingError) as exc:
+            # Unreachable, locked past the timeout, or tables missing: the driver text stays in
+            # the chained cause for the log, never in the message a client may see.
+            raise StoreUnavailableError("the database is unavailable or not migrated") from exc
+
+    @staticmethod
+    def _refuse(db: OrmSession, session_id: str, seq: int | None = None) -> None:
+        """Raise why a conditional UPDATE of the session row matched nothing."""
+        found = db.execute(
+            select(Session.status, Session.last_seq).where(Session.id == session_id)
+        ).one_or_none()
+        if found is None:
+            raise SessionNotFoundError(session_id)
+        status, last_seq = found
+        if status != "live" or seq is None:
+            raise SessionClosedError(session_id, status)
+        stored = db.scalar(select(exists().where(Event.session_id == session_id, Event.seq == seq)))
+        if stored:
+            raise DuplicateSequenceError(session_id, seq, last_seq)
+        raise SequenceError(session_id, seq, last_seq)
+
+
+def _session_record(row: Session) -> SessionRecord:
+    return SessionRecord(
+        id=row.id,
+        title=row.title,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        status=_status(row.status),
+        language=row.language,
+        seller_id=row.seller_id,
+        customer_informed=row.customer_informed,
+        audio_kept=row.audio_kept,
+        analysis=row.analysis,
+        last_seq=row.last_seq,
+    )
+
+
+def _status(value: str) -> SessionStatus:
+    for status in SESSION_STATUSES:
+        if status == value:
+            return status
+    raise InvalidRecordError(f"unknown session status {value!r} in the database")
+
+
+def _check_events(session_id: str, events: Sequence[StoredEvent]) -> None:
+    previous = 0
+    for e in events:
+        if not 1 <= e.seq <= SEQ_MAX or e.seq <= previous:
+            raise SequenceError(
+                session_id, e.seq, previous, f"session {session_id!r}: seq {e.seq} after {previous}"
+            )
+        previous = e.seq
+        _check_text("event type", e.type, EVENT_TYPE_MAX)
+        if not math.isfinite(e.at_s):
+            raise InvalidRecordError(f"event {e.seq}: at_s must be a finite number")
+        _check_json(f"event {e.seq} payload", e.payload)
+
+
+def _check_text(name: str, value: str, max_len: int) -> None:
+    # PostgreSQL rejects NUL in text and enforces lengths; SQLite does neither: check here.
+    if len(value) > max_len:
+        raise InvalidRecordError(f"{name} is longer than {max_len} characters")
+    if "\x00" in value:
+        raise InvalidRecordError(f"{name} contains a NUL character")
+
+
+def _check_json(name: str, value: dict[str, Any]) -> None:
+    if not isinstance(value, dict):
+        raise InvalidRecordError(f"{name} must be a JSON object")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRecordError(f"{name} is not plain JSON (no NaN, no custom types)") from exc
+
+
+def _aware(name: str, value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidRecordError(f"{name} must carry a timezone")
+    return value.astimezone(UTC)

@@ -1,0 +1,277 @@
+"""The live socket against a real server process: replay, bad input, observers, crashes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from praesent.analysis import AnalysisRequest, analyse_file
+from praesent.engines import Engines
+from praesent.errors import PraesentError
+from praesent.live.player import stream_file
+from tests.live_server import ServerProcess
+from tests.support import read_wav
+
+ROLES = ("seller", "customer")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    process = ServerProcess(
+        tmp_path_factory.mktemp("live"),
+        PRAESENT_LIVE_IDLE_TIMEOUT_S="3",
+        PRAESENT_OBSERVER_QUEUE_SIZE="16",
+    ).start()
+    yield process
+    process.stop()
+
+
+def _session(server: ServerProcess, session_id: str) -> dict[str, Any]:
+    response = httpx.get(f"{server.http}/v1/sessions/{session_id}", timeout=30)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def _pairs(items: list[dict[str, Any]]) -> list[tuple[str, float]]:
+    return [(item["by"], item["at_s"]) for item in items]
+
+
+def test_replay_in_real_time_equals_the_file_analysis(
+    server: ServerProcess, phonecall_stereo: Path, engines: Engines
+) -> None:
+    events: list[dict[str, Any]] = []
+    began = time.monotonic()
+    final = asyncio.run(
+        stream_file(phonecall_stereo, ROLES, server.ws, speed=1.0, on_event=events.append)
+    )
+    assert time.monotonic() - began >= 29.0  # it really took real time
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert final["status"] == "finished"
+    live = _session(server, final["session_id"])
+    offline = analyse_file(phonecall_stereo, AnalysisRequest(), engines)
+    for role in ROLES:
+        assert live["roles"][role]["talk_s"] == pytest.approx(
+            offline["roles"][role]["talk_s"], abs=0.1
+        )
+    assert _pairs(live["interruptions"]) == _pairs(offline["interruptions"])
+    assert _pairs(live["backchannels"]) == _pairs(offline["backchannels"])
+    assert any(e["type"] == "balance" for e in events)
+    assert any(e["type"] == "transcript" for e in events)
+    listing = httpx.get(f"{server.http}/v1/sessions").json()
+    assert final["session_id"] in [item["id"] for item in listing]
+
+
+def _pcm(path: Path, seconds: float) -> bytes:
+    audio = read_wav(path)[: round(seconds * 16_000)]
+    return np.ascontiguousarray(audio, dtype="<i2").tobytes()
+
+
+async def _expect_error(socket_: ClientConnection) -> tuple[dict[str, Any], int | None]:
+    error: dict[str, Any] = {}
+    try:
+        async for message in socket_:
+            event = json.loads(message)
+            if event["type"] == "error":
+                error = event
+    except ConnectionClosed:
+        pass
+    assert socket_.close_code is not None
+    return error, socket_.close_code
+
+
+START = json.dumps({"type": "start", "channels": ["seller", "customer"]})
+
+
+async def _bad(server: ServerProcess, case: str, call: Path) -> tuple[str, int | None]:
+    async with connect(f"{server.ws}/v1/live") as socket_:
+        frame = _pcm(call, 0.05)
+        if case == "audio_before_start":
+            await socket_.send(frame)
+        elif case == "unknown_format":
+            await socket_.send(json.dumps({"type": "start", "sample_format": "mulaw"}))
+        elif case == "invalid_json":
+            await socket_.send("{not json")
+        elif case == "unknown_type":
+            await socket_.send(json.dumps({"type": "dance"}))
+        else:
+            await socket_.send(START)
+            await socket_.send(frame)
+            if case == "odd_bytes":
+                await socket_.send(frame[:-1])
+            elif case == "too_big":
+                await socket_.send(_pcm(call, 1.0))
+            elif case == "second_start":
+                await socket_.send(START)
+            elif case == "silent_client":
+                pass  # sends nothing more: the idle timeout (3 s here) cuts it off
+        error, code = await _expect_error(socket_)
+        return error.get("code", ""), code
+
+
+async def _bad_beside_good(server: ServerProcess, call: Path) -> tuple[Any, ...]:
+    good = asyncio.create_task(stream_file(call, ROLES, server.ws, speed=3.0))
+    cases = (
+        "audio_before_start",
+        "unknown_format",
+        "invalid_json",
+        "unknown_type",
+        "odd_bytes",
+        "too_big",
+        "second_start",
+        "silent_client",
+    )
+    bad = await asyncio.gather(*(_bad(server, case, call) for case in cases))
+    return dict(zip(cases, bad, strict=True)), await good
+
+
+def test_bad_input_gets_typed_errors_and_close_codes(
+    server: ServerProcess, phonecall_stereo: Path
+) -> None:
+    results, good_final = asyncio.run(_bad_beside_good(server, phonecall_stereo))
+    assert results == {
+        "audio_before_start": ("not_started", 1008),
+        "unknown_format": ("unsupported_format", 1003),
+        "invalid_json": ("invalid_json", 1007),
+        "unknown_type": ("unknown_type", 1008),
+        "odd_bytes": ("bad_frame", 1007),
+        "too_big": ("frame_too_big", 1009),
+        "second_start": ("already_started", 1008),
+        "silent_client": ("idle_timeout", 1008),
+    }
+    # The good session beside them went on unharmed.
+    assert good_final["status"] == "finished"
+    analysis = _session(server, good_final["session_id"])
+    assert analysis["roles"]["customer"]["talk_s"] > 10
+    # Sessions cut off by errors were finalised with what they had said.
+    interrupted = [
+        s for s in httpx.get(f"{server.http}/v1/sessions").json() if s["status"] == "interrupted"
+    ]
+    assert len(interrupted) >= 4
+    for record in interrupted:
+        assert "roles" in _session(server, record["id"])
+
+
+async def _observe(url: str, limit: int | None = None) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    async with connect(url) as observer:
+        async for message in observer:
+            seen.append(json.loads(message))
+            if limit is not None and len(seen) >= limit:
+                break
+    return seen
+
+
+async def _drop_and_resume(server: ServerProcess, call: Path) -> tuple[Any, ...]:
+    ids: list[str] = []
+
+    def remember(event: dict[str, Any]) -> None:
+        if event["type"] == "ready":
+            ids.append(event["session_id"])
+
+    player = asyncio.create_task(
+        stream_file(call, ROLES, server.ws, speed=2.0, on_event=remember)
+    )
+    while not ids:
+        await asyncio.sleep(0.05)
+    events_url = f"{server.ws}/v1/sessions/{ids[0]}/events"
+    first = await _observe(f"{events_url}?after=0", limit=12)
+    await asyncio.sleep(2.0)  # disconnected while the call goes on
+    rest = await _observe(f"{events_url}?after={first[-1]['seq']}")
+    final = await player
+    everything = await _observe(f"{events_url}?after=0")
+    return first, rest, everything, final
+
+
+def test_observer_resumes_without_gaps_or_repeats(
+    server: ServerProcess, phonecall_stereo: Path
+) -> None:
+    first, rest, everything, final = asyncio.run(_drop_and_resume(server, phonecall_stereo))
+    seqs = [event["seq"] for event in first + rest]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert first + rest == everything
+    assert everything[-1]["type"] == "final" and everything[-1]["session_id"] == final[
+        "session_id"
+    ]
+
+
+async def _slow_observer(server: ServerProcess, call: Path) -> tuple[dict[str, Any], int | None]:
+    ids: list[str] = []
+
+    def remember(event: dict[str, Any]) -> None:
+        if event["type"] == "ready":
+            ids.append(event["session_id"])
+
+    player = asyncio.create_task(
+        stream_file(call, ROLES, server.ws, speed=0, on_event=remember)
+    )
+    while not ids:
+        await asyncio.sleep(0.01)
+    # A tiny receive window and no reading: the server cannot hand this observer its events.
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    raw.connect(("127.0.0.1", server.port))
+    async with connect(
+        f"{server.ws}/v1/sessions/{ids[0]}/events?after=0", sock=raw, max_queue=1
+    ) as observer:
+        await player
+        await asyncio.sleep(1.0)
+        return await _expect_error(observer)
+
+
+def test_slow_observer_is_cut_off_with_a_resume_hint(
+    server: ServerProcess, phonecall_stereo: Path
+) -> None:
+    error, code = asyncio.run(_slow_observer(server, phonecall_stereo))
+    assert code == 1008
+    assert error["code"] == "too_slow" and "after=" in error["message"]
+
+
+@pytest.mark.parametrize("kill", [signal.SIGTERM, signal.SIGKILL])
+def test_killed_server_keeps_what_was_stored(
+    tmp_path: Path, phonecall_stereo: Path, kill: signal.Signals
+) -> None:
+    server = ServerProcess(tmp_path).start()
+    received: list[dict[str, Any]] = []
+
+    async def play_until_killed() -> None:
+        player = asyncio.create_task(
+            stream_file(phonecall_stereo, ROLES, server.ws, speed=1.0, on_event=received.append)
+        )
+        await asyncio.sleep(14.0)
+        server.stop(kill)
+        # A terminated server says goodbye with a final message; a killed one just vanishes.
+        with contextlib.suppress(PraesentError, OSError, ConnectionClosed):
+            await player
+
+    asyncio.run(play_until_killed())
+    logged = [event for event in received if event.get("seq")]
+    assert len(logged) > 10
+    server.start()
+    try:
+        listing = httpx.get(f"{server.http}/v1/sessions").json()
+        assert len(listing) == 1 and listing[0]["status"] == "interrupted"
+        session_id = listing[0]["id"]
+        analysis = _session(server, session_id)
+        assert analysis["roles"]["seller"]["talk_s"] > 2
+        stored = asyncio.run(_observe(f"{server.ws}/v1/sessions/{session_id}/events?after=0"))
+        stored_by_seq = {event["seq"]: event for event in stored}
+        for event in logged:
+            assert stored_by_seq[event["seq"]] == event
+        assert httpx.delete(f"{server.http}/v1/sessions/{session_id}").status_code == 204
+        assert httpx.get(f"{server.http}/v1/sessions/{session_id}").status_code == 404
+    finally:
+        server.stop()
