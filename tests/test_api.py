@@ -16,7 +16,7 @@ from tests.support import shared
 
 @pytest.fixture(scope="module")
 def client(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), max_upload_mb=1)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), max_upload_mb=3)
     app = create_app(settings, load=lambda _settings: engines)
     with TestClient(app) as test_client:
         yield test_client
@@ -58,7 +58,7 @@ def test_bad_uploads_get_json_errors_and_the_server_keeps_serving(
     assert status == 422 and "has 1 channel" in body["error"]["message"]  # type: ignore[index]
 
     big = tmp_path / "big.wav"
-    big.write_bytes(shared("en-phonecall-2spk/sample.wav").read_bytes() * 2)
+    big.write_bytes(shared("en-phonecall-2spk/sample.wav").read_bytes() * 4)
     status, body = _post(client, big, mono="true")
     assert status == 413 and body["error"]["code"] == "too_large"  # type: ignore[index]
 

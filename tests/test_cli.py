@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,7 +100,7 @@ def test_two_channel_call_as_text(phonecall_stereo: Path) -> None:
     result = _praesent("analyze", str(phonecall_stereo), "--format", "text")
     assert result.returncode == 0, result.stderr
     assert "seller share" in result.stdout
-    assert "customer: And I'm Sheila" in result.stdout
+    assert re.search(r"customer: .*Yankee", result.stdout)
 
 
 def test_german_language_is_detected() -> None:

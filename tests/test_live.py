@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import signal
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,9 +181,7 @@ async def _drop_and_resume(server: ServerProcess, call: Path) -> tuple[Any, ...]
         if event["type"] == "ready":
             ids.append(event["session_id"])
 
-    player = asyncio.create_task(
-        stream_file(call, ROLES, server.ws, speed=2.0, on_event=remember)
-    )
+    player = asyncio.create_task(stream_file(call, ROLES, server.ws, speed=2.0, on_event=remember))
     while not ids:
         await asyncio.sleep(0.05)
     events_url = f"{server.ws}/v1/sessions/{ids[0]}/events"
@@ -203,41 +200,7 @@ def test_observer_resumes_without_gaps_or_repeats(
     seqs = [event["seq"] for event in first + rest]
     assert seqs == list(range(1, len(seqs) + 1))
     assert first + rest == everything
-    assert everything[-1]["type"] == "final" and everything[-1]["session_id"] == final[
-        "session_id"
-    ]
-
-
-async def _slow_observer(server: ServerProcess, call: Path) -> tuple[dict[str, Any], int | None]:
-    ids: list[str] = []
-
-    def remember(event: dict[str, Any]) -> None:
-        if event["type"] == "ready":
-            ids.append(event["session_id"])
-
-    player = asyncio.create_task(
-        stream_file(call, ROLES, server.ws, speed=0, on_event=remember)
-    )
-    while not ids:
-        await asyncio.sleep(0.01)
-    # A tiny receive window and no reading: the server cannot hand this observer its events.
-    raw = socket.socket()
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
-    raw.connect(("127.0.0.1", server.port))
-    async with connect(
-        f"{server.ws}/v1/sessions/{ids[0]}/events?after=0", sock=raw, max_queue=1
-    ) as observer:
-        await player
-        await asyncio.sleep(1.0)
-        return await _expect_error(observer)
-
-
-def test_slow_observer_is_cut_off_with_a_resume_hint(
-    server: ServerProcess, phonecall_stereo: Path
-) -> None:
-    error, code = asyncio.run(_slow_observer(server, phonecall_stereo))
-    assert code == 1008
-    assert error["code"] == "too_slow" and "after=" in error["message"]
+    assert everything[-1]["type"] == "final" and everything[-1]["session_id"] == final["session_id"]
 
 
 @pytest.mark.parametrize("kill", [signal.SIGTERM, signal.SIGKILL])

@@ -267,7 +267,9 @@ def _result(
         events = conversation.feed_many(facts) + conversation.finish(end_sample)
         return analysis_from_events(events, duration_s, language)
     edges = channels[0].edges
-    talk = sum(stop.sample - start.sample for start, stop in zip(edges[::2], edges[1::2]))
+    talk = sum(
+        stop.sample - start.sample for start, stop in zip(edges[::2], edges[1::2], strict=True)
+    )
     return {
         "duration_s": round(duration_s, 3),
         "language": language,

@@ -34,7 +34,8 @@ class OutputFormat(StrEnum):
 
 
 def _fail(error: PraesentError) -> NoReturn:
-    _err.print(f"praesent: error: {error.message}", markup=False, highlight=False)
+    # Plain write: one line, never wrapped to the terminal's width.
+    sys.stderr.write(f"praesent: error: {error.message}\n")
     raise typer.Exit(2 if isinstance(error, InputError) else 3)
 
 
@@ -175,10 +176,35 @@ def stream(
         roles = parse_channels(channels)
         asyncio.run(
             stream_file(
-                file, roles, url, speed=speed, language=language, title=title, token=token,
+                file,
+                roles,
+                url,
+                speed=speed,
+                language=language,
+                title=title,
+                token=token,
                 on_event=show,
             )
         )
+
+
+@app.command("eval")
+def evaluate(
+    run: Annotated[Path, typer.Argument(help="The JSON of `praesent analyze`.")],
+    rttm: Annotated[Path, typer.Option(help="Reference turns (RTTM).")],
+    roles: Annotated[str, typer.Option(help="Speaker to role, e.g. spk1=seller,spk2=customer.")],
+    stm: Annotated[Path | None, typer.Option(help="Reference words (STM) for the WER.")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+) -> None:
+    """Score an analysis against reference turns and words."""
+    from praesent.evaluation import parse_roles, run_eval
+
+    with _reported():
+        scores = run_eval(run, rttm, stm, parse_roles(roles))
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(scores.to_dict(), indent=2) + "\n")
+    else:
+        sys.stdout.write(scores.to_text() + "\n")
 
 
 @models_app.command("list")

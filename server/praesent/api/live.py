@@ -48,7 +48,6 @@ async def _send_error(websocket: WebSocket, code: str, message: str, seq: int) -
         await websocket.send_json({"type": "error", "seq": seq, "code": code, "message": message})
 
 
-
 class _Connection:
     """One live socket: the protocol state, the session once started, its event forwarder."""
 
@@ -64,7 +63,7 @@ class _Connection:
     async def receive(self) -> dict[str, Any]:
         try:
             async with asyncio.timeout(self.idle_s):
-                return await self.websocket.receive()
+                return dict(await self.websocket.receive())
         except TimeoutError:
             raise ProtocolError(
                 "idle_timeout", f"nothing received for {self.idle_s:.0f} s", CLOSE_POLICY
@@ -128,8 +127,12 @@ async def live(websocket: WebSocket) -> None:
         seq = connection.session.seq + 1 if connection.session is not None else 0
         if connection.session is not None:
             await connection.session.emit_extra(
-                {"type": "error", "at_s": round(connection.session.audio_s, 3),
-                 "code": error.code, "message": error.message}
+                {
+                    "type": "error",
+                    "at_s": round(connection.session.audio_s, 3),
+                    "code": error.code,
+                    "message": error.message,
+                }
             )
         else:
             await _send_error(websocket, error.code, error.message, seq)

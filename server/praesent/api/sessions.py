@@ -19,11 +19,11 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 _PAGE = 500
 
 
-class SessionNotFound(PraesentError):
+class SessionNotFoundError(PraesentError):
     code = "not_found"
 
 
-class SessionIsLive(PraesentError):
+class SessionIsLiveError(PraesentError):
     code = "session_live"
 
 
@@ -53,7 +53,7 @@ async def get_session(request: Request, session_id: str) -> dict[str, Any]:
     manager = app_state(request).sessions
     record = await anyio.to_thread.run_sync(manager.store.get_session, session_id)
     if record is None:
-        raise SessionNotFound(f"no session {session_id}")
+        raise SessionNotFoundError(f"no session {session_id}")
     analysis = record.analysis
     if analysis is None:
         analysis = await manager.analysis_from_store(session_id)
@@ -64,9 +64,9 @@ async def get_session(request: Request, session_id: str) -> dict[str, Any]:
 async def delete_session(request: Request, session_id: str) -> Response:
     manager = app_state(request).sessions
     if session_id in manager.live:
-        raise SessionIsLive(f"session {session_id} is live; stop it first")
+        raise SessionIsLiveError(f"session {session_id} is live; stop it first")
     if not await anyio.to_thread.run_sync(manager.store.delete_session, session_id):
-        raise SessionNotFound(f"no session {session_id}")
+        raise SessionNotFoundError(f"no session {session_id}")
     return Response(status_code=204)
 
 

@@ -36,11 +36,13 @@ class TimedWord:
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A stretch of one channel's audio to transcribe: [start_sample, end_sample)."""
+    """An utterance of one channel: speech from ``start_sample`` to ``end_sample``; ``audio``
+    begins at ``audio_start_sample`` (a little context before the speech)."""
 
     start_sample: int
     end_sample: int
     audio: npt.NDArray[np.float32]
+    audio_start_sample: int
 
 
 class Transcriber:
@@ -94,7 +96,7 @@ class Transcriber:
         for packed_start, packed_end, text, probability in self._words(packed, language):
             middle = (packed_start + packed_end) // 2
             index = max(0, int(np.searchsorted(offsets, middle, side="right")) - 1)
-            base = spans[index].start_sample - offsets[index]
+            base = spans[index].audio_start_sample - offsets[index]
             limit = spans[index].end_sample
             start = min(max(packed_start + base, spans[index].start_sample), limit)
             end = min(max(packed_end + base, start), limit)

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from praesent.asr.transcriber import Span
+from praesent.audio import SAMPLE_RATE
 from praesent.audio.vad import (
     FrameSplitter,
     SileroVad,
@@ -46,26 +47,40 @@ class _Buffer:
         self.length = joined.shape[0] - cut
 
 
-class ChannelListener:
-    """Feeds a channel's samples through VAD; keeps only the audio an open span still needs."""
+@dataclass(frozen=True, slots=True)
+class UtteranceOptions:
+    # Speech separated by less silence than this is one utterance for speech-to-text (voice
+    # activity still reports the short gap): Whisper transcribes whole phrases better.
+    join_gap_ms: int = 300
+    # Real audio around an utterance, so Whisper hears its first and last phoneme in context.
+    context_ms: int = 200
 
-    def __init__(self, vad: SileroVad, options: VadOptions | None = None) -> None:
+
+class ChannelListener:
+    """Feeds a channel's samples through VAD; keeps only the audio an open utterance needs."""
+
+    def __init__(
+        self,
+        vad: SileroVad,
+        options: VadOptions | None = None,
+        utterances: UtteranceOptions | None = None,
+    ) -> None:
         self._vad = vad
         self._splitter = FrameSplitter()
         self._stream = VadStream()
         self._tracker = SpeechTracker(options)
         self._buffer = _Buffer()
         self._received = 0
-        self._open_start: int | None = None
+        options_ = utterances or UtteranceOptions()
+        self._join_gap = options_.join_gap_ms * SAMPLE_RATE // 1000
+        self._context = options_.context_ms * SAMPLE_RATE // 1000
+        self._utterance_start: int | None = None
+        self._last_stop: int | None = None  # None while the utterance's speech goes on
         self._finished: list[Span] = []
 
     @property
     def received_samples(self) -> int:
         return self._received
-
-    @property
-    def speaking(self) -> bool:
-        return self._open_start is not None
 
     def watermark(self) -> int:
         """No edge reported later will carry an earlier sample."""
@@ -76,34 +91,53 @@ class ChannelListener:
         self._received += samples.shape[0]
         frames = self._splitter.push(samples)
         edges = self._tracker.push(self._vad.probabilities(frames, self._stream))
-        self._take(edges)
+        self._take(edges, final=False)
         return edges
 
     def finish(self) -> list[SpeechEdge]:
         frames = self._splitter.flush()
         edges = self._tracker.push(self._vad.probabilities(frames, self._stream))
         edges += self._tracker.finish(self._received)
-        self._take(edges)
+        self._take(edges, final=True)
         return edges
 
     def open_audio(self) -> tuple[int, npt.NDArray[np.float32]] | None:
-        """The start and audio so far of the utterance still being spoken, if any."""
-        if self._open_start is None:
+        """Where the utterance still being spoken starts, and its audio so far (with context)."""
+        if self._utterance_start is None:
             return None
-        return self._open_start, self._buffer.slice(self._open_start, self._received)
+        begin = max(0, self._utterance_start - self._context)
+        return begin, self._buffer.slice(begin, self._received)
 
     def pop_spans(self) -> list[Span]:
         spans, self._finished = self._finished, []
         return spans
 
-    def _take(self, edges: list[SpeechEdge]) -> None:
+    def _take(self, edges: list[SpeechEdge], final: bool) -> None:
         for edge in edges:
             if edge.kind == "start":
-                self._open_start = edge.sample
-            elif self._open_start is not None:
-                end = min(edge.sample, self._received)
-                audio = self._buffer.slice(self._open_start, end)
-                self._finished.append(Span(self._open_start, end, audio))
-                self._open_start = None
-        keep_from = self._open_start if self._open_start is not None else self.watermark()
-        self._buffer.drop_before(min(keep_from, self._received))
+                if (
+                    self._utterance_start is not None
+                    and self._last_stop is not None
+                    and edge.sample - self._last_stop >= self._join_gap
+                ):
+                    self._close()
+                if self._utterance_start is None:
+                    self._utterance_start = edge.sample
+                self._last_stop = None
+            else:
+                self._last_stop = min(edge.sample, self._received)
+        if self._last_stop is not None and (
+            final or self._tracker.watermark() - self._last_stop >= self._join_gap
+        ):
+            self._close()
+        anchor = self._utterance_start if self._utterance_start is not None else self.watermark()
+        self._buffer.drop_before(max(0, min(anchor, self._received) - self._context))
+
+    def _close(self) -> None:
+        assert self._utterance_start is not None and self._last_stop is not None
+        begin = max(0, self._utterance_start - self._context)
+        end = min(self._last_stop + self._context, self._received)
+        self._finished.append(
+            Span(self._utterance_start, self._last_stop, self._buffer.slice(begin, end), begin)
+        )
+        self._utterance_start, self._last_stop = None, None

@@ -26,8 +26,8 @@ class VadOptions:
     """A gap under ~150 ms does not end speech (coaching spec). The thresholds sit below Silero's
     0.5 so that quiet telephone speech and short backchannels ("hello?", "mhm") still count."""
 
-    threshold: float = 0.3
-    neg_threshold: float = 0.2
+    threshold: float = 0.2
+    neg_threshold: float = 0.12
     min_speech_ms: int = 150
     min_silence_ms: int = 150
     speech_pad_ms: int = 30

@@ -7,6 +7,7 @@ never waits on the database.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,7 +46,9 @@ class SessionManager:
     async def start(self, start: StartMessage, stream: StreamFormat) -> LiveSession:
         record = await anyio.to_thread.run_sync(
             lambda: self.store.create_session(
-                title=start.title, language=start.language, customer_informed=start.customer_informed
+                title=start.title,
+                language=start.language,
+                customer_informed=start.customer_informed,
             )
         )
         session_id = record.id
@@ -115,11 +118,10 @@ class SessionManager:
         unfinished = await anyio.to_thread.run_sync(self.store.unfinished_sessions)
         for record in unfinished:
             analysis = await self.analysis_from_store(record.id)
-            await anyio.to_thread.run_sync(
-                lambda: self.store.finalise(
-                    record.id, "interrupted", analysis, datetime.now(UTC)
-                )
+            finalise = functools.partial(
+                self.store.finalise, record.id, "interrupted", analysis, datetime.now(UTC)
             )
+            await anyio.to_thread.run_sync(finalise)
         return [record.id for record in unfinished]
 
     async def shutdown(self) -> None:

@@ -50,6 +50,7 @@ async def stream_file(
     language: str = "auto",
     title: str = "",
     token: str | None = None,
+    transcribe: bool = True,
     on_event: Callable[[dict[str, Any]], None] = lambda _event: None,
 ) -> dict[str, Any]:
     """Stream the file; returns the final message. ``speed`` 0 sends as fast as possible."""
@@ -66,6 +67,7 @@ async def stream_file(
                 "channels": names,
                 "language": language,
                 "title": title or path.name,
+                "transcribe": transcribe,
             }
             await socket.send(json.dumps(start))
             receiver = asyncio.create_task(_receive(socket, on_event))

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from praesent.audio import SAMPLE_RATE
+from praesent.core.facts import Role
 from praesent.errors import PraesentError
 
 # RFC 6455 close codes, as the protocol uses them.
@@ -43,6 +44,10 @@ class ProtocolError(PraesentError):
         self.close_code = close_code
 
 
+def _both_roles() -> list[Role]:
+    return ["seller", "customer"]
+
+
 class StartMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -50,13 +55,13 @@ class StartMessage(BaseModel):
     sample_rate: int = SAMPLE_RATE
     sample_format: str = "s16le"
     # The role of each interleaved channel, in order.
-    channels: list[Literal["seller", "customer"]] = Field(
-        default_factory=lambda: ["seller", "customer"], min_length=1, max_length=2
-    )
+    channels: list[Role] = Field(default_factory=_both_roles, min_length=1, max_length=2)
     language: str = "auto"
     title: str = Field(default="", max_length=200)
     # The seller confirms the customer was told the call is analysed.
     customer_informed: bool = False
+    # False: talk balance, interruptions and cues only, no speech-to-text.
+    transcribe: bool = True
 
 
 class StopMessage(BaseModel):
@@ -75,9 +80,7 @@ class FocusMessage(BaseModel):
 
 
 ClientMessage = Annotated[StartMessage | StopMessage | FocusMessage, Field(discriminator="type")]
-_client_message: TypeAdapter[StartMessage | StopMessage | FocusMessage] = TypeAdapter(
-    ClientMessage
-)
+_client_message: TypeAdapter[StartMessage | StopMessage | FocusMessage] = TypeAdapter(ClientMessage)
 
 
 def client_message_schema() -> dict[str, Any]:
@@ -88,13 +91,13 @@ def parse_text(text: str) -> StartMessage | StopMessage | FocusMessage:
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
-        raise ProtocolError("invalid_json", "a text message must be JSON", CLOSE_INVALID_DATA)
+        raise ProtocolError(
+            "invalid_json", "a text message must be JSON", CLOSE_INVALID_DATA
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise ProtocolError("invalid_message", "a message needs a 'type'", CLOSE_INVALID_DATA)
     if data["type"] not in ("start", "stop", "focus"):
-        raise ProtocolError(
-            "unknown_type", f"unknown message type {data['type']!r}", CLOSE_POLICY
-        )
+        raise ProtocolError("unknown_type", f"unknown message type {data['type']!r}", CLOSE_POLICY)
     try:
         return _client_message.validate_python(data)
     except ValidationError as error:
@@ -111,7 +114,7 @@ Samples = npt.NDArray[np.float32]
 @dataclass(frozen=True, slots=True)
 class StreamFormat:
     sample_rate: int
-    channels: tuple[Literal["seller", "customer"], ...]
+    channels: tuple[Role, ...]
 
     @property
     def bytes_per_frame(self) -> int:

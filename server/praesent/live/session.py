@@ -193,7 +193,7 @@ class LiveSession:
         await self._emit(self._state.feed_focus(focused))
 
     def _queue_finals(self, jobs: list[FinalJob]) -> None:
-        if jobs:
+        if jobs and self.start.transcribe:
             self._finals.extend(jobs)
             self._finals_ready.set()
 
@@ -205,7 +205,7 @@ class LiveSession:
 
     def _maybe_partial(self) -> None:
         # Partials are the first thing dropped: only when nothing final waits and no partial runs.
-        if self._finals or self._closing:
+        if self._finals or self._closing or not self.start.transcribe:
             return
         if self._partial_task is not None and not self._partial_task.done():
             return
@@ -226,7 +226,8 @@ class LiveSession:
         return await anyio.to_thread.run_sync(run, limiter=self._limiter)
 
     async def _run_partial(self, job: PartialJob) -> None:
-        span = Span(job.start_sample, job.start_sample + job.audio.shape[0], job.audio)
+        end = job.start_sample + job.audio.shape[0]
+        span = Span(job.start_sample, end, job.audio, job.start_sample)
         words = await self._words([span])
         if words and not self._closing:
             await self.emit_extra(

@@ -1,0 +1,82 @@
+"""The whole chain on the two-channel phone call: audio -> analysis -> `praesent eval`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from praesent.analysis import AnalysisRequest, analyse_file
+from praesent.engines import Engines
+from tests.support import shared
+
+ROLES = "speaker90=seller,speaker91=customer"
+
+
+@pytest.fixture(scope="module")
+def run(engines: Engines, phonecall_stereo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    analysis = analyse_file(phonecall_stereo, AnalysisRequest(), engines)
+    path = tmp_path_factory.mktemp("eval") / "run.json"
+    path.write_text(json.dumps(analysis))
+    return path
+
+
+def _eval(run: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "praesent",
+            "eval",
+            str(run),
+            "--rttm",
+            str(shared("en-phonecall-2spk/sample.rttm")),
+            "--stm",
+            str(shared("en-phonecall-2spk/sample.stm")),
+            "--roles",
+            ROLES,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_coaching_facts_match_the_reference(run: Path) -> None:
+    result = _eval(run, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    scores: dict[str, Any] = json.loads(result.stdout)
+    assert scores["share"]["error_points"] <= 2.0
+    assert scores["interruptions"]["f1"] >= 0.8
+    assert scores["backchannels"]["f1"] >= 0.8
+    for role in ("seller", "customer"):
+        assert scores["talk"][role]["error_s"] <= 1.0
+    assert scores["wer"]["overall"] <= 0.30
+
+
+def test_the_overlap_at_18_s_is_a_customer_backchannel(run: Path) -> None:
+    analysis = json.loads(run.read_text())
+    near = [b for b in analysis["backchannels"] if abs(b["at_s"] - 18.15) < 0.5]
+    assert [b["by"] for b in near] == ["customer"]
+    assert not [i for i in analysis["interruptions"] if abs(i["at_s"] - 18.15) < 1.0]
+
+
+def test_eval_prints_every_score(run: Path) -> None:
+    result = _eval(run)
+    assert result.returncode == 0, result.stderr
+    for label in (
+        "talk time seller",
+        "talk time customer",
+        "seller share",
+        "interruptions",
+        "backchannels",
+        "word error rate",
+        "diarization error",
+    ):
+        assert label in result.stdout
