@@ -72,6 +72,11 @@ def test_replay_in_real_time_equals_the_file_analysis(
     assert any(e["type"] == "transcript" for e in events)
     listing = httpx.get(f"{server.http}/v1/sessions").json()
     assert final["session_id"] in [item["id"] for item in listing]
+    # Every event the client saw is described by the published schema.
+    schema = httpx.get(f"{server.http}/v1/live/schema").json()["server_events"]
+    for event in events:
+        known = set(schema[event["type"]]["properties"])
+        assert set(event) <= known, (event["type"], set(event) - known)
 
 
 def _pcm(path: Path, seconds: float) -> bytes:

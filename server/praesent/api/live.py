@@ -24,6 +24,7 @@ from praesent.live.protocol import (
     StartMessage,
     StopMessage,
 )
+from praesent.live.schema import live_protocol_schema
 from praesent.live.session import LiveSession
 from praesent.store import FinalStatus
 
@@ -102,6 +103,12 @@ class _Connection:
                 await asyncio.wait_for(self.forwarder, timeout=5)
         if self.subscription is not None:
             self.manager.hub.unsubscribe(self.subscription)
+
+
+@router.get("/v1/live/schema", tags=["live"])
+async def protocol_schema() -> dict[str, Any]:
+    """JSON Schemas of the live socket's client messages and server events."""
+    return live_protocol_schema()
 
 
 @router.websocket("/v1/live")

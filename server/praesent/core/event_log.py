@@ -36,6 +36,11 @@ _CLASSES: dict[str, type[Any]] = {
 }
 
 
+def event_classes() -> list[type[Any]]:
+    """Every core event class, in catalogue order."""
+    return list(_CLASSES.values())
+
+
 def _words(items: list[dict[str, Any]]) -> tuple[Word, ...]:
     return tuple(
         Word(

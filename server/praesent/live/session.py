@@ -176,10 +176,17 @@ class LiveSession:
             return
         async with self._emit_lock:
             logged: list[LoggedEvent] = []
+            heard_s = round(self.audio_s, 3)
             for event in events:
                 self._seq += 1
                 self._log.append(event)
-                logged.append({"seq": self._seq, **event.to_dict(), "sample": event.sample})
+                entry = {"seq": self._seq, **event.to_dict(), "sample": event.sample}
+                # How much audio the server had heard when it decided: shows lag and latency.
+                entry["heard_s"] = heard_s
+                if event.type == "balance":
+                    entry["asr_lag_s"] = round(self.lag_s(), 3)
+                    entry["asr_queued"] = len(self._finals)
+                logged.append(entry)
             await self._persist(logged)
             self._publish(logged)
 
