@@ -194,16 +194,24 @@ def call_facts(
         (_fact_sample(fact), index, fact) for index, fact in enumerate(activity)
     ]
     for role, span, words in utterances:
-        fact = Utterance(
-            role,
-            span.start_sample,
-            span.end_sample,
-            " ".join(w.text for w in words),
-            tuple(Word(w.text, w.start_sample, w.end_sample, w.probability) for w in words),
-        )
-        keyed.append((span.end_sample, len(activity), fact))
+        utterance = utterance_fact(role, span, words)
+        if utterance is not None:
+            keyed.append((span.end_sample, len(activity), utterance))
     keyed.sort(key=lambda item: (item[0], item[1]))
     return [fact for _, _, fact in keyed]
+
+
+def utterance_fact(role: Role, span: Span, words: Sequence[TimedWord]) -> Utterance | None:
+    """The core's fact for a transcribed span; None when speech-to-text heard no words."""
+    if not words:
+        return None
+    return Utterance(
+        role,
+        span.start_sample,
+        span.end_sample,
+        " ".join(w.text for w in words),
+        tuple(Word(w.text, w.start_sample, w.end_sample, w.probability) for w in words),
+    )
 
 
 def _fact_sample(fact: Fact) -> int:
@@ -279,5 +287,5 @@ def _result(
         "until speaker attribution is applied",
         "speech_s": _seconds(talk),
         "segments": _segments(channels),
-        "utterances": [_utterance_dict(u) for u in ordered],
+        "utterances": [_utterance_dict(u) for u in ordered if u.words],
     }

@@ -19,13 +19,13 @@ from typing import Any
 
 import anyio
 
-from praesent.analysis import analysis_from_events
+from praesent.analysis import analysis_from_events, utterance_fact
 from praesent.asr.transcriber import Span, TimedWord
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
 from praesent.core.conversation import Conversation
 from praesent.core.events import Event
-from praesent.core.facts import FocusChanged, Role, Utterance, Word
+from praesent.core.facts import FocusChanged, Role
 from praesent.engines import Engines
 from praesent.live.merger import ActivityMerger
 from praesent.live.protocol import Resampler, Samples, StartMessage, StreamFormat
@@ -78,16 +78,8 @@ class CallState:
         return self.conversation.feed(FocusChanged(self.samples, focused))
 
     def feed_words(self, role: Role, span: Span, words: Sequence[TimedWord]) -> list[Event]:
-        if not words:
-            return []
-        utterance = Utterance(
-            role,
-            span.start_sample,
-            span.end_sample,
-            " ".join(w.text for w in words),
-            tuple(Word(w.text, w.start_sample, w.end_sample, w.probability) for w in words),
-        )
-        return self.conversation.feed(utterance)
+        utterance = utterance_fact(role, span, words)
+        return [] if utterance is None else self.conversation.feed(utterance)
 
     def partial_due(self) -> PartialJob | None:
         """An open utterance with a second of new speech since its last partial, if any."""
