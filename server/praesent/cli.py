@@ -242,5 +242,14 @@ def models_verify() -> None:
         raise typer.Exit(1)
 
 
+def _register_report() -> None:
+    from praesent.report.command import report_command
+
+    app.command("report")(report_command)
+
+
+_register_report()
+
+
 def main() -> None:
     app()

@@ -10,7 +10,7 @@ import anyio
 from fastapi import FastAPI
 
 from praesent import __version__
-from praesent.api import analyses, live, sessions
+from praesent.api import analyses, live, reports, sessions
 from praesent.api.errors import install_error_handlers
 from praesent.api.security import token_middleware
 from praesent.api.state import AppState
@@ -73,6 +73,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.include_router(analyses.router)
     app.include_router(sessions.router)
     app.include_router(live.router)
+    app.include_router(reports.router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

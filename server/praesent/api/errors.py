@@ -17,6 +17,8 @@ def _status(error: PraesentError) -> int:
         return 404
     if error.code == "session_live":
         return 409
+    if error.code == "report_render_failed":
+        return 503
     if isinstance(error, TooLargeError):
         return 413
     if isinstance(error, ModelError):
