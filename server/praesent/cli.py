@@ -242,13 +242,15 @@ def models_verify() -> None:
         raise typer.Exit(1)
 
 
-def _register_report() -> None:
+def _register_commands() -> None:
+    from praesent.capture.cli import capture
     from praesent.report.command import report_command
 
     app.command("report")(report_command)
+    app.command("capture")(capture)
 
 
-_register_report()
+_register_commands()
 
 
 def main() -> None:

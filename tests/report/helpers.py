@@ -23,7 +23,10 @@ def need(tool: str) -> str:
     """A system tool the report needs; missing, the test FAILS (see install-system-deps.sh)."""
     found = shutil.which(tool)
     if found is None:
-        pytest.fail(f"{tool} is missing: run tests/report/install-system-deps.sh", pytrace=False)
+        pytest.fail(
+            f"{tool} is missing: run scripts/install-system-deps.sh (make test runs it)",
+            pytrace=False,
+        )
     return found
 
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from praesent import __version__
 from praesent.api import analyses, live, reports, sessions
 from praesent.api.errors import install_error_handlers
+from praesent.api.overlay import install_overlay
 from praesent.api.security import token_middleware
 from praesent.api.state import AppState
 from praesent.asr.models import resolve_model_dir
@@ -79,4 +80,6 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    # Last, so every API route wins over the static files.
+    install_overlay(app)
     return app

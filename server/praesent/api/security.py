@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from praesent.api.errors import error_body
 from praesent.settings import Settings
 
-_OPEN_PATHS = ("/healthz",)
+# The token guards the API and its documentation; the overlay's static files hold no data.
+_GUARDED_PREFIXES = ("/v1/", "/docs", "/redoc", "/openapi.json")
 
 
 def allowed_origins(settings: Settings) -> set[str]:
@@ -50,7 +51,8 @@ def token_middleware(
     async def check(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.url.path in _OPEN_PATHS or settings.api_token is None:
+        path = request.url.path
+        if settings.api_token is None or not path.startswith(_GUARDED_PREFIXES):
             return await call_next(request)
         presented = _bearer(request.headers.get("authorization")) or request.query_params.get(
             "token"

@@ -1,0 +1,51 @@
+// AudioWorklet: N input channels at the context's rate -> interleaved 16 kHz s16le frames.
+// Each channel is resampled by averaging the input samples that fall into each output sample
+// (a box filter, enough for speech detection and recognition), then clipped to 16 bits.
+// Frames of `frameMs` (default 40 ms) are posted to the page as ArrayBuffers.
+const TARGET_RATE = 16000;
+
+class PcmProcessor extends AudioWorkletProcessor {
+  constructor(options) {
+    super();
+    const opts = options.processorOptions || {};
+    this.channels = opts.channels || 1;
+    this.ratio = sampleRate / TARGET_RATE;
+    this.frameSamples = Math.round((TARGET_RATE * (opts.frameMs || 40)) / 1000);
+    this.out = new Int16Array(this.frameSamples * this.channels);
+    this.filled = 0;
+    this.acc = new Float64Array(this.channels);
+    this.count = 0;
+    this.pos = 0; // input samples consumed towards the next output sample
+  }
+
+  process(inputs) {
+    const input = inputs[0];
+    const length = input && input.length ? input[0].length : 128;
+    for (let i = 0; i < length; i++) {
+      for (let c = 0; c < this.channels; c++) {
+        const data = input && input[c] ? input[c] : input && input[0];
+        this.acc[c] += data ? data[i] : 0;
+      }
+      this.count += 1;
+      this.pos += 1;
+      if (this.pos >= this.ratio) {
+        this.pos -= this.ratio;
+        for (let c = 0; c < this.channels; c++) {
+          const v = Math.max(-1, Math.min(1, this.acc[c] / this.count));
+          this.out[this.filled * this.channels + c] = v < 0 ? v * 32768 : v * 32767;
+          this.acc[c] = 0;
+        }
+        this.count = 0;
+        this.filled += 1;
+        if (this.filled === this.frameSamples) {
+          const frame = this.out.slice().buffer;
+          this.port.postMessage(frame, [frame]);
+          this.filled = 0;
+        }
+      }
+    }
+    return true;
+  }
+}
+
+registerProcessor("pcm-16k", PcmProcessor);

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Debian packages the tests need: Chromium (the overlay's browser tests, the report's PDF and
+# screenshots; driven through Playwright's executable_path, no browser download), poppler-utils
+# (pdftotext, pdftoppm), PulseAudio (a virtual loopback for `praesent capture`) with the ALSA
+# plugin and PortAudio that sounddevice needs. Idempotent and quiet; run as root or with sudo.
+set -eu
+need=""
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
+command -v chromedriver >/dev/null 2>&1 || need="$need chromium-driver"
+command -v pdftotext >/dev/null 2>&1 || need="$need poppler-utils"
+command -v pulseaudio >/dev/null 2>&1 || need="$need pulseaudio"
+command -v pactl >/dev/null 2>&1 || need="$need pulseaudio-utils"
+[ -e /usr/lib/x86_64-linux-gnu/libportaudio.so.2 ] || [ -e /usr/lib/aarch64-linux-gnu/libportaudio.so.2 ] \
+    || need="$need libportaudio2"
+[ -z "$need" ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# Wait for another apt run (a lock) instead of failing.
+APT="apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3"
+for _ in 1 2 3 4 5; do
+    $SUDO $APT update -qq >/dev/null 2>&1 && break
+    sleep 10
+done
+# shellcheck disable=SC2086
+$SUDO $APT install -y -qq --no-install-recommends $need libasound2-plugins fonts-dejavu-core \
+    >/dev/null

@@ -1,0 +1,5 @@
+import typer
+
+from praesent.capture.cli import capture
+
+typer.run(capture)

@@ -1,0 +1,116 @@
+"""``praesent capture`` with a virtual loopback: PulseAudio with two null sinks.
+
+``call`` is the default sink: ``paplay`` plays the customer channel of the demo call (a real
+recording) into it, and SoundCard records its monitor as the loopback of the default speaker, as on
+a computer playing a call. ``mic`` is a second null sink whose monitor is the default source: the
+seller channel played into it reaches sounddevice as the default microphone (ALSA's pulse plugin).
+The server must receive speech on both channels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.overlay.conftest import OverlayServer, require
+
+
+@pytest.fixture
+def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
+    daemon = require("pulseaudio")
+    require("pactl")
+    runtime = tmp_path / "pulse-runtime"
+    runtime.mkdir()
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(tmp_path)}
+    env.pop("PULSE_SERVER", None)
+    process = subprocess.Popen(
+        [
+            daemon,
+            "--daemonize=no",
+            "--system=false",
+            "--exit-idle-time=-1",
+            "-n",
+            "--load=module-native-protocol-unix",
+            "--log-target=stderr",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "pulse.log").open("wb"),
+    )
+    deadline = time.monotonic() + 20
+    while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail(f"pulseaudio did not start: {(tmp_path / 'pulse.log').read_text()[-800:]}")
+        time.sleep(0.2)
+    for name in ("call", "mic"):
+        subprocess.run(
+            [
+                "pactl",
+                "load-module",
+                "module-null-sink",
+                f"sink_name={name}",
+                f"sink_properties=device.description={name}",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    subprocess.run(["pactl", "set-default-sink", "call"], env=env, check=True)
+    subprocess.run(["pactl", "set-default-source", "mic.monitor"], env=env, check=True)
+    yield env
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_capture_streams_microphone_and_loopback(
+    pulse: dict[str, str], overlay_server: OverlayServer, demo_channels: dict[str, Path]
+) -> None:
+    paplay = require("paplay")
+    capture = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "praesent.capture",
+            "--url",
+            overlay_server.ws,
+            "--language",
+            "en",
+            "--duration",
+            "34",
+            "--title",
+            "capture test",
+        ],
+        env=pulse,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert capture.stdout is not None
+    ready = json.loads(capture.stdout.readline())
+    assert ready["type"] == "ready", ready
+    players = [
+        subprocess.Popen([paplay, f"--device={sink}", str(demo_channels[role])], env=pulse)
+        for sink, role in (("call", "customer"), ("mic", "seller"))
+    ]
+    for player in players:
+        assert player.wait(timeout=60) == 0
+    out, err = capture.communicate(timeout=180)
+    assert capture.returncode == 0, err
+    final = json.loads(out.strip().splitlines()[-1])
+    assert final["type"] == "final"
+    session = httpx.get(
+        f"{overlay_server.http}/v1/sessions/{ready['session_id']}", timeout=30
+    ).json()
+    talk = {role: session["roles"][role]["talk_s"] for role in ("seller", "customer")}
+    # Reference speech in the demo: seller ~11.9 s, customer ~12.5 s (RTTM); VAD is looser.
+    assert talk["customer"] > 8, (talk, err)
+    assert talk["seller"] > 6, (talk, err)
