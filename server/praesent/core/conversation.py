@@ -66,6 +66,7 @@ from praesent.core.schedule import (
     Scheduler,
 )
 from praesent.core.timeline import SpeechTimeline
+from praesent.core.topics import TopicSegmenter
 from praesent.core.turns import (
     Closed,
     ContributionRecord,
@@ -115,8 +116,10 @@ class _Answer:
 
 class Conversation:
     def __init__(self, options: CoreOptions | None = None, language: str = "en") -> None:
+        """``language`` "auto": English until the first transcript says which language it is."""
         self.options = o = options or CoreOptions()
-        self.language = language
+        self._language_open = language == "auto"
+        self.language = language = "en" if language == "auto" else language
         self._tl: dict[Role, SpeechTimeline] = {
             "seller": SpeechTimeline(),
             "customer": SpeechTimeline(),
@@ -125,6 +128,7 @@ class Conversation:
         self._scheduler = Scheduler()
         self._tracker = FloorTracker(o, self._scheduler, self._tl)
         self._cues = CueBook(o.cues, language, self._scheduler)
+        self._topics = TopicSegmenter(o.topics, language)
         self._out: list[Event] = []
         self._horizon = 0
         self._activity_horizon = 0
@@ -211,6 +215,7 @@ class Conversation:
         ended = self._tracker.final_turn()
         if ended is not None:
             self._turn_ended(ended, end)
+        out += self._topics.finish(end)
         self._emit_balance(end, final=True)
         out += self._cues.finish()
         self._finished = True
@@ -333,8 +338,9 @@ class Conversation:
         if ended.role == "customer":
             if self._before_current == "seller":
                 self._answer_ended(ended, speech, at)
-            if ended.end - ended.start >= self._deepen:
-                self._propose("deepen", at)
+            if ended.end - ended.start >= self._deepen and not self._finishing:
+                question = self._topics.deepen(ended.start, ended.end, self.language)
+                self._propose("deepen", at, question)
         self._before_current = ended.role
 
     def _contribution_decided(self, record: ContributionRecord, at: int) -> None:
@@ -434,10 +440,10 @@ class Conversation:
                 self._listen_turn = turn.id
                 self._propose("listen", t)
 
-    def _propose(self, kind: CueKind, at: int) -> None:
+    def _propose(self, kind: CueKind, at: int, detail: str | None = None) -> None:
         if self._finishing:
             return
-        self._out += self._cues.propose(kind, at, self._tl["seller"].speaking)
+        self._out += self._cues.propose(kind, at, self._tl["seller"].speaking, detail)
 
     # -- transcripts ----------------------------------------------------------------------------
 
@@ -456,6 +462,12 @@ class Conversation:
             self._apply_utterance(utterance, now)
 
     def _apply_utterance(self, u: Utterance, now: int) -> None:
+        if self._language_open and u.language:
+            # Applied at an activity fact like every transcript, so batches and streams agree.
+            self._language_open = False
+            self.language = u.language
+            self._cues.set_language(u.language)
+            self._topics.set_language(u.language)
         role = u.role
         self._out.append(
             Transcript(
@@ -480,6 +492,10 @@ class Conversation:
             if role == "customer":
                 self._propose("clarify", now)
         self._heard[role].append(u)
+        for topic in self._topics.add(u):
+            self._out.append(topic)
+            if topic.summary:
+                self._propose("summarise", now, "\n".join(topic.summary))
         for record in list(self._awaiting_words.values()):
             if record.by != role or record.end is None:
                 continue

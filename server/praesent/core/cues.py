@@ -13,6 +13,9 @@ Acted on (decided once, logged as ``CueOutcome``): a seller backchannel within
 ``floor_outcome_s`` of "let_finish" or "monologue"; the seller speaking within ``floor_outcome_s``
 of "clarify"; the call page focused again within ``focus_outcome_s`` of "stay_present". The "no"
 waits ``outcome_grace_s`` longer for late decisions and transcripts.
+
+A cue may carry a ``detail``: the ended topic's summary lines for "summarise", the suggested
+question naming what the customer raised for "deepen".
 """
 
 from __future__ import annotations
@@ -83,6 +86,7 @@ class _Waiting:
     token: int
     kind: CueKind
     at: int
+    detail: str | None
 
 
 @dataclass(slots=True)
@@ -113,13 +117,18 @@ class CueBook:
         self._tokens = 0
         self._pending: dict[str, _Pending] = {}
 
-    def propose(self, kind: CueKind, at: int, seller_speaking: bool) -> list[Event]:
+    def set_language(self, language: str) -> None:
+        self._language = cue_language(language)
+
+    def propose(
+        self, kind: CueKind, at: int, seller_speaking: bool, detail: str | None = None
+    ) -> list[Event]:
         if kind in SELLER_SPEECH_CUES or not seller_speaking:
-            return self._show(kind, at)
+            return self._show(kind, at, detail)
         if kind == "listen":
             return []
         self._tokens += 1
-        self._waiting = _Waiting(self._tokens, kind, at)
+        self._waiting = _Waiting(self._tokens, kind, at, detail)
         self._scheduler.add(at + self._wait + 1, CueWaitDue(self._tokens))
         return []
 
@@ -128,7 +137,7 @@ class CueBook:
         if waiting is None or at > waiting.at + self._wait:
             return []
         self._waiting = None
-        return self._show(waiting.kind, at)
+        return self._show(waiting.kind, at, waiting.detail)
 
     def wait_over(self, token: int) -> None:
         if self._waiting is not None and self._waiting.token == token:
@@ -153,7 +162,7 @@ class CueBook:
         self._waiting = None
         return out
 
-    def _show(self, kind: CueKind, at: int) -> list[Event]:
+    def _show(self, kind: CueKind, at: int, detail: str | None = None) -> list[Event]:
         if self._last_any is not None and at - self._last_any < self._min_interval:
             return []
         last = self._last_kind.get(kind)
@@ -166,6 +175,7 @@ class CueBook:
             kind=kind,
             text=CUE_TEXTS[self._language][kind],
             language=self._language,
+            detail=detail,
         )
         window_end = at + self._windows[EVIDENCE[kind]]
         self._pending[cue.cue_id] = _Pending(cue, window_end)

@@ -32,6 +32,7 @@ _CLASSES: dict[str, type[Any]] = {
         core_events.Focus,
         core_events.Cue,
         core_events.CueOutcome,
+        core_events.Topic,
     )
 }
 
@@ -68,6 +69,7 @@ def event_from_dict(data: dict[str, Any]) -> Event | None:
             seconds = data.get(name[: -len("_sample")] + "_s")
             values[name] = None if seconds is None else to_samples(seconds)
         elif name in data:
-            values[name] = data[name]
+            value = data[name]
+            values[name] = tuple(value) if isinstance(value, list) else value
     event: Event = cls(**values)
     return event

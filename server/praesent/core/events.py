@@ -75,6 +75,8 @@ class EventBase:
                 out["words"] = [word_dict(w) for w in value]
             elif isinstance(value, float):
                 out[f.name] = round(value, 3)
+            elif isinstance(value, tuple):
+                out[f.name] = list(value)
             else:
                 out[f.name] = value
         if isinstance(getattr(type(self), "duration_s", None), property):
@@ -232,6 +234,9 @@ class Cue(EventBase):
     kind: CueKind
     text: str
     language: str
+    # What the cue is about: the topic's summary lines (joined by newlines) for "summarise", the
+    # suggested question for "deepen"; None for the other cues.
+    detail: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -244,6 +249,24 @@ class CueOutcome(EventBase):
     kind: CueKind
     acted_on: bool
     evidence_sample: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Topic(EventBase):
+    """A stretch of the call about one thing, from ``sample`` to ``end_sample``, emitted once the
+    next topic has begun (or at the end of the call). ``reason`` says what ended it: "cue_phrase",
+    "pause", "cohesion" or "end". A later Topic with the same ``topic_id`` replaces the earlier
+    one (a too-short last topic joins the one before). ``summary`` and ``key_phrases`` hold only
+    words the customer spoke in the topic; ``title`` is a key phrase of the whole topic."""
+
+    type: ClassVar[str] = "topic"
+    topic_id: int
+    end_sample: int
+    title: str
+    summary: tuple[str, ...]
+    key_phrases: tuple[str, ...]
+    reason: str
+    language: str
 
 
 Contribution: TypeAlias = Backchannel | Interruption | EarlyStart | Overlap
@@ -263,4 +286,5 @@ Event: TypeAlias = (
     | Focus
     | Cue
     | CueOutcome
+    | Topic
 )

@@ -70,6 +70,8 @@ class Utterance:
     end_sample: int
     text: str
     words: tuple[Word, ...] = ()
+    # The language speech-to-text heard; a conversation started with "auto" takes the first.
+    language: str | None = None
 
     def __post_init__(self) -> None:
         _check_role(self.role)

@@ -170,3 +170,93 @@ REQUEST_FRAMES = {
 def question_language(language: str) -> str:
     """The word lists to use: German for German, English for everything else."""
     return "de" if language.lower().split("-")[0].split("_")[0] == "de" else "en"
+
+
+# Topics. Stop words (German and English together: calls mix them) carry no topic; they never
+# start or end a key phrase and do not count for lexical cohesion.
+STOP_WORDS = _words(
+    # English
+    "a about above after again against all also am an and any are aren't as at be because been "
+    "before being below between both but by can can't cannot could couldn't did didn't do does "
+    "doesn't doing don't down during each even ever every few for from further get gets getting "
+    "got had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers "
+    "herself him himself his how how's i i'd i'll i'm i've if in into is isn't it it's its "
+    "itself just know let let's like lot lots may me might more most much must mustn't my myself "
+    "need no nor not now of off on once one only or other ought our ours ourselves out over own "
+    "pretty quite rather really said same say says see shall shan't she she'd she'll she's "
+    "should shouldn't so some something still such than that that's the their theirs them "
+    "themselves then there there's these they they'd they'll they're they've thing things "
+    "think this those though through to too under until up upon us very via want was wasn't "
+    "way we we'd we'll we're we've well were weren't what what's when when's where where's "
+    "whether which while who who's whom why why's will with won't would wouldn't yes yet you "
+    "you'd you'll you're you've your yours yourself yourselves "
+    "um uh er erm hmm mhm mm uh-huh mm-hmm yeah yep okay ok oh ah right sure gonna wanna kind "
+    "sort actually basically maybe probably anyway thank thanks please hello hi bye "
+    # German
+    "aber alle allem allen aller alles als also am an ander andere anderem anderen anderer "
+    "anderes auch auf aus bei beim bin bis bist da dabei dadurch dafür dagegen daher damit "
+    "danach dann daran darauf darum das dass dazu dein deine dem den denn der des deshalb "
+    "dessen dich die dies diese diesem diesen dieser dieses dir doch dort du durch ein eine "
+    "einem einen einer eines einfach einige einmal er es etwa etwas euch euer eure für gab "
+    "ganz gar gegen gehabt geht gerade gewesen gibt habe haben hat hatte hatten hier hin "
+    "hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer im immer in ins ist ja jede jedem "
+    "jeden jeder jedes jetzt kann kannst kein keine keinem keinen keiner können könnte man "
+    "manche mehr mein meine meinem meinen meiner mich mir mit muss müssen nach natürlich "
+    "nein nicht nichts noch nun nur ob oder ohne schon sehr sein seine seinem seinen seiner "
+    "selbst sich sie sind so solche soll sollte sondern sonst über um und uns unser unsere "
+    "unter viel vom von vor war waren warst was weil weiter welche welchem welchen welcher "
+    "welches wenn wer werde werden wie wieder will wir wird wirklich wo wollen worden wurde "
+    "wurden würde würden zu zum zur zwar zwischen "
+    "äh ähm öh hm genau okay gut klar mal halt eben eigentlich irgendwie sozusagen bitte "
+    "danke hallo tschüss wissen sagen sagt gesagt bevor nachdem während sowie oft meistens "
+    "häufig manchmal sehr wirklich ziemlich dabei gerne"
+)
+# Words dropped from summary lines: hesitations and openers that carry nothing.
+DISFLUENCIES = _words("um uh er erm uhm hmm mhm mm äh ähm öh hm")
+LINE_OPENERS = _words(
+    "and but so well because or also anyway yeah yes oh okay ok right "
+    "und aber also ja naja na nun gut genau okay ok oder denn dann"
+)
+# Cue phrases that open a new topic, by family (the boundary is where the utterance starts).
+# fmt: off
+TOPIC_CUE_PHRASES: dict[str, frozenset[tuple[str, ...]]] = {
+    # "moving on" / "kommen wir zu": the seller moves the call along
+    "move_on": _phrases(
+        [
+            "moving on", "move on", "let's move on", "moving along", "turning to",
+            "let's turn to", "switching to", "on another note", "changing the subject",
+            "kommen wir zu", "kommen wir zum", "kommen wir zur", "kommen wir jetzt zu",
+            "kommen wir nun zu", "gehen wir zu",
+            "gehen wir weiter", "machen wir weiter mit", "weiter zu", "wechseln wir zu",
+            "themawechsel", "anderes thema",
+        ]
+    ),
+    # "next question" / "noch eine Frage": a new question opens a new topic
+    "question": _phrases(
+        [
+            "next question", "another question", "one more question", "a different question",
+            "i have a question about", "my next question",
+            "noch eine frage", "nächste frage", "eine andere frage", "eine weitere frage",
+            "meine nächste frage", "ich hätte noch eine frage",
+        ]
+    ),
+    # "let's talk about" / "sprechen wir über": the speaker names the new topic
+    "talk_about": _phrases(
+        [
+            "let's talk about", "let us talk about", "i'd like to talk about",
+            "i want to talk about", "let's discuss", "let's look at", "let's get to",
+            "sprechen wir über", "reden wir über", "lassen sie uns über", "lass uns über",
+            "ich möchte über", "schauen wir uns", "kommen wir auf",
+        ]
+    ),
+    # "next point" / "nächster Punkt": an agenda item
+    "next_point": _phrases(
+        [
+            "next point", "next topic", "next item", "the next thing", "next on the agenda",
+            "nächster punkt", "nächster tagesordnungspunkt", "zum nächsten punkt",
+            "zum nächsten thema", "nächstes thema", "zum nächsten tagesordnungspunkt",
+            "der nächste punkt", "das nächste thema",
+        ]
+    ),
+}
+# fmt: on

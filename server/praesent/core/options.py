@@ -91,6 +91,41 @@ class CueOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicOptions:
+    # A topic shorter than this (audio time from its first utterance) takes no boundary: very
+    # short topics merge into their neighbours; a last topic this short joins the one before.
+    topic_min_s: float = 20.0
+    # Silence of both roles at least this long before an utterance starts a new topic.
+    topic_pause_s: float = 5.0
+    # A cue phrase ("moving on", "nächster Punkt") opens a topic when it starts within this many
+    # words of its utterance's start.
+    cue_phrase_max_offset_words: int = 6
+    # Lexical cohesion: TF-IDF cosine between the current topic's last ``cohesion_left_words``
+    # content words before an utterance and the first ``cohesion_right_words`` from it. The
+    # boundary is decided once the right window is full (live: a few seconds of speech).
+    cohesion_left_words: int = 30
+    cohesion_min_left_words: int = 10
+    cohesion_right_words: int = 10
+    # A boundary where the cosine is at most this; where the floor does not change at the
+    # utterance (the same role carries on), at most the stricter value.
+    cohesion_max: float = 0.08
+    cohesion_max_same_role: float = 0.03
+    # Early decision, live: once the right window holds ``cohesion_early_right_words`` content
+    # words that share none with the left window (cosine at most ``cohesion_early_max``), the
+    # boundary is taken without waiting for the full window (a new topic's opening question
+    # usually suffices). The stricter test keeps false boundaries rare.
+    cohesion_early_right_words: int = 4
+    cohesion_early_max: float = 0.0
+    # Summaries: at most this many lines of at most this many words; one line per this many
+    # content words the customer spoke in the topic.
+    summary_max_lines: int = 3
+    summary_line_max_words: int = 12
+    summary_content_words_per_line: int = 25
+    key_phrases: int = 3
+    key_phrase_max_words: int = 3
+
+
+@dataclass(frozen=True, slots=True)
 class CoreOptions:
     activity: ActivityOptions = field(default_factory=ActivityOptions)
     turns: TurnOptions = field(default_factory=TurnOptions)
@@ -98,3 +133,4 @@ class CoreOptions:
     balance: BalanceOptions = field(default_factory=BalanceOptions)
     measures: MeasureOptions = field(default_factory=MeasureOptions)
     cues: CueOptions = field(default_factory=CueOptions)
+    topics: TopicOptions = field(default_factory=TopicOptions)

@@ -3,7 +3,8 @@ the analysis agree with what the overlay showed.
 
 Contributions keep the last event per ``contribution_id`` (words and recovery revise them); talk
 times come from the activity events, clipped to the call; turns give monologues, customer stories
-and patience; cue outcomes join their cues by ``cue_id``.
+and patience; cue outcomes join their cues by ``cue_id``; topics keep the last event per
+``topic_id``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from praesent.core.events import (
     Overlap,
     Question,
     ShortAnswer,
+    Topic,
     Turn,
     seconds,
 )
@@ -125,6 +127,24 @@ class TurnItem:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicItem:
+    start_s: float
+    end_s: float
+    title: str
+    summary: tuple[str, ...]
+    key_phrases: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        return {
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "title": self.title,
+            "summary": list(self.summary),
+            "key_phrases": list(self.key_phrases),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class CallSummary:
     duration_s: float
     seller_talk_s: float
@@ -144,6 +164,7 @@ class CallSummary:
     misunderstandings: tuple[MisunderstandingItem, ...]
     cues: tuple[CueItem, ...]
     turns: tuple[TurnItem, ...]
+    topics: tuple[TopicItem, ...] = ()
 
     def talk_s(self, role: Role) -> float:
         return self.seller_talk_s if role == "seller" else self.customer_talk_s
@@ -175,6 +196,7 @@ class CallSummary:
             "misunderstandings": [m.to_dict() for m in self.misunderstandings],
             "cues": [c.to_dict() for c in self.cues],
             "turns": [t.to_dict() for t in self.turns],
+            "topics": [t.to_dict() for t in self.topics],
         }
 
 
@@ -232,6 +254,7 @@ def summarise(
     cues: list[Cue] = []
     outcomes: dict[str, bool] = {}
     short_answers = 0
+    topics: dict[int, Topic] = {}
     for event in events:
         if isinstance(event, Backchannel | Interruption | EarlyStart | Overlap):
             latest[event.contribution_id] = event
@@ -250,6 +273,8 @@ def summarise(
             outcomes[event.cue_id] = event.acted_on
         elif isinstance(event, ShortAnswer):
             short_answers += 1
+        elif isinstance(event, Topic):
+            topics[event.topic_id] = event
 
     contributions = sorted(latest.values(), key=lambda c: (c.sample, c.contribution_id))
     turns.sort(key=lambda t: (t.sample, t.end_sample))
@@ -294,4 +319,26 @@ def summarise(
             for c in cues
         ),
         turns=tuple(TurnItem(t.role, seconds(t.sample), seconds(t.end_sample)) for t in turns),
+        topics=_topic_items(topics),
     )
+
+
+def _topic_items(latest: dict[int, Topic]) -> tuple[TopicItem, ...]:
+    """The last event per topic id, in order; a topic another one absorbed (it starts inside an
+    earlier topic's revised span) is left out."""
+    items: list[TopicItem] = []
+    covered = -1
+    for topic in sorted(latest.values(), key=lambda t: (t.sample, t.topic_id)):
+        if topic.sample < covered:
+            continue
+        covered = topic.end_sample
+        items.append(
+            TopicItem(
+                seconds(topic.sample),
+                seconds(topic.end_sample),
+                topic.title,
+                topic.summary,
+                topic.key_phrases,
+            )
+        )
+    return tuple(items)
