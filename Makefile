@@ -45,6 +45,7 @@ test: lint typecheck
 bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_report.py
+	$(BIN)/python bench/bench_topics.py
 	$(BIN)/python bench/bench_analyze.py
 
 clean:

@@ -201,7 +201,9 @@ def call_facts(
     return [fact for _, _, fact in keyed]
 
 
-def utterance_fact(role: Role, span: Span, words: Sequence[TimedWord]) -> Utterance | None:
+def utterance_fact(
+    role: Role, span: Span, words: Sequence[TimedWord], language: str | None = None
+) -> Utterance | None:
     """The core's fact for a transcribed span; None when speech-to-text heard no words."""
     if not words:
         return None
@@ -211,6 +213,7 @@ def utterance_fact(role: Role, span: Span, words: Sequence[TimedWord]) -> Uttera
         span.end_sample,
         " ".join(w.text for w in words),
         tuple(Word(w.text, w.start_sample, w.end_sample, w.probability) for w in words),
+        language,
     )
 
 

@@ -92,6 +92,7 @@ def analyze(
     from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
     from praesent.audio.decode import probe
     from praesent.engines import load_engines
+    from praesent.summaries_llm import options_from_settings, with_abstractive_summaries
 
     settings = Settings()
     with _reported():
@@ -103,6 +104,7 @@ def analyze(
         engines = load_engines(settings, model)
         with _progress() as update:
             result = analyse_file(file, request, engines, update)
+        result = with_abstractive_summaries(result, options_from_settings(settings))
     text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     if output_format is OutputFormat.text:
         text = _as_text(result)

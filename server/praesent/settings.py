@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     live_idle_timeout_s: float = 15.0
     # Events an observer may fall behind by before it is cut off (it can resume by seq).
     observer_queue_size: int = 2048
+    # Optional abstractive topic summaries after the call from an OpenAI-compatible chat
+    # endpoint (e.g. a local Ollama at http://127.0.0.1:11434/v1); None keeps them extractive.
+    llm_base_url: str | None = None
+    llm_model: str = "llama3.2"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 30.0
 
     @property
     def local_only(self) -> bool:

@@ -14,6 +14,7 @@ from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
 from praesent.api.state import AppState, app_state
 from praesent.audio.decode import probe
 from praesent.errors import InputError, TooLargeError
+from praesent.summaries_llm import options_from_settings, with_abstractive_summaries
 
 router = APIRouter(prefix="/v1", tags=["analyses"])
 _COPY_CHUNK = 1 << 20
@@ -64,7 +65,8 @@ async def create_analysis(
 
         def run() -> dict[str, Any]:
             probe(target)
-            return analyse_file(target, analysis, state.engines)
+            result = analyse_file(target, analysis, state.engines)
+            return with_abstractive_summaries(result, options_from_settings(state.settings))
 
         return await anyio.to_thread.run_sync(run, limiter=state.inference_limiter)
     finally:

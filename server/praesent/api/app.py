@@ -21,6 +21,7 @@ from praesent.live.hub import EventHub
 from praesent.live.manager import SessionManager
 from praesent.settings import Settings
 from praesent.store import EventStore, migrate
+from praesent.summaries_llm import options_from_settings
 
 EngineLoader = Callable[[Settings], Engines]
 log = logging.getLogger("praesent")
@@ -55,6 +56,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             engines=engines,
             limiter=limiter,
             hub=EventHub(queue_size=settings.observer_queue_size),
+            llm=options_from_settings(settings),
         )
         recovered = await manager.recover()
         if recovered:

@@ -22,6 +22,7 @@ from praesent.live.hub import EventHub, LoggedEvent
 from praesent.live.protocol import StartMessage, StreamFormat
 from praesent.live.session import LiveSession
 from praesent.store import EventStore, FinalStatus, StoredEvent
+from praesent.summaries_llm import LlmOptions, with_abstractive_summaries
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class SessionManager:
     limiter: anyio.CapacityLimiter
     hub: EventHub = field(default_factory=EventHub)
     live: dict[str, LiveSession] = field(default_factory=dict)
+    # Abstractive topic summaries for the stored analysis, when an endpoint is configured.
+    llm: LlmOptions | None = None
 
     async def start(self, start: StartMessage, stream: StreamFormat) -> LiveSession:
         record = await anyio.to_thread.run_sync(
@@ -79,6 +82,10 @@ class SessionManager:
             await session.abort()
             analysis = await self.analysis_from_store(session.id)
             status = "interrupted"
+        if self.llm is not None:
+            analysis = await anyio.to_thread.run_sync(
+                with_abstractive_summaries, analysis, self.llm
+            )
         # The final message is logged before the session is closed to further events.
         await session.emit_extra(
             {

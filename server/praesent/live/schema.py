@@ -52,6 +52,8 @@ def _json_type(annotation: Any) -> dict[str, Any]:
         return {"anyOf": [_json_type(arg) for arg in get_args(annotation)]}
     if annotation is type(None):
         return {"type": "null"}
+    if origin is tuple:
+        return {"type": "array", "items": _json_type(get_args(annotation)[0])}
     simple = {bool: "boolean", int: "integer", float: "number", str: "string"}
     if annotation in simple:
         return {"type": simple[annotation]}
@@ -70,6 +72,8 @@ def _event_schema(cls: type[Any]) -> dict[str, Any]:
             properties[field.name[: -len("_sample")] + "_s"] = {"type": ["number", "null"]}
         else:
             properties[field.name] = _json_type(hints[field.name])
+    if isinstance(getattr(cls, "duration_s", None), property):
+        properties["duration_s"] = {"type": "number"}
     if cls.type == "balance":
         properties |= _BALANCE_EXTRA
     return {"type": "object", "properties": properties, "required": ["type", "seq", "at_s"]}

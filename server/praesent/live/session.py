@@ -60,7 +60,7 @@ class CallState:
         self._listeners = {role: ChannelListener(engines.vad) for role in self.roles}
         self._resamplers = {role: Resampler(stream.sample_rate) for role in self.roles}
         self._merger = ActivityMerger(self.roles, _TICK_SAMPLES)
-        self.conversation = Conversation(language=language if language != "auto" else "en")
+        self.conversation = Conversation(language=language)
         self.samples = 0
         self._last_partial = dict.fromkeys(self.roles, 0)
 
@@ -77,8 +77,10 @@ class CallState:
     def feed_focus(self, focused: bool) -> list[Event]:
         return self.conversation.feed(FocusChanged(self.samples, focused))
 
-    def feed_words(self, role: Role, span: Span, words: Sequence[TimedWord]) -> list[Event]:
-        utterance = utterance_fact(role, span, words)
+    def feed_words(
+        self, role: Role, span: Span, words: Sequence[TimedWord], language: str | None
+    ) -> list[Event]:
+        utterance = utterance_fact(role, span, words, language)
         return [] if utterance is None else self.conversation.feed(utterance)
 
     def partial_due(self) -> PartialJob | None:
@@ -245,7 +247,8 @@ class LiveSession:
                 job = self._finals[0]
                 words = await self._words([job.span])
                 self._finals.popleft()
-                await self._emit(self._state.feed_words(job.role, job.span, words))
+                events = self._state.feed_words(job.role, job.span, words, self.language)
+                await self._emit(events)
             self._finals_ready.clear()
             if self._closing:
                 return
