@@ -19,6 +19,7 @@ from praesent.asr.models import resolve_model_dir
 from praesent.engines import Engines
 from praesent.live.hub import EventHub
 from praesent.live.manager import SessionManager
+from praesent.live.speech_to_text import SpeechToText
 from praesent.settings import Settings
 from praesent.store import EventStore, migrate
 from praesent.summaries_llm import options_from_settings
@@ -54,7 +55,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
         manager = SessionManager(
             store=store,
             engines=engines,
-            limiter=limiter,
+            speech_to_text=SpeechToText(engines.transcriber, settings.asr_workers),
             hub=EventHub(queue_size=settings.observer_queue_size),
             llm=options_from_settings(settings),
         )

@@ -103,6 +103,21 @@ class Transcriber:
             words[index].append(TimedWord(text, start, end, probability))
         return words
 
+    def preview(self, audio: npt.NDArray[np.float32], language: str) -> str:
+        """A quick, rough text of an utterance still being spoken: greedy, no word times."""
+        with self._lock:
+            segments, _info = self._model.transcribe(
+                audio,
+                language=language,
+                beam_size=1,
+                without_timestamps=True,
+                vad_filter=False,
+                condition_on_previous_text=False,
+                temperature=0.0,
+            )
+            texts = [s.text.strip() for s in segments if not is_invented(s.text)]
+        return " ".join(text for text in texts if text)
+
     def _words(
         self, audio: npt.NDArray[np.float32], language: str
     ) -> list[tuple[int, int, str, float]]:

@@ -21,6 +21,7 @@ from praesent.engines import Engines
 from praesent.live.hub import EventHub, LoggedEvent
 from praesent.live.protocol import StartMessage, StreamFormat
 from praesent.live.session import LiveSession
+from praesent.live.speech_to_text import SpeechToText
 from praesent.store import EventStore, FinalStatus, StoredEvent
 from praesent.summaries_llm import LlmOptions, with_abstractive_summaries
 
@@ -40,7 +41,7 @@ def logged(event: StoredEvent) -> LoggedEvent:
 class SessionManager:
     store: EventStore
     engines: Engines
-    limiter: anyio.CapacityLimiter
+    speech_to_text: SpeechToText
     hub: EventHub = field(default_factory=EventHub)
     live: dict[str, LiveSession] = field(default_factory=dict)
     # Abstractive topic summaries for the stored analysis, when an endpoint is configured.
@@ -64,7 +65,7 @@ class SessionManager:
             self.hub.publish(session_id, events)
 
         session = LiveSession(
-            session_id, start, stream, self.engines, self.limiter, persist, publish
+            session_id, start, stream, self.engines, self.speech_to_text, persist, publish
         )
         self.live[session_id] = session
         session.begin()

@@ -17,8 +17,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
-
 from praesent.analysis import analysis_from_events, utterance_fact
 from praesent.asr.transcriber import Span, TimedWord
 from praesent.audio import SAMPLE_RATE
@@ -29,14 +27,17 @@ from praesent.core.facts import FocusChanged, Role
 from praesent.engines import Engines
 from praesent.live.merger import ActivityMerger
 from praesent.live.protocol import Resampler, Samples, StartMessage, StreamFormat
+from praesent.live.speech_to_text import SpeechToText
 
 log = logging.getLogger(__name__)
 
 LoggedEvent = dict[str, Any]
 _TICK_SAMPLES = SAMPLE_RATE // 2
-# Re-decode an open utterance for a partial transcript about once a second of new speech.
+# Preview an open utterance after a second of new speech, less often as it grows (each preview
+# decodes it again), and only its last few seconds.
 _PARTIAL_EVERY_SAMPLES = SAMPLE_RATE
-_PARTIAL_MAX_SAMPLES = 20 * SAMPLE_RATE
+_PARTIAL_GROWTH = 0.25
+_PARTIAL_MAX_SAMPLES = 8 * SAMPLE_RATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,8 @@ class CallState:
                 self._last_partial[role] = 0
                 continue
             start, audio = open_audio
-            if audio.shape[0] - self._last_partial[role] >= _PARTIAL_EVERY_SAMPLES:
+            due = max(_PARTIAL_EVERY_SAMPLES, int(_PARTIAL_GROWTH * audio.shape[0]))
+            if audio.shape[0] - self._last_partial[role] >= due:
                 self._last_partial[role] = audio.shape[0]
                 return PartialJob(role, start, audio[-_PARTIAL_MAX_SAMPLES:])
         return None
@@ -123,7 +125,7 @@ class LiveSession:
         start: StartMessage,
         stream: StreamFormat,
         engines: Engines,
-        limiter: anyio.CapacityLimiter,
+        speech_to_text: SpeechToText,
         persist: Persist,
         publish: Publish,
         first_seq: int = 1,
@@ -131,8 +133,7 @@ class LiveSession:
         self.id = session_id
         self.start = start
         self.language: str | None = None if start.language == "auto" else start.language
-        self._engines = engines
-        self._limiter = limiter
+        self._stt = speech_to_text
         self._persist = persist
         self._publish = publish
         self._state = CallState(engines, stream, start.language)
@@ -206,37 +207,26 @@ class LiveSession:
 
     def _maybe_partial(self) -> None:
         # Partials are the first thing dropped: only when nothing final waits and no partial runs.
-        if self._finals or self._closing or not self.start.transcribe:
+        if self._finals or self._closing or not self.start.transcribe or self.language is None:
             return
         if self._partial_task is not None and not self._partial_task.done():
             return
-        if self._limiter.available_tokens < 1:
+        if self._stt.finals_waiting:
             return
         job = self._state.partial_due()
         if job is not None:
             self._partial_task = asyncio.create_task(self._run_partial(job))
 
-    async def _words(self, spans: list[Span]) -> list[TimedWord]:
-        transcriber = self._engines.transcriber
-
-        def run() -> list[TimedWord]:
-            if self.language is None:
-                self.language = transcriber.detect_language(spans[0].audio)
-            return transcriber.transcribe_spans(spans, self.language)[0]
-
-        return await anyio.to_thread.run_sync(run, limiter=self._limiter)
-
     async def _run_partial(self, job: PartialJob) -> None:
-        end = job.start_sample + job.audio.shape[0]
-        span = Span(job.start_sample, end, job.audio, job.start_sample)
-        words = await self._words([span])
-        if words and not self._closing:
+        assert self.language is not None
+        text = await self._stt.partial(job.audio, self.language)
+        if text and not self._closing:
             await self.emit_extra(
                 {
                     "type": "transcript_partial",
                     "at_s": round(job.start_sample / SAMPLE_RATE, 3),
                     "role": job.role,
-                    "text": " ".join(w.text for w in words),
+                    "text": text,
                 }
             )
 
@@ -245,7 +235,7 @@ class LiveSession:
             await self._finals_ready.wait()
             while self._finals:
                 job = self._finals[0]
-                words = await self._words([job.span])
+                words, self.language = await self._stt.final(job.span, self.language)
                 self._finals.popleft()
                 events = self._state.feed_words(job.role, job.span, words, self.language)
                 await self._emit(events)

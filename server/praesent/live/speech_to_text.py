@@ -1,0 +1,69 @@
+"""One speech-to-text queue for the whole process, shared by every live session.
+
+Finals (a finished utterance) always go before partials (a preview of an utterance still being
+spoken): a partial starts only when a worker is free and no session has a final waiting, so one
+talkative session's previews never hold up another session's transcripts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import anyio
+import numpy as np
+import numpy.typing as npt
+
+from praesent.asr.transcriber import Span, TimedWord, Transcriber
+
+
+class SpeechToText:
+    def __init__(self, transcriber: Transcriber, workers: int) -> None:
+        self._transcriber = transcriber
+        self._workers = max(1, workers)
+        self._busy = 0
+        self._finals_waiting = 0
+        self._changed = asyncio.Condition()
+        # The worker threads are ours to count; anyio's default limiter must not cap them lower.
+        self._threads = anyio.CapacityLimiter(self._workers)
+
+    @property
+    def finals_waiting(self) -> int:
+        return self._finals_waiting
+
+    async def _release(self) -> None:
+        async with self._changed:
+            self._busy -= 1
+            self._changed.notify_all()
+
+    async def final(self, span: Span, language: str | None) -> tuple[list[TimedWord], str]:
+        """The words of a finished utterance; detects the language first when it is None."""
+        async with self._changed:
+            self._finals_waiting += 1
+            try:
+                await self._changed.wait_for(lambda: self._busy < self._workers)
+            finally:
+                self._finals_waiting -= 1
+            self._busy += 1
+        transcriber = self._transcriber
+
+        def run() -> tuple[list[TimedWord], str]:
+            known = language or transcriber.detect_language(span.audio)
+            return transcriber.transcribe_spans([span], known)[0], known
+
+        try:
+            return await anyio.to_thread.run_sync(run, limiter=self._threads)
+        finally:
+            await self._release()
+
+    async def partial(self, audio: npt.NDArray[np.float32], language: str) -> str | None:
+        """A quick preview of an open utterance, or None when a final needs the worker."""
+        async with self._changed:
+            if self._finals_waiting or self._busy >= self._workers:
+                return None
+            self._busy += 1
+        try:
+            return await anyio.to_thread.run_sync(
+                self._transcriber.preview, audio, language, limiter=self._threads
+            )
+        finally:
+            await self._release()
