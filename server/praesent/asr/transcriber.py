@@ -131,6 +131,9 @@ class Transcriber:
                 word_timestamps=True,
                 vad_filter=False,
                 condition_on_previous_text=False,
+                # A pack joins separate utterances, so repeated short phrases ("yes", "okay")
+                # are normal there, not a decoding loop: judge fallbacks by log-probability.
+                compression_ratio_threshold=None,
             )
             found: list[tuple[int, int, str, float]] = []
             for segment in segments:
