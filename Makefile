@@ -47,6 +47,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_topics.py
 	$(BIN)/python bench/bench_analyze.py
+	$(BIN)/python bench/bench_live.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
