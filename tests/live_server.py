@@ -38,8 +38,9 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> ServerProcess:
+        # A developer's own PRAESENT_* settings (a token, a database) must not leak into tests.
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if not k.startswith("PRAESENT_")},
             "PRAESENT_DATA_DIR": str(self.data_dir),
             # The data dir holds the database only; the models stay where `make` put them.
             "PRAESENT_MODELS_DIR": str(Settings().model_root),

@@ -20,7 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.overlay.conftest import OverlayServer, require
+from tests.live_server import ServerProcess
+from tests.overlay.conftest import require
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 def test_capture_streams_microphone_and_loopback(
-    pulse: dict[str, str], overlay_server: OverlayServer, demo_channels: dict[str, Path]
+    pulse: dict[str, str], overlay_server: ServerProcess, demo_channels: dict[str, Path]
 ) -> None:
     paplay = require("paplay")
     capture = subprocess.Popen(

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from praesent.core.cues import CUE_TEXTS
-from tests.overlay.conftest import CHROMIUM, ROOT, OverlayServer, require
+from tests.live_server import ServerProcess
+from tests.overlay.conftest import CHROMIUM, ROOT, require
 
 DOCS = ROOT / "docs"
 UPDATE = os.environ.get("PRAESENT_UPDATE_SCREENSHOTS") == "1"
@@ -53,7 +54,7 @@ def _shot(page: Any, name: str, tmp_path: Path) -> Path:
 
 
 def test_overlay_shows_balance_transcript_and_cue(
-    overlay_server: OverlayServer, demo_channels: dict[str, Path], tmp_path: Path
+    overlay_server: ServerProcess, demo_channels: dict[str, Path], tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
 

@@ -13,7 +13,6 @@ from praesent.api.state import app_state
 from praesent.errors import PraesentError
 from praesent.live.manager import logged
 from praesent.live.protocol import CLOSE_NORMAL, CLOSE_POLICY
-from praesent.store import SessionRecord
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 _PAGE = 500
@@ -27,23 +26,10 @@ class SessionIsLiveError(PraesentError):
     code = "session_live"
 
 
-def _summary(record: SessionRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "title": record.title,
-        "status": record.status,
-        "started_at": record.started_at.isoformat(),
-        "ended_at": record.ended_at.isoformat() if record.ended_at else None,
-        "language": record.language,
-        "customer_informed": record.customer_informed,
-        "audio_kept": record.audio_kept,
-    }
-
-
 @router.get("")
 async def list_sessions(request: Request) -> list[dict[str, Any]]:
     store = app_state(request).sessions.store
-    return [_summary(record) for record in await anyio.to_thread.run_sync(store.list_sessions)]
+    return [record.fields() for record in await anyio.to_thread.run_sync(store.list_sessions)]
 
 
 @router.get("/{session_id}")
@@ -57,7 +43,7 @@ async def get_session(request: Request, session_id: str) -> dict[str, Any]:
     analysis = record.analysis
     if analysis is None:
         analysis = await manager.analysis_from_store(session_id)
-    return {**analysis, "session": _summary(record)}
+    return {**analysis, "session": record.fields()}
 
 
 @router.delete("/{session_id}", status_code=204)

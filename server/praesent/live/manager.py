@@ -37,6 +37,16 @@ def logged(event: StoredEvent) -> LoggedEvent:
     return {"seq": event.seq, "type": event.type, "at_s": event.at_s, **event.payload}
 
 
+def analysis_from_log(store: EventStore, session_id: str) -> dict[str, Any]:
+    """A session's analysis as a pure function of what its stored log holds."""
+    stored = store.events_after(session_id, 0)
+    record = store.get_session(session_id)
+    events = [e for item in stored if (e := event_from_dict(logged(item))) is not None]
+    duration = max((item.at_s for item in stored), default=0.0)
+    language = record.language if record is not None else "unknown"
+    return analysis_from_events(events, duration, language)
+
+
 @dataclass(slots=True)
 class SessionManager:
     store: EventStore
@@ -107,19 +117,7 @@ class SessionManager:
     async def analysis_from_store(self, session_id: str) -> dict[str, Any]:
         """The analysis as a pure function of what the log holds (used after a crash too)."""
 
-        def build() -> dict[str, Any]:
-            stored = self.store.events_after(session_id, 0)
-            record = self.store.get_session(session_id)
-            events = [
-                core_event
-                for item in stored
-                if (core_event := event_from_dict(logged(item))) is not None
-            ]
-            duration = max((item.at_s for item in stored), default=0.0)
-            language = record.language if record is not None else "unknown"
-            return analysis_from_events(events, duration, language)
-
-        return await anyio.to_thread.run_sync(build)
+        return await anyio.to_thread.run_sync(analysis_from_log, self.store, session_id)
 
     async def recover(self) -> list[str]:
         """Finalise the sessions a killed server left live, from their stored logs."""

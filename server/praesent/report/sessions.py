@@ -5,34 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from praesent.analysis import analysis_from_events
-from praesent.core.event_log import event_from_dict
-from praesent.live.manager import logged
+from praesent.live.manager import analysis_from_log
 from praesent.store import EventStore, SessionRecord
 
 HISTORY_MAX = 12
-
-
-def session_fields(record: SessionRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "title": record.title,
-        "status": record.status,
-        "started_at": record.started_at.isoformat(),
-        "ended_at": record.ended_at.isoformat() if record.ended_at else None,
-        "language": record.language,
-        "seller_id": record.seller_id,
-    }
 
 
 def analysis_of(store: EventStore, record: SessionRecord) -> dict[str, Any]:
     """The stored analysis, or (a live or crashed session) one computed from the log so far."""
     if record.analysis is not None:
         return record.analysis
-    stored = store.events_after(record.id, 0)
-    events = [e for item in stored if (e := event_from_dict(logged(item))) is not None]
-    duration = max((item.at_s for item in stored), default=0.0)
-    return analysis_from_events(events, duration, record.language)
+    return analysis_from_log(store, record.id)
 
 
 def history_of(store: EventStore, record: SessionRecord) -> list[dict[str, Any]]:
@@ -49,7 +32,7 @@ def history_of(store: EventStore, record: SessionRecord) -> list[dict[str, Any]]
         and other.analysis is not None
     ][:HISTORY_MAX]
     return [
-        {**other.analysis, "session": session_fields(other)}
+        {**other.analysis, "session": other.fields()}
         for other in reversed(earlier)
         if other.analysis is not None
     ]
@@ -61,5 +44,5 @@ def session_with_history(
     record = store.get_session(session_id)
     if record is None:
         return None
-    analysis = {**analysis_of(store, record), "session": session_fields(record)}
+    analysis = {**analysis_of(store, record), "session": record.fields()}
     return analysis, history_of(store, record)

@@ -36,3 +36,17 @@ class SessionRecord:
     audio_kept: bool
     analysis: dict[str, Any] | None
     last_seq: int
+
+    def fields(self) -> dict[str, Any]:
+        """What the API and the report show of a session, JSON-ready."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "language": self.language,
+            "seller_id": self.seller_id,
+            "customer_informed": self.customer_informed,
+            "audio_kept": self.audio_kept,
+        }
