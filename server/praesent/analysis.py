@@ -194,7 +194,8 @@ def call_facts(
         (_fact_sample(fact), index, fact) for index, fact in enumerate(activity)
     ]
     for role, span, words in utterances:
-        utterance = utterance_fact(role, span, words)
+        # Known once its speech has ended: the same rule the live path follows with its lag.
+        utterance = utterance_fact(role, span, words, known_sample=span.end_sample)
         if utterance is not None:
             keyed.append((span.end_sample, len(activity), utterance))
     keyed.sort(key=lambda item: (item[0], item[1]))
@@ -202,7 +203,11 @@ def call_facts(
 
 
 def utterance_fact(
-    role: Role, span: Span, words: Sequence[TimedWord], language: str | None = None
+    role: Role,
+    span: Span,
+    words: Sequence[TimedWord],
+    language: str | None = None,
+    known_sample: int | None = None,
 ) -> Utterance | None:
     """The core's fact for a transcribed span; None when speech-to-text heard no words."""
     if not words:
@@ -214,6 +219,7 @@ def utterance_fact(
         " ".join(w.text for w in words),
         tuple(Word(w.text, w.start_sample, w.end_sample, w.probability) for w in words),
         language,
+        known_sample,
     )
 
 

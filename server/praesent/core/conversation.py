@@ -64,6 +64,7 @@ from praesent.core.schedule import (
     OutcomeDue,
     RecoveryDue,
     Scheduler,
+    TranscriptDue,
 )
 from praesent.core.timeline import SpeechTimeline
 from praesent.core.topics import TopicSegmenter
@@ -169,6 +170,8 @@ class Conversation:
         self._out = out
         if isinstance(fact, Utterance):
             self._staged.append(fact)
+            if fact.known_sample is not None:
+                self._scheduler.add(max(fact.known_sample, self._horizon), TranscriptDue())
             return out
         t = fact.sample
         if t < self._horizon:
@@ -253,6 +256,8 @@ class Conversation:
             self._cues.wait_over(due.token)
         elif isinstance(due, OutcomeDue):
             self._out += self._cues.outcome_due(due.cue_id)
+        elif isinstance(due, TranscriptDue):
+            self._apply_staged(at)
         else:
             finishing = self._finishing and isinstance(due, RecoveryDue)
             self._tracker.on_due(due, at, finishing=finishing)

@@ -72,6 +72,10 @@ class Utterance:
     words: tuple[Word, ...] = ()
     # The language speech-to-text heard; a conversation started with "auto" takes the first.
     language: str | None = None
+    # The audio time at which the transcript became known (live: how much audio had been heard
+    # when speech-to-text finished). With it the transcript takes effect at that audio time, at a
+    # Tick too; without it, at the next activity fact. Either way batches and streams agree.
+    known_sample: int | None = None
 
     def __post_init__(self) -> None:
         _check_role(self.role)

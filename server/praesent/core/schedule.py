@@ -51,7 +51,21 @@ class OutcomeDue:
     cue_id: str
 
 
-Due: TypeAlias = HoldDue | LongDue | LabelDue | RecoveryDue | MonologueDue | CueWaitDue | OutcomeDue
+@dataclass(frozen=True, slots=True)
+class TranscriptDue:
+    """Staged transcripts whose ``known_sample`` has come take effect."""
+
+
+Due: TypeAlias = (
+    HoldDue
+    | LongDue
+    | LabelDue
+    | RecoveryDue
+    | MonologueDue
+    | CueWaitDue
+    | OutcomeDue
+    | TranscriptDue
+)
 
 # Equal deadlines: floor decisions first, so that what follows sees them.
 _PRIORITY: dict[type, int] = {
@@ -62,6 +76,7 @@ _PRIORITY: dict[type, int] = {
     MonologueDue: 3,
     CueWaitDue: 4,
     OutcomeDue: 5,
+    TranscriptDue: 6,
 }
 
 

@@ -34,7 +34,17 @@ class ActivityMerger:
 
     def release(self) -> list[Fact]:
         """Facts every channel has moved past, in time order, with ticks between them."""
-        return self._release_until(min(self._watermarks.values()))
+        return self._release_until(self.safe_sample())
+
+    def release_with_tick(self) -> list[Fact]:
+        """Like ``release``, then a Tick at the point every channel has reached, so that what
+        is due up to now (a transcript that just became known) is decided at once."""
+        safe = self.safe_sample()
+        facts = self._release_until(safe)
+        return [*facts, Tick(safe)]
+
+    def safe_sample(self) -> int:
+        return min(self._watermarks.values())
 
     def finish(self, end_sample: int) -> list[Fact]:
         return self._release_until(end_sample)

@@ -81,8 +81,12 @@ class CallState:
     def feed_words(
         self, role: Role, span: Span, words: Sequence[TimedWord], language: str | None
     ) -> list[Event]:
-        utterance = utterance_fact(role, span, words, language)
-        return [] if utterance is None else self.conversation.feed(utterance)
+        # The transcript takes effect at the audio time it became known.
+        utterance = utterance_fact(role, span, words, language, self._merger.safe_sample())
+        if utterance is None:
+            return []
+        events = self.conversation.feed(utterance)
+        return events + self.conversation.feed_many(self._merger.release_with_tick())
 
     def partial_due(self) -> PartialJob | None:
         """An open utterance with a second of new speech since its last partial, if any."""
