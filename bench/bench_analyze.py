@@ -42,7 +42,6 @@ from make_call import build_call
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = ROOT / ".cache" / "bench"
-FALLBACK_MODEL_DIR = Path("/tmp/base")
 # The goals of issue 2.
 GOAL_RATIO = 1.0
 GOAL_RTF = 0.12
@@ -95,15 +94,11 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> Run:
 
 
 def default_model_dir() -> tuple[Path, str]:
-    """The model praesent would use, or /tmp/base where praesent cannot say."""
-    try:
-        from praesent.asr.models import resolve_model_dir
-        from praesent.settings import Settings
+    """The model praesent would use (a missing one fails with the command that installs it)."""
+    from praesent.asr.models import resolve_model_dir
+    from praesent.settings import Settings
 
-        return Path(resolve_model_dir(Settings())), "resolved by praesent (Settings().model)"
-    except Exception as exc:  # noqa: BLE001 - any failure here just means "use the fallback"
-        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
-        return FALLBACK_MODEL_DIR, f"fallback; praesent could not resolve a model ({reason})"
+    return Path(resolve_model_dir(Settings())), "resolved by praesent (Settings().model)"
 
 
 def praesent_command() -> list[str] | None:
@@ -275,7 +270,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         default=None,
         help="CTranslate2 Whisper directory for both sides (default: what praesent resolves for "
-        f"its configured model, else {FALLBACK_MODEL_DIR})",
+        "its configured model)",
     )
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--seed", type=int, default=0, help="make_call.py seed (default 0)")

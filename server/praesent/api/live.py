@@ -44,9 +44,10 @@ async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
             await websocket.close(code, reason[:120])
 
 
-async def _send_error(websocket: WebSocket, code: str, message: str, seq: int) -> None:
+async def _send_error(websocket: WebSocket, code: str, message: str) -> None:
+    """An error outside any session's log: it has no place in a log, so no seq."""
     with contextlib.suppress(RuntimeError, WebSocketDisconnect):
-        await websocket.send_json({"type": "error", "seq": seq, "code": code, "message": message})
+        await websocket.send_json({"type": "error", "seq": None, "code": code, "message": message})
 
 
 class _Connection:
@@ -131,7 +132,6 @@ async def live(websocket: WebSocket) -> None:
                 await _close(websocket, CLOSE_NORMAL)
                 return
     except ProtocolError as error:
-        seq = connection.session.seq + 1 if connection.session is not None else 0
         if connection.session is not None:
             await connection.session.emit_extra(
                 {
@@ -142,13 +142,13 @@ async def live(websocket: WebSocket) -> None:
                 }
             )
         else:
-            await _send_error(websocket, error.code, error.message, seq)
+            await _send_error(websocket, error.code, error.message)
         await connection.end("error")
         await _close(websocket, error.close_code, error.code)
     except WebSocketDisconnect:
         await connection.end("vanished")
     except Exception:
         log.exception("live session failed")
-        await _send_error(websocket, "internal", "the server failed; the session was saved", 0)
+        await _send_error(websocket, "internal", "the server failed; the session was saved")
         await connection.end("error")
         await _close(websocket, CLOSE_INTERNAL, "internal")

@@ -101,11 +101,17 @@ class ChannelListener:
         self._take(edges, final=True)
         return edges
 
-    def open_audio(self) -> tuple[int, npt.NDArray[np.float32]] | None:
-        """Where the utterance still being spoken starts, and its audio so far (with context)."""
+    def open_samples(self) -> int:
+        """How much audio (with context) the utterance still being spoken has; 0 when none."""
+        if self._utterance_start is None:
+            return 0
+        return self._received - max(0, self._utterance_start - self._context)
+
+    def open_audio(self, last_samples: int) -> tuple[int, npt.NDArray[np.float32]] | None:
+        """The last ``last_samples`` of the utterance still being spoken and where they start."""
         if self._utterance_start is None:
             return None
-        begin = max(0, self._utterance_start - self._context)
+        begin = max(0, self._utterance_start - self._context, self._received - last_samples)
         return begin, self._buffer.slice(begin, self._received)
 
     def pop_spans(self) -> list[Span]:

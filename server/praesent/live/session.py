@@ -91,15 +91,18 @@ class CallState:
     def partial_due(self) -> PartialJob | None:
         """An open utterance with a second of new speech since its last partial, if any."""
         for role in self.roles:
-            open_audio = self._listeners[role].open_audio()
-            if open_audio is None:
+            listener = self._listeners[role]
+            length = listener.open_samples()  # checked every frame: no copy until one is due
+            if length == 0:
                 self._last_partial[role] = 0
                 continue
-            start, audio = open_audio
-            due = max(_PARTIAL_EVERY_SAMPLES, int(_PARTIAL_GROWTH * audio.shape[0]))
-            if audio.shape[0] - self._last_partial[role] >= due:
-                self._last_partial[role] = audio.shape[0]
-                return PartialJob(role, start, audio[-_PARTIAL_MAX_SAMPLES:])
+            due = max(_PARTIAL_EVERY_SAMPLES, int(_PARTIAL_GROWTH * length))
+            if length - self._last_partial[role] >= due:
+                self._last_partial[role] = length
+                open_audio = listener.open_audio(_PARTIAL_MAX_SAMPLES)
+                assert open_audio is not None
+                start, audio = open_audio
+                return PartialJob(role, start, audio)
         return None
 
     def finish(self) -> tuple[list[Event], list[FinalJob]]:
