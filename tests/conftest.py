@@ -6,7 +6,7 @@ import pytest
 
 from praesent.engines import Engines, load_engines
 from praesent.settings import Settings
-from tests.support import shared, two_channel_call
+from tests.support import Figure, shared, two_channel_call
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +31,24 @@ def phonecall_stereo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "speaker91",
         target,
     )
+
+
+# Accuracy figures measured by this run, printed at the end so every CI log carries them.
+_FIGURES: dict[str, str] = {}
+
+
+@pytest.fixture
+def figure() -> Figure:
+    """Record a measured figure (name, value, bar) for the run's summary."""
+
+    def record(name: str, value: float, bar: str) -> None:
+        _FIGURES[name] = f"{value:.3f} (bar {bar})"
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("accuracy figures measured in this run")
+        for name, text in sorted(_FIGURES.items()):
+            terminalreporter.write_line(f"{name:40} {text}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 import jiwer
@@ -14,6 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("PRAESENT_SHARED_DATA", ROOT.parent / "shared" / "data"))
 SAMPLE_RATE = 16_000
+# The `figure` fixture: record a measured accuracy figure (name, value, bar) for the summary.
+Figure = Callable[[str, float, str], None]
 
 
 def shared(relative: str) -> Path:
@@ -94,10 +97,15 @@ _normalise = jiwer.Compose(
 
 
 def wer(reference: str, hypothesis: str) -> float:
+    return pooled_wer([reference], [hypothesis])
+
+
+def pooled_wer(references: list[str], hypotheses: list[str]) -> float:
+    """Word error rate over several recordings with their words pooled, not averaged per file."""
     return float(
         jiwer.wer(
-            reference,
-            hypothesis,
+            references,
+            hypotheses,
             reference_transform=_normalise,
             hypothesis_transform=_normalise,
         )

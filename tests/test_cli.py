@@ -108,3 +108,14 @@ def test_german_language_is_detected() -> None:
     assert data["language"] == "de"
     assert data["mode"] == "mono"
     assert "roles" not in data and "speaker attribution" in data["note"]
+
+
+@pytest.mark.parametrize("command", [(), ("analyze",), ("models", "list"), ("serve",)])
+def test_help_text_is_clean(command: tuple[str, ...]) -> None:
+    result = _praesent(*command, "--help", env={"COLUMNS": "100"})
+    assert result.returncode == 0, result.stderr
+    assert "Show this message and exit." in result.stdout
+    assert "<bool>" not in result.stdout, result.stdout
+    # Every flag of the command is listed with its own help, not a type artefact.
+    for line in result.stdout.splitlines():
+        assert not re.search(r"<\w+>", line), line

@@ -12,7 +12,7 @@ import pytest
 
 from praesent.analysis import AnalysisRequest, analyse_file
 from praesent.engines import Engines
-from tests.support import shared
+from tests.support import Figure, shared
 
 ROLES = "speaker90=seller,speaker91=customer"
 
@@ -48,16 +48,28 @@ def _eval(run: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_coaching_facts_match_the_reference(run: Path) -> None:
+def test_coaching_facts_match_the_reference(run: Path, figure: Figure) -> None:
     result = _eval(run, "--format", "json")
     assert result.returncode == 0, result.stderr
     scores: dict[str, Any] = json.loads(result.stdout)
-    assert scores["share"]["error_points"] <= 2.0
-    assert scores["interruptions"]["f1"] >= 0.8
-    assert scores["backchannels"]["f1"] >= 0.8
+    # Measured with cpu_threads 1 and 2 and OMP_NUM_THREADS unset, 1 and 2 (the same each time):
+    # share error 0.27 points, interruptions and backchannels F1 1.00 (2 and 1 events; they
+    # follow voice activity, which does not depend on the int8 decoder), talk time 0.52 s and
+    # 0.42 s short, WER 21.0 % over 146 words. Bars: share 2 points, F1 0.8 (every event
+    # found, none invented), talk 1.0 s, WER +9 points.
+    figures = json.dumps(
+        {key: scores[key] for key in ("share", "interruptions", "backchannels", "talk", "wer")}
+    )
+    figure("two-channel call: share error points", scores["share"]["error_points"], "<= 2.0")
+    figure("two-channel call: interruptions F1", scores["interruptions"]["f1"], ">= 0.8")
+    figure("two-channel call: backchannels F1", scores["backchannels"]["f1"], ">= 0.8")
+    figure("two-channel call: WER", scores["wer"]["overall"], "<= 0.30")
+    assert scores["share"]["error_points"] <= 2.0, figures
+    assert scores["interruptions"]["f1"] >= 0.8, figures
+    assert scores["backchannels"]["f1"] >= 0.8, figures
     for role in ("seller", "customer"):
-        assert scores["talk"][role]["error_s"] <= 1.0
-    assert scores["wer"]["overall"] <= 0.30
+        assert scores["talk"][role]["error_s"] <= 1.0, figures
+    assert scores["wer"]["overall"] <= 0.30, figures
 
 
 def test_the_overlap_at_18_s_is_a_customer_backchannel(run: Path) -> None:

@@ -47,7 +47,8 @@ def test_phonecall_activity_matches_reference_turns(vad: SileroVad) -> None:
     true_positive = (found & expected).sum()
     precision, recall = true_positive / found.sum(), true_positive / expected.sum()
     f1 = 2 * precision * recall / (precision + recall)
-    assert f1 >= 0.95, (precision, recall)
+    # 0.988 measured; VAD is float32 ONNX, the same on every run seen.
+    assert f1 >= 0.95, f"F1 {f1:.3f} (P {precision:.3f}, R {recall:.3f})"
 
 
 def test_isolated_right_channel_speech_ends_by_2_6_s(vad: SileroVad) -> None:

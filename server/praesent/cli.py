@@ -215,10 +215,17 @@ def models_list() -> None:
     from praesent.asr.models import list_models
 
     settings = Settings()
-    for status in list_models(settings):
+    with _reported():
+        statuses = list_models(settings)
+    for status in statuses:
+        model = status.model
         state = "installed" if status.installed else "not installed"
         default = " (default)" if status.name == settings.model else ""
-        typer.echo(f"{status.name:8} {state:14} {status.description}{default}")
+        size_mb = model.size_bytes / 1e6
+        typer.echo(
+            f"{status.name:8} {state:14} {size_mb:6.0f} MB  {','.join(model.languages):12} "
+            f"{model.license:22} {model.description}{default}"
+        )
 
 
 @models_app.command("pull")

