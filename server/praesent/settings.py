@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     # Required on every route and socket when set; a non-local bind without one gets a random
     # token, printed at start.
     api_token: str | None = None
+    # How long a browser sign-in lasts.
+    session_hours: float = 12.0
+    # A team's sessions are deleted this many days after they start, unless the team sets its
+    # own period; sessions of the local owner (no accounts) are kept.
+    retention_days: int = 90
+    # How often the retention job runs in `praesent serve`.
+    retention_interval_s: float = 3600.0
+    # How long an invitation link stays valid.
+    invitation_hours: float = 72.0
     # Browser origins allowed on the sockets besides the server's own address.
     allowed_origins: list[str] = Field(default_factory=list)
     # A live client that sends nothing for this long is cut off and its session finalised.

@@ -10,7 +10,8 @@ import anyio
 from fastapi import FastAPI
 
 from praesent import __version__
-from praesent.api import analyses, live, reports, sessions
+from praesent.api import account, admin, analyses, live, reports, sessions
+from praesent.api.auth import guard
 from praesent.api.errors import install_error_handlers
 from praesent.api.overlay import install_overlay
 from praesent.api.security import token_middleware
@@ -23,6 +24,7 @@ from praesent.live.speech_to_text import SpeechToText
 from praesent.settings import Settings
 from praesent.store import EventStore, migrate
 from praesent.summaries_llm import options_from_settings
+from praesent.team.access import Rule
 
 EngineLoader = Callable[[Settings], Engines]
 log = logging.getLogger("praesent")
@@ -78,8 +80,10 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.include_router(sessions.router)
     app.include_router(live.router)
     app.include_router(reports.router)
+    app.include_router(account.router)
+    app.include_router(admin.router)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], dependencies=[guard(Rule.PUBLIC)])
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 

@@ -12,9 +12,20 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
+_BY_CODE = {
+    "not_found": 404,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "csrf_failed": 403,
+    "conflict": 409,
+    "rate_limited": 429,
+    "store_unavailable": 503,
+}
+
+
 def _status(error: PraesentError) -> int:
-    if error.code == "not_found":
-        return 404
+    if error.code in _BY_CODE:
+        return _BY_CODE[error.code]
     if error.code == "session_live":
         return 409
     if error.code == "report_render_failed":
@@ -28,7 +39,13 @@ def _status(error: PraesentError) -> int:
 
 async def _praesent_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, PraesentError)
-    return JSONResponse(error_body(error.code, error.message), status_code=_status(error))
+    headers = {}
+    retry_after = getattr(error, "retry_after_s", None)
+    if isinstance(retry_after, float | int):
+        headers["Retry-After"] = str(max(1, round(retry_after)))
+    return JSONResponse(
+        error_body(error.code, error.message), status_code=_status(error), headers=headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

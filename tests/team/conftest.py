@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from praesent.analysis import AnalysisRequest, analyse_file
+from praesent.api.app import create_app
+from praesent.engines import Engines
+from praesent.settings import Settings
+from praesent.store import EventStore
+from tests.team.world import World
+
+
+@pytest.fixture(scope="session")
+def call_analysis(engines: Engines, phonecall_stereo: Path) -> dict[str, Any]:
+    """The real analysis of the two-channel phone call, as a stored session would hold it."""
+    return analyse_file(phonecall_stereo, AnalysisRequest(("seller", "customer")), engines)
+
+
+@pytest.fixture(scope="module")
+def team_server(
+    engines: Engines,
+    call_analysis: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[TestClient, World]]:
+    data_dir = tmp_path_factory.mktemp("team")
+    settings = Settings(data_dir=data_dir, api_token=None, database_url=None)
+    app = create_app(settings, load=lambda _settings: engines)
+    with TestClient(app) as client:
+        store: EventStore = app.state.praesent.sessions.store
+        yield client, World.build(store, call_analysis)
