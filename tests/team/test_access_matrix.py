@@ -1,7 +1,7 @@
 """Access control generated from the application's route table.
 
-Every route × {no credentials, the seller who owns the object, a seller of the same team, a
-seller of another team, the team's coach, an admin} × {own object, another's object} × {shared,
+Every route x {no credentials, the seller who owns the object, a seller of the same team, a
+seller of another team, the team's coach, an admin} x {own object, another's object} x {shared,
 not shared}, with the status each must answer. The rule comes from the route (its guard);
 what each rule must answer is stated here. A route without a rule, or without a request below,
 fails the test.
