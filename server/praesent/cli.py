@@ -77,7 +77,11 @@ def serve(
     with _reported():
         application = create_app(settings)
     _err.print(f"praesent is listening on http://{settings.host}:{settings.port}/", highlight=False)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+    config = uvicorn.Config(application, host=settings.host, port=settings.port, log_level="info")
+    from praesent.api.log_redaction import install as redact_secrets_in_logs
+
+    redact_secrets_in_logs()  # after uvicorn's Config set its logging up
+    uvicorn.Server(config).run()
 
 
 @app.command()
@@ -166,7 +170,11 @@ def stream(
     language: Annotated[str, typer.Option(help="de, en, … or auto.")] = "auto",
     title: Annotated[str, typer.Option(help="A title for the session.")] = "",
     token: Annotated[
-        str | None, typer.Option(envvar="PRAESENT_API_TOKEN", help="The server's token.")
+        str | None,
+        typer.Option(
+            envvar=["PRAESENT_TOKEN", "PRAESENT_API_TOKEN"],
+            help="Your personal access token (or the server's token on a laptop).",
+        ),
     ] = None,
 ) -> None:
     """Play a recording into the live socket and print its events as JSON lines."""
