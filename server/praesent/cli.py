@@ -358,6 +358,18 @@ def admin_assign_sessions(
     typer.echo(f"{moved} session(s) now belong to {user.email}")
 
 
+@admin_app.command("retention")
+def admin_retention() -> None:
+    """Run the retention job once now (``praesent serve`` runs it every hour)."""
+    from datetime import UTC, datetime
+
+    from praesent.jobs.retention import run_retention
+
+    with _store() as store:
+        result = run_retention(store, Settings().retention_days, datetime.now(UTC))
+    sys.stdout.write(json.dumps(result.fields()) + "\n")
+
+
 def _register_commands() -> None:
     from praesent.capture.cli import capture
     from praesent.report.command import report_command

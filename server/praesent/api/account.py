@@ -27,6 +27,7 @@ from praesent.store import UserRecord
 from praesent.team.access import SCOPES, Rule
 from praesent.team.accounts import checked_password_hash, issue_token
 from praesent.team.credentials import hash_secret, new_secret, verify_password
+from praesent.team.export import export_zip
 
 router = APIRouter(prefix="/v1", tags=["account"])
 
@@ -181,6 +182,23 @@ async def audit_log(
     user = _user(access)
     people = app_state(request).sessions.store.people
     return [entry.fields() for entry in await anyio.to_thread.run_sync(people.audit_for, user.id)]
+
+
+@router.get(
+    "/me/export",
+    responses={200: {"content": {"application/zip": {}}}, **errors(401, 403)},
+    response_class=Response,
+)
+async def export(request: Request, access: Annotated[Access, guard(Rule.USER)]) -> Response:
+    """All your data as a ZIP of JSON: account, sessions with analyses and event logs, tokens
+    (names only), the audit log."""
+    store = app_state(request).sessions.store
+    body = await anyio.to_thread.run_sync(export_zip, store, access.principal.user)
+    return Response(
+        body,
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="praesent-export.zip"'},
+    )
 
 
 @router.get("/invitations/{token}", responses=errors(404))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import anyio
 from fastapi import FastAPI
@@ -18,11 +21,12 @@ from praesent.api.security import token_middleware
 from praesent.api.state import AppState
 from praesent.asr.models import resolve_model_dir
 from praesent.engines import Engines
+from praesent.jobs.retention import run_retention
 from praesent.live.hub import EventHub
 from praesent.live.manager import SessionManager
 from praesent.live.speech_to_text import SpeechToText
 from praesent.settings import Settings
-from praesent.store import EventStore, migrate
+from praesent.store import EventStore, StoreError, migrate
 from praesent.summaries_llm import options_from_settings
 from praesent.team.access import Rule
 
@@ -41,6 +45,18 @@ def _open_store(settings: Settings) -> EventStore:
     url = settings.effective_database_url
     migrate(url)
     return EventStore(url)
+
+
+async def _retention_loop(store: EventStore, settings: Settings) -> None:
+    """Run the retention job at start and then every ``retention_interval_s``."""
+    while True:
+        try:
+            await anyio.to_thread.run_sync(
+                run_retention, store, settings.retention_days, datetime.now(UTC)
+            )
+        except StoreError:
+            log.exception("the retention job failed; it runs again later")
+        await asyncio.sleep(settings.retention_interval_s)
 
 
 def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
@@ -67,9 +83,13 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
         app.state.praesent = AppState(
             settings=settings, engines=engines, inference_limiter=limiter, sessions=manager
         )
+        retention = asyncio.create_task(_retention_loop(store, settings))
         try:
             yield
         finally:
+            retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
             await manager.shutdown()
             store.close()
 

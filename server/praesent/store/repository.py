@@ -193,24 +193,33 @@ class EventStore:
             return db.connection().execute(stmt).rowcount
 
     def drop_transcripts(self, session_id: str) -> int:
-        """Keep only the figures of a finished session: its transcript events go, and the
-        analysis loses its words. Returns the number of events removed."""
+        """Keep only the figures of a finished session: its transcript events go, the other
+        events and the analysis lose every word of the call. Returns the events removed."""
+        from praesent.team.retention import figures_only
+
         transcript_types = ("transcript", "transcript_partial")
         with self._transaction() as db:
             row = db.get(Session, session_id)
             if row is None or row.status == "live":
                 return 0
-            removed = (
-                db.connection()
-                .execute(
-                    delete(Event).where(
-                        Event.session_id == session_id, Event.type.in_(transcript_types)
-                    )
+            connection = db.connection()
+            removed = connection.execute(
+                delete(Event).where(
+                    Event.session_id == session_id, Event.type.in_(transcript_types)
                 )
-                .rowcount
-            )
-            if row.analysis is not None and row.analysis.get("utterances"):
-                row.analysis = {**row.analysis, "utterances": [], "transcript_dropped": True}
+            ).rowcount
+            for seq, payload in connection.execute(
+                select(Event.seq, Event.payload).where(Event.session_id == session_id)
+            ).all():
+                stripped = figures_only(payload)
+                if stripped != payload:
+                    connection.execute(
+                        update(Event)
+                        .where(Event.session_id == session_id, Event.seq == seq)
+                        .values(payload=stripped)
+                    )
+            if row.analysis is not None:
+                row.analysis = {**figures_only(row.analysis), "transcript_dropped": True}
             return removed
 
     def unfinished_sessions(self) -> list[SessionRecord]:
