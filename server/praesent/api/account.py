@@ -24,9 +24,15 @@ from praesent.api.auth import (
 from praesent.api.docs import errors
 from praesent.api.state import app_state
 from praesent.store import UserRecord
-from praesent.team.access import SCOPES, Rule
+from praesent.team.access import SCOPES, Rule, Scope
 from praesent.team.accounts import checked_password_hash, issue_token
-from praesent.team.credentials import hash_secret, new_secret, verify_password
+from praesent.team.credentials import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    hash_secret,
+    new_secret,
+    verify_password,
+)
 from praesent.team.export import export_zip
 
 router = APIRouter(prefix="/v1", tags=["account"])
@@ -38,18 +44,20 @@ class SignIn(BaseModel):
 
 
 class NewPassword(BaseModel):
-    password: str = Field(max_length=1024)
+    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
 
 
 class NewToken(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    scopes: list[str] | None = Field(
-        default=None, description=f"Any of {', '.join(SCOPES)}; default: all of your role's"
+    name: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    scopes: list[Scope] | None = Field(
+        default=None,
+        min_length=1,
+        description=f"Any of {', '.join(SCOPES)}; default: all of your role's",
     )
 
 
 class SharingDefault(BaseModel):
-    share_by_default: bool
+    share_by_default: bool = Field(strict=True)
 
 
 def _user(access: Access) -> UserRecord:

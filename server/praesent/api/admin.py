@@ -10,36 +10,36 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from praesent.api.auth import Access, NotFoundError, guard
-from praesent.api.docs import errors
+from praesent.api.docs import EMAIL, errors
 from praesent.api.state import app_state
 from praesent.store import Role
 from praesent.team.access import Rule
 from praesent.team.accounts import create_user_with_token
-from praesent.team.credentials import hash_secret, new_secret
+from praesent.team.credentials import PASSWORD_MAX, PASSWORD_MIN, hash_secret, new_secret
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
 class NewUser(BaseModel):
-    email: str = Field(max_length=320)
+    email: str = EMAIL
     role: Role
     teams: list[str] = Field(default_factory=list)
-    password: str | None = Field(default=None, max_length=1024)
+    password: str | None = Field(default=None, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
 
 
 class NewTeam(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")
     retention_days: int | None = Field(default=None, ge=1, le=36500)
-    keep_transcripts: bool = True
+    keep_transcripts: bool = Field(default=True, strict=True)
 
 
 class TeamSettings(BaseModel):
     retention_days: int | None = Field(default=None, ge=1, le=36500)
-    keep_transcripts: bool = True
+    keep_transcripts: bool = Field(default=True, strict=True)
 
 
 class NewInvitation(BaseModel):
-    email: str = Field(max_length=320)
+    email: str = EMAIL
     role: Role
     teams: list[str] = Field(default_factory=list)
 

@@ -47,7 +47,9 @@ async def _save(upload: UploadFile, target: Path, limit: int) -> None:
 async def create_analysis(
     request: Request,
     _access: Annotated[Access, guard(Rule.USER)],
-    file: Annotated[UploadFile, File(description="The recording")],
+    file: Annotated[
+        UploadFile, File(description="The recording", json_schema_extra={"minLength": 1})
+    ],
     channels: Annotated[str, Form()] = "seller,customer",
     mono: Annotated[bool, Form()] = False,
     language: Annotated[str | None, Form()] = None,

@@ -15,7 +15,9 @@ from fastapi import FastAPI
 from praesent import __version__
 from praesent.api import account, admin, analyses, live, reports, sessions
 from praesent.api.auth import guard
+from praesent.api.docs import document_security
 from praesent.api.errors import install_error_handlers
+from praesent.api.methods import method_middleware
 from praesent.api.overlay import install_overlay
 from praesent.api.security import token_middleware
 from praesent.api.state import AppState
@@ -107,6 +109,8 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    document_security(app)
+    app.middleware("http")(method_middleware(app))
     # Last, so every API route wins over the static files.
     install_overlay(app)
     return app

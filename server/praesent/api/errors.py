@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from praesent.errors import ModelError, PraesentError, TooLargeError
 
@@ -48,5 +50,30 @@ async def _praesent_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        f"{'.'.join(str(part) for part in problem.get('loc', ()))}: {problem.get('msg', '')}"
+        for problem in error.errors()[:3]
+    ]
+    return JSONResponse(error_body("invalid_request", "; ".join(problems)), status_code=422)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:
+        # A body that is not JSON: invalid input like any other, one status for it.
+        return JSONResponse(error_body("invalid_request", str(error.detail)), status_code=422)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(error.detail)),
+        status_code=error.status_code,
+        headers=dict(error.headers or {}),
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PraesentError, _praesent_error)
+    # One error shape for every 422, the framework's validation included.
+    app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from praesent.api.auth import Access, guard
+from praesent.api.docs import errors
 from praesent.api.security import websocket_refusal
 from praesent.api.state import app_state
 from praesent.live.hub import Subscription
@@ -117,7 +118,7 @@ class _Connection:
             self.manager.hub.unsubscribe(self.subscription)
 
 
-@router.get("/v1/live/schema", tags=["live"])
+@router.get("/v1/live/schema", tags=["live"], responses=errors(401, 403))
 async def protocol_schema(_access: Annotated[Access, guard(Rule.USER)]) -> dict[str, Any]:
     """JSON Schemas of the live socket's client messages and server events."""
     return live_protocol_schema()

@@ -6,16 +6,15 @@ person's session answers 404, and every read by someone other than the seller is
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response, WebSocket
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect
 
 from praesent.api.auth import Access, audit_read, guard
-from praesent.api.docs import errors
+from praesent.api.docs import IsoDateTime, errors
 from praesent.api.security import websocket_refusal
 from praesent.api.state import app_state
 from praesent.errors import PraesentError
@@ -33,7 +32,7 @@ class SessionIsLiveError(PraesentError):
 
 
 class Sharing(BaseModel):
-    shared: bool
+    shared: bool = Field(strict=True)
 
 
 def _listed(
@@ -64,8 +63,8 @@ async def list_sessions(
     request: Request,
     access: Annotated[Access, guard(Rule.USER)],
     q: Annotated[str | None, Query(max_length=200, description="Text in the title")] = None,
-    started_from: Annotated[datetime | None, Query(alias="from")] = None,
-    started_before: Annotated[datetime | None, Query(alias="to")] = None,
+    started_from: Annotated[IsoDateTime | None, Query(alias="from")] = None,
+    started_before: Annotated[IsoDateTime | None, Query(alias="to")] = None,
     shared_with_me: Annotated[bool, Query(alias="shared")] = False,
 ) -> list[dict[str, Any]]:
     """Your own sessions, newest first; with ``shared=true`` (a coach) those the sellers of
