@@ -35,11 +35,27 @@ class Case:
     shared: bool
 
 
-@dataclass
 class Target:
-    session_id: str
-    session_owner: str
-    team: str
+    """The objects of one case; the session is made only when a request needs it."""
+
+    def __init__(self, world: World, case: Case) -> None:
+        self.world = world
+        self.case = case
+        owner = case.actor if case.own and case.actor is not None else "ada"
+        if not case.own and case.actor == "ada":
+            owner = "ben"
+        self.session_owner = owner
+        self.team_name = "A" if case.own and case.actor != "dan" else "B"
+        if not case.own and case.actor == "dan":
+            self.team_name = "A"
+        self.team = world.teams[self.team_name]
+        self._session_id: str | None = None
+
+    @property
+    def session_id(self) -> str:
+        if self._session_id is None:
+            self._session_id = self.world.session(self.session_owner, shared=self.case.shared)
+        return self._session_id
 
 
 @dataclass(frozen=True)
@@ -49,16 +65,6 @@ class Call:
     body: dict[str, Any] | None = None
     files: dict[str, Any] | None = None
     ok: int = 200
-
-
-def _target(world: World, case: Case) -> Target:
-    owner = case.actor if case.own and case.actor is not None else "ada"
-    if not case.own and case.actor == "ada":
-        owner = "ben"
-    team = "A" if case.own and case.actor != "dan" else "B"
-    if not case.own and case.actor == "dan":
-        team = "A"
-    return Target(world.session(owner, shared=case.shared), owner, world.teams[team])
 
 
 def _invitation(world: World) -> str:
@@ -151,6 +157,12 @@ REQUESTS: dict[str, Builder] = {
         {"email": f"i-{uuid4().hex[:8]}@example.com", "role": "coach", "teams": ["Team A"]},
         ok=201,
     ),
+    "GET /v1/me/export": lambda w, c, t: Call("GET", "/v1/me/export"),
+    "GET /v1/me/trends": lambda w, c, t: Call("GET", "/v1/me/trends?format=json"),
+    "GET /v1/teams": lambda w, c, t: Call("GET", "/v1/teams"),
+    "GET /v1/teams/{team_id}/dashboard": lambda w, c, t: Call(
+        "GET", f"/v1/teams/{t.team}/dashboard?format=json"
+    ),
     # Sockets: "ok" means the socket opened.
     "WS /v1/live": lambda w, c, t: Call("WS", "/v1/live"),
     "WS /v1/sessions/{session_id}/events": lambda w, c, t: Call(
@@ -170,7 +182,7 @@ def expected(rule: Rule, case: Case, target: Target, ok: int) -> int:
     if rule is Rule.ADMIN:
         return ok if case.actor == "eve" else 403
     if rule is Rule.TEAM_COACH:
-        return ok if case.actor == "cleo" and target.team == "A" else 404
+        return ok if case.actor == "cleo" and target.team_name == "A" else 404
     is_owner = target.session_owner == case.actor
     coach_sees = case.actor == "cleo" and case.shared and target.session_owner in ("ada", "ben")
     if rule is Rule.SESSION_READ:
@@ -244,7 +256,7 @@ def test_access_matrix(team_server: tuple[TestClient, World]) -> None:
             for own in (True, False):
                 for shared in (True, False):
                     case = Case(actor, own, shared)
-                    target = _target(world, case)
+                    target = Target(world, case)
                     call = REQUESTS[key](world, case, target)
                     want = expected(rule, case, target, call.ok)
                     if call.method == "WS" and want != call.ok:
