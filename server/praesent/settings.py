@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     retention_days: int = 90
     # How often the retention job runs in `praesent serve`.
     retention_interval_s: float = 3600.0
+    # OpenID Connect sign-in with a company's identity provider (all three set to turn it on).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email groups"
+    # The ID token claim whose values name teams; users join the existing teams it names.
+    oidc_teams_claim: str = "groups"
+    # The role of a person who signs in through the provider for the first time.
+    oidc_default_role: str = "seller"
     # How long an invitation link stays valid.
     invitation_hours: float = 72.0
     # Browser origins allowed on the sockets besides the server's own address.

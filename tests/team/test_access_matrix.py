@@ -163,6 +163,11 @@ REQUESTS: dict[str, Builder] = {
     "GET /v1/teams/{team_id}/dashboard": lambda w, c, t: Call(
         "GET", f"/v1/teams/{t.team}/dashboard?format=json"
     ),
+    # No provider is configured here: the sign-in routes answer 404 to everyone alike.
+    "GET /v1/auth/oidc/login": lambda w, c, t: Call("GET", "/v1/auth/oidc/login", ok=404),
+    "GET /v1/auth/oidc/callback": lambda w, c, t: Call(
+        "GET", "/v1/auth/oidc/callback?code=c&state=s", ok=404
+    ),
     # Sockets: "ok" means the socket opened.
     "WS /v1/live": lambda w, c, t: Call("WS", "/v1/live"),
     "WS /v1/sessions/{session_id}/events": lambda w, c, t: Call(

@@ -66,7 +66,7 @@ def _user(access: Access) -> UserRecord:
     return access.principal.user
 
 
-def _signed_in(request: Request, response: Response, user: UserRecord) -> dict[str, Any]:
+def start_web_session(request: Request, response: Response, user: UserRecord) -> dict[str, Any]:
     """Start a browser sign-in for ``user``: the cookie, and the CSRF token the page sends
     back in ``X-CSRF-Token`` on every change."""
     state = app_state(request)
@@ -112,7 +112,7 @@ async def sign_in(
     user = await anyio.to_thread.run_sync(people.user, found[0])
     if user is None:
         raise UnauthorizedError("wrong email or password")
-    return await anyio.to_thread.run_sync(_signed_in, request, response, user)
+    return await anyio.to_thread.run_sync(start_web_session, request, response, user)
 
 
 @router.post("/auth/logout", status_code=204, responses=errors(401, 403))
@@ -239,4 +239,4 @@ async def accept_invitation(
     if user is None:
         raise NotFoundError("this invitation is used, expired or unknown")
     app_state(request).auth.accounts_seen = True
-    return await anyio.to_thread.run_sync(_signed_in, request, response, user)
+    return await anyio.to_thread.run_sync(start_web_session, request, response, user)

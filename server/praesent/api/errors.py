@@ -17,11 +17,13 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
 _BY_CODE = {
     "not_found": 404,
     "unauthorized": 401,
+    "oidc_failed": 401,
     "forbidden": 403,
     "csrf_failed": 403,
     "conflict": 409,
     "rate_limited": 429,
     "store_unavailable": 503,
+    "provider_unavailable": 503,
 }
 
 

@@ -21,6 +21,8 @@ class AuthState:
 
     accounts_seen: bool = False
     signin_failures: FailureWindow = field(default_factory=FailureWindow)
+    # OpenID Connect sign-ins under way: state -> (nonce, monotonic start).
+    oidc_pending: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     def accounts_exist(self, store: EventStore) -> bool:
         if not self.accounts_seen:
