@@ -136,3 +136,24 @@ def test_dashboard_screenshots(
                 check=True, capture_output=True, timeout=120,
             )  # fmt: skip
             assert shot.stat().st_size > 10_000
+
+
+def test_my_calls_search_by_title_and_date(
+    team_server: tuple[TestClient, World], calls: dict[str, list[str]]
+) -> None:
+    client, world = team_server
+    client.cookies.clear()
+    ada = world.headers("ada")
+    found = client.get(
+        "/v1/sessions",
+        params={"q": "acme 1", "from": "2026-10-12T00:00:00Z", "to": "2026-10-14T00:00:00Z"},
+        headers=ada,
+    ).json()
+    assert sorted(s["title"] for s in found) == ["ACME 1.0", "ACME 1.1"]
+    assert client.get("/v1/sessions?to=0.5", headers=ada).status_code == 422
+    # Nobody else's calls in a seller's list; a coach's shared list holds only shared calls.
+    assert all(s["owner_id"] == world.users["ada"].id for s in client.get(
+        "/v1/sessions", headers=ada).json())  # fmt: skip
+    shared = client.get("/v1/sessions?shared=true", headers=world.headers("cleo")).json()
+    assert shared and all(s["shared"] for s in shared)
+    assert "private" not in {s["title"] for s in shared}

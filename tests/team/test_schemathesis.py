@@ -15,7 +15,7 @@ from praesent.store import EventStore
 from praesent.team.accounts import issue_token
 from tests.live_server import ServerProcess
 
-MAX_EXAMPLES = "4"
+MAX_EXAMPLES = "3"
 SEED = "20261130"
 
 

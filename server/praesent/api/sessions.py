@@ -6,6 +6,7 @@ person's session answers 404, and every read by someone other than the seller is
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 import anyio
@@ -43,19 +44,15 @@ def _listed(
 ) -> list[SessionRecord]:
     user = principal.user
     if user is None:
-        return store.list_sessions(query=SessionQuery(**{**_as_dict(query), "local_owner": True}))
+        return store.list_sessions(query=replace(query, local_owner=True))
     if not shared_with_me:
-        return store.list_sessions(query=SessionQuery(**{**_as_dict(query), "owner_id": user.id}))
+        return store.list_sessions(query=replace(query, owner_id=user.id))
     if user.role != "coach" or not user.teams:
         return []
     sellers = sorted(
         {m.id for team in user.teams for m in store.people.members(team.id) if m.id != user.id}
     )
-    return store.list_sessions(query=SessionQuery(**{**_as_dict(query), "shared_by": sellers}))
-
-
-def _as_dict(query: SessionQuery) -> dict[str, Any]:
-    return {name: getattr(query, name) for name in SessionQuery.__dataclass_fields__}
+    return store.list_sessions(query=replace(query, shared_by=sellers))
 
 
 @router.get("", responses=errors(401, 403, 422))
