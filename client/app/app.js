@@ -20,6 +20,7 @@ const TEXT = {
     delete: "Löschen", revoke: "Widerrufen", save: "Speichern", confirm_delete: "Dieses Gespräch endgültig löschen?",
     team_view: "Team", yes: "ja", no: "nein", invite_link: "Einladungslink (einmal gültig):",
     new_token: "Dein neues Token (nur jetzt sichtbar):", wrong: "Anmeldung fehlgeschlagen",
+    company_sign_in: "Mit dem Firmenkonto anmelden",
   },
 };
 const EN = {
@@ -337,6 +338,11 @@ $("lang").addEventListener("click", () => {
   translate();
   route();
 });
+
+// The company sign-in shows only where the server has an identity provider configured.
+fetch("/v1/auth/oidc/login", { redirect: "manual" })
+  .then((response) => { $("oidc").hidden = response.type !== "opaqueredirect"; })
+  .catch(() => null);
 
 window.addEventListener("hashchange", route);
 translate();
