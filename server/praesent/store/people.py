@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import Engine, delete, exists, func, select, update
+from sqlalchemy import Engine, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
@@ -95,11 +95,6 @@ class PeopleStore:
             row = db.get(Team, team_id)
             return None if row is None else _team(row)
 
-    def team_by_name(self, name: str) -> TeamRecord | None:
-        with self._transaction() as db:
-            row = db.scalar(select(Team).where(Team.name == name.strip()))
-            return None if row is None else _team(row)
-
     def update_team(
         self,
         team_id: str,
@@ -115,10 +110,6 @@ class PeopleStore:
             row.retention_days = retention_days
             row.keep_transcripts = keep_transcripts
             return _team(row)
-
-    def delete_team(self, team_id: str) -> bool:
-        with self._transaction() as db:
-            return db.connection().execute(delete(Team).where(Team.id == team_id)).rowcount == 1
 
     def members(self, team_id: str) -> list[UserRecord]:
         stmt = (
@@ -145,6 +136,18 @@ class PeopleStore:
         password_hash: str | None = None,
         oidc_subject: str | None = None,
     ) -> UserRecord:
+        with self._transaction() as db:
+            return self._create_user(db, email, role, team_names, password_hash, oidc_subject)
+
+    def _create_user(
+        self,
+        db: OrmSession,
+        email: str,
+        role: str,
+        team_names: Sequence[str],
+        password_hash: str | None,
+        oidc_subject: str | None = None,
+    ) -> UserRecord:
         row = User(
             id=uuid4().hex,
             email=normalise_email(email),
@@ -155,13 +158,13 @@ class PeopleStore:
             created_at=_now(),
         )
         try:
-            with self._transaction() as db:
+            with db.begin_nested():
                 db.add(row)
                 db.flush()
-                self._set_teams(db, row.id, team_names)
-                return self._user(db, row)
         except IntegrityError as exc:
             raise ConflictError(f"a user with the email {row.email} exists already") from exc
+        self._set_teams(db, row.id, team_names)
+        return self._user(db, row)
 
     def user(self, user_id: str) -> UserRecord | None:
         with self._transaction() as db:
@@ -195,10 +198,6 @@ class PeopleStore:
         tokens, sign-ins, memberships, their audit log."""
         with self._transaction() as db:
             return db.connection().execute(delete(User).where(User.id == user_id)).rowcount == 1
-
-    def set_password(self, user_id: str, password_hash: str) -> None:
-        with self._transaction() as db:
-            db.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
 
     def set_share_by_default(self, user_id: str, shared: bool) -> None:
         with self._transaction() as db:
@@ -352,15 +351,14 @@ class PeopleStore:
             )
             .values(used_at=now)
         )
+        # One transaction: a link that cannot create its account (the email is taken) stays
+        # unused.
         with self._transaction() as db:
             if db.connection().execute(claim).rowcount != 1:
                 return None
             row = db.get(Invitation, token_hash)
             assert row is not None
-            email = row.email
-            role = row.role
-            teams = list(row.team_names)
-        return self.create_user(email, role, teams, password_hash=password_hash)
+            return self._create_user(db, row.email, row.role, row.team_names, password_hash)
 
     # -- audit ----------------------------------------------------------------------------
 
@@ -387,10 +385,6 @@ class PeopleStore:
         with self._transaction() as db:
             return [_audit(row) for row in db.scalars(stmt)]
 
-    def count_users(self) -> int:
-        with self._transaction() as db:
-            return int(db.scalar(select(func.count()).select_from(User)) or 0)
-
     # -- plumbing -------------------------------------------------------------------------
 
     def _set_teams(self, db: OrmSession, user_id: str, team_names: Sequence[str]) -> None:
@@ -415,7 +409,6 @@ class PeopleStore:
             share_by_default=row.share_by_default,
             created_at=row.created_at,
             teams=tuple(_team(team) for team in teams),
-            has_password=row.password_hash is not None,
         )
 
     @contextmanager

@@ -87,7 +87,6 @@ class UserRecord:
     share_by_default: bool
     created_at: datetime
     teams: tuple[TeamRecord, ...] = ()
-    has_password: bool = False
 
     @property
     def team_ids(self) -> frozenset[str]:

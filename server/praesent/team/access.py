@@ -50,9 +50,6 @@ class Principal:
     def role(self) -> Role | None:
         return None if self.user is None else self.user.role
 
-    def label(self) -> str:
-        return "local owner" if self.user is None else self.user.email
-
 
 def local_owner() -> Principal:
     return Principal(user=None, scopes=frozenset(SCOPES) - {"admin"})
