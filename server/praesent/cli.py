@@ -36,7 +36,12 @@ class OutputFormat(StrEnum):
 def _fail(error: PraesentError) -> NoReturn:
     # Plain write: one line, never wrapped to the terminal's width.
     sys.stderr.write(f"praesent: error: {error.message}\n")
-    raise typer.Exit(2 if isinstance(error, InputError) else 3)
+    bad_input = isinstance(error, InputError) or error.code in (
+        "conflict",
+        "not_found",
+        "bad_record",
+    )
+    raise typer.Exit(2 if bad_input else 3)
 
 
 @contextmanager
@@ -72,7 +77,11 @@ def serve(
     with _reported():
         application = create_app(settings)
     _err.print(f"praesent is listening on http://{settings.host}:{settings.port}/", highlight=False)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+    config = uvicorn.Config(application, host=settings.host, port=settings.port, log_level="info")
+    from praesent.api.log_redaction import install as redact_secrets_in_logs
+
+    redact_secrets_in_logs()  # after uvicorn's Config set its logging up
+    uvicorn.Server(config).run()
 
 
 @app.command()
@@ -161,7 +170,11 @@ def stream(
     language: Annotated[str, typer.Option(help="de, en, … or auto.")] = "auto",
     title: Annotated[str, typer.Option(help="A title for the session.")] = "",
     token: Annotated[
-        str | None, typer.Option(envvar="PRAESENT_API_TOKEN", help="The server's token.")
+        str | None,
+        typer.Option(
+            envvar=["PRAESENT_TOKEN", "PRAESENT_API_TOKEN"],
+            help="Your personal access token (or the server's token on a laptop).",
+        ),
     ] = None,
 ) -> None:
     """Play a recording into the live socket and print its events as JSON lines."""
@@ -249,6 +262,119 @@ def models_verify() -> None:
         typer.echo(f"{name:8} {state}")
     if any(state.startswith("damaged") for state in results.values()):
         raise typer.Exit(1)
+
+
+admin_app = typer.Typer(no_args_is_help=True, help="Accounts, teams and retention of a server.")
+app.add_typer(admin_app, name="admin")
+
+
+@contextmanager
+def _store() -> Iterator[Any]:
+    """The server's database (``PRAESENT_DATABASE_URL`` or the data directory), migrated."""
+    from praesent.store import EventStore
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with _reported(), EventStore(settings.effective_database_url) as store:
+        store.migrate()
+        yield store
+
+
+def _user_or_fail(store: Any, email: str) -> Any:
+    from praesent.store import UnknownRecordError
+
+    user = store.people.user_by_email(email)
+    if user is None:
+        _fail(UnknownRecordError(f"no user {email}"))
+    return user
+
+
+@admin_app.command("create-team")
+def admin_create_team(
+    name: Annotated[str, typer.Argument(help="The team's name.")],
+    retention_days: Annotated[
+        int | None, typer.Option(help="Delete sessions older than this (default: the server's).")
+    ] = None,
+    transcripts: Annotated[
+        bool, typer.Option(help="Keep transcripts (--no-transcripts keeps figures only).")
+    ] = True,
+) -> None:
+    """Create a team."""
+    with _store() as store:
+        team = store.people.create_team(name, retention_days, transcripts)
+    typer.echo(team.id)
+
+
+@admin_app.command("create-user")
+def admin_create_user(
+    email: Annotated[str, typer.Argument(help="The user's email address.")],
+    role: Annotated[str, typer.Option(help="seller, coach or admin.")],
+    team: Annotated[list[str] | None, typer.Option(help="A team (repeat for several).")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+) -> None:
+    """Create a user; prints the id and a new personal access token (shown only now)."""
+    from praesent.team.accounts import create_user_with_token
+
+    with _store() as store:
+        user, issued = create_user_with_token(store.people, email, role, team or [])
+    if output_format is OutputFormat.json:
+        data = {
+            "id": user.id,
+            "email": user.email,
+            "role": user.role,
+            "teams": [t.name for t in user.teams],
+            "token": issued.token,
+        }
+        sys.stdout.write(json.dumps(data) + "\n")
+    else:
+        sys.stdout.write(f"{user.id}\n{issued.token}\n")
+
+
+@admin_app.command("list-users")
+def admin_list_users(
+    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+) -> None:
+    """List the users with their roles and teams."""
+    with _store() as store:
+        users = store.people.list_users()
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps([u.fields() for u in users]) + "\n")
+        return
+    for user in users:
+        teams = ",".join(t.name for t in user.teams) or "-"
+        sys.stdout.write(f"{user.id}  {user.email}  {user.role}  {teams}\n")
+
+
+@admin_app.command("delete-user")
+def admin_delete_user(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
+    """Delete a user and all their data: sessions, event logs, tokens, audit log."""
+    with _store() as store:
+        user = _user_or_fail(store, email)
+        store.people.delete_user(user.id)
+    typer.echo(f"deleted {user.email}")
+
+
+@admin_app.command("assign-sessions")
+def admin_assign_sessions(
+    email: Annotated[str, typer.Argument(help="The user who gets the sessions.")],
+) -> None:
+    """Give the sessions of the local owner (from before accounts) to a user."""
+    with _store() as store:
+        user = _user_or_fail(store, email)
+        moved = store.assign_owner(user.id)
+    typer.echo(f"{moved} session(s) now belong to {user.email}")
+
+
+@admin_app.command("retention")
+def admin_retention() -> None:
+    """Run the retention job once now (``praesent serve`` runs it every hour)."""
+    from datetime import UTC, datetime
+
+    from praesent.jobs.retention import run_retention
+
+    with _store() as store:
+        result = run_retention(store, Settings().retention_days, datetime.now(UTC))
+    sys.stdout.write(json.dumps(result.fields()) + "\n")
 
 
 def _register_commands() -> None:

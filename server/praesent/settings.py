@@ -41,6 +41,24 @@ class Settings(BaseSettings):
     # Required on every route and socket when set; a non-local bind without one gets a random
     # token, printed at start.
     api_token: str | None = None
+    # How long a browser sign-in lasts.
+    session_hours: float = 12.0
+    # A team's sessions are deleted this many days after they start, unless the team sets its
+    # own period; sessions of the local owner (no accounts) are kept.
+    retention_days: int = 90
+    # How often the retention job runs in `praesent serve`.
+    retention_interval_s: float = 3600.0
+    # OpenID Connect sign-in with a company's identity provider (all three set to turn it on).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email groups"
+    # The ID token claim whose values name teams; users join the existing teams it names.
+    oidc_teams_claim: str = "groups"
+    # The role of a person who signs in through the provider for the first time.
+    oidc_default_role: str = "seller"
+    # How long an invitation link stays valid.
+    invitation_hours: float = 72.0
     # Browser origins allowed on the sockets besides the server's own address.
     allowed_origins: list[str] = Field(default_factory=list)
     # A live client that sends nothing for this long is cut off and its session finalised.

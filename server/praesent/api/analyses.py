@@ -11,10 +11,13 @@ import anyio
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
+from praesent.api.auth import Access, guard
+from praesent.api.docs import errors
 from praesent.api.state import AppState, app_state
 from praesent.audio.decode import probe
 from praesent.errors import InputError, TooLargeError
 from praesent.summaries_llm import options_from_settings, with_abstractive_summaries
+from praesent.team.access import Rule
 
 router = APIRouter(prefix="/v1", tags=["analyses"])
 _COPY_CHUNK = 1 << 20
@@ -40,10 +43,13 @@ async def _save(upload: UploadFile, target: Path, limit: int) -> None:
             out.write(chunk)
 
 
-@router.post("/analyses")
+@router.post("/analyses", responses=errors(401, 403, 413, 422, 503))
 async def create_analysis(
     request: Request,
-    file: Annotated[UploadFile, File(description="The recording")],
+    _access: Annotated[Access, guard(Rule.USER)],
+    file: Annotated[
+        UploadFile, File(description="The recording", json_schema_extra={"minLength": 1})
+    ],
     channels: Annotated[str, Form()] = "seller,customer",
     mono: Annotated[bool, Form()] = False,
     language: Annotated[str | None, Form()] = None,

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import anyio
 from fastapi import FastAPI
 
 from praesent import __version__
-from praesent.api import analyses, live, reports, sessions
+from praesent.api import account, admin, analyses, dashboards, live, oidc, reports, sessions
+from praesent.api.auth import guard
+from praesent.api.docs import document_security
 from praesent.api.errors import install_error_handlers
+from praesent.api.methods import method_middleware
 from praesent.api.overlay import install_overlay
 from praesent.api.security import token_middleware
 from praesent.api.state import AppState
 from praesent.asr.models import resolve_model_dir
 from praesent.engines import Engines
+from praesent.jobs.retention import run_retention
 from praesent.live.hub import EventHub
 from praesent.live.manager import SessionManager
 from praesent.live.speech_to_text import SpeechToText
 from praesent.settings import Settings
-from praesent.store import EventStore, migrate
+from praesent.store import EventStore, StoreError, migrate
 from praesent.summaries_llm import options_from_settings
+from praesent.team.access import Rule
 
 EngineLoader = Callable[[Settings], Engines]
 log = logging.getLogger("praesent")
@@ -39,6 +47,18 @@ def _open_store(settings: Settings) -> EventStore:
     url = settings.effective_database_url
     migrate(url)
     return EventStore(url)
+
+
+async def _retention_loop(store: EventStore, settings: Settings) -> None:
+    """Run the retention job at start and then every ``retention_interval_s``."""
+    while True:
+        try:
+            await anyio.to_thread.run_sync(
+                run_retention, store, settings.retention_days, datetime.now(UTC)
+            )
+        except StoreError:
+            log.exception("the retention job failed; it runs again later")
+        await asyncio.sleep(settings.retention_interval_s)
 
 
 def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
@@ -65,9 +85,13 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
         app.state.praesent = AppState(
             settings=settings, engines=engines, inference_limiter=limiter, sessions=manager
         )
+        retention = asyncio.create_task(_retention_loop(store, settings))
         try:
             yield
         finally:
+            retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retention
             await manager.shutdown()
             store.close()
 
@@ -78,11 +102,17 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.include_router(sessions.router)
     app.include_router(live.router)
     app.include_router(reports.router)
+    app.include_router(account.router)
+    app.include_router(admin.router)
+    app.include_router(dashboards.router)
+    app.include_router(oidc.router)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], dependencies=[guard(Rule.PUBLIC)])
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    document_security(app)
+    app.middleware("http")(method_middleware(app))
     # Last, so every API route wins over the static files.
     install_overlay(app)
     return app

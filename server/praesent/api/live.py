@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from praesent.api.auth import Access, guard
+from praesent.api.docs import errors
 from praesent.api.security import websocket_refusal
 from praesent.api.state import app_state
 from praesent.live.hub import Subscription
@@ -27,6 +29,7 @@ from praesent.live.protocol import (
 from praesent.live.schema import live_protocol_schema
 from praesent.live.session import LiveSession
 from praesent.store import FinalStatus
+from praesent.team.access import Rule
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -53,8 +56,11 @@ async def _send_error(websocket: WebSocket, code: str, message: str) -> None:
 class _Connection:
     """One live socket: the protocol state, the session once started, its event forwarder."""
 
-    def __init__(self, websocket: WebSocket, manager: SessionManager, idle_s: float) -> None:
+    def __init__(
+        self, websocket: WebSocket, manager: SessionManager, idle_s: float, access: Access
+    ) -> None:
         self.websocket = websocket
+        self.access = access
         self.manager = manager
         self.idle_s = idle_s
         self.protocol = ProtocolState()
@@ -81,7 +87,13 @@ class _Connection:
         parsed = self.protocol.on_text(message.get("text") or "")
         if isinstance(parsed, StartMessage):
             assert self.protocol.stream is not None
-            self.session = await self.manager.start(parsed, self.protocol.stream)
+            user = self.access.principal.user
+            self.session = await self.manager.start(
+                parsed,
+                self.protocol.stream,
+                owner_id=None if user is None else user.id,
+                shared=user is not None and user.share_by_default,
+            )
             self.subscription = self.manager.hub.subscribe(self.session.id)
             self.forwarder = asyncio.create_task(_forward(self.websocket, self.subscription))
             await self.session.emit_extra(
@@ -106,21 +118,24 @@ class _Connection:
             self.manager.hub.unsubscribe(self.subscription)
 
 
-@router.get("/v1/live/schema", tags=["live"])
-async def protocol_schema() -> dict[str, Any]:
+@router.get("/v1/live/schema", tags=["live"], responses=errors(401, 403))
+async def protocol_schema(_access: Annotated[Access, guard(Rule.USER)]) -> dict[str, Any]:
     """JSON Schemas of the live socket's client messages and server events."""
     return live_protocol_schema()
 
 
 @router.websocket("/v1/live")
-async def live(websocket: WebSocket) -> None:
+async def live(
+    websocket: WebSocket, access: Annotated[Access, guard(Rule.USER, scope="live")]
+) -> None:
+    """A live call; its session belongs to the user whose credentials opened the socket."""
     state = app_state(websocket)
     refusal = websocket_refusal(state.settings, websocket)
     if refusal is not None:
         await websocket.close(CLOSE_POLICY, refusal)
         return
     await websocket.accept()
-    connection = _Connection(websocket, state.sessions, state.settings.live_idle_timeout_s)
+    connection = _Connection(websocket, state.sessions, state.settings.live_idle_timeout_s, access)
     try:
         while True:
             message = await connection.receive()

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 from starlette.requests import HTTPConnection
 
+from praesent.api.observers import ObserverRegistry
 from praesent.engines import Engines
 from praesent.live.manager import SessionManager
 from praesent.settings import Settings
+from praesent.store import EventStore
+from praesent.team.limits import FailureWindow
+
+
+@dataclass(slots=True)
+class AuthState:
+    """Per process: whether accounts exist (once seen, for good) and failed sign-ins."""
+
+    accounts_seen: bool = False
+    signin_failures: FailureWindow = field(default_factory=FailureWindow)
+    # OpenID Connect sign-ins under way: state -> (nonce, monotonic start).
+    oidc_pending: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    def accounts_exist(self, store: EventStore) -> bool:
+        if not self.accounts_seen:
+            # Checked on every request until the first user appears (the CLI may add one
+            # while the server runs); a laptop's SQLite answers this in microseconds.
+            self.accounts_seen = store.people.any_user()
+        return self.accounts_seen
 
 
 @dataclass(slots=True)
@@ -19,6 +39,8 @@ class AppState:
     # Bounds how many inference jobs run at once across all requests and sessions.
     inference_limiter: anyio.CapacityLimiter
     sessions: SessionManager
+    auth: AuthState = field(default_factory=AuthState)
+    observers: ObserverRegistry = field(default_factory=ObserverRegistry)
 
 
 def app_state(connection: HTTPConnection) -> AppState:

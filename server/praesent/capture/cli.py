@@ -34,7 +34,11 @@ def capture(
         float | None, typer.Option(help="Stop after this many seconds (default: Ctrl-C).")
     ] = None,
     token: Annotated[
-        str | None, typer.Option(envvar="PRAESENT_API_TOKEN", help="The server's token.")
+        str | None,
+        typer.Option(
+            envvar=["PRAESENT_TOKEN", "PRAESENT_API_TOKEN"],
+            help="Your personal access token (or the server's token on a laptop).",
+        ),
     ] = None,
     devices: Annotated[
         bool, typer.Option("--list-devices", help="List the audio devices and exit.")

@@ -53,6 +53,11 @@ class EventHub:
                     self._wake(subscription)
                     break
 
+    def end(self, subscription: Subscription) -> None:
+        """End one observer's stream now (its access was withdrawn)."""
+        subscription.closed = True
+        self._wake(subscription)
+
     def close(self, session_id: str) -> None:
         """The session ended: every observer's ``next`` returns None after the last event."""
         for subscription in list(self._subscribers.get(session_id, ())):

@@ -57,12 +57,22 @@ class SessionManager:
     # Abstractive topic summaries for the stored analysis, when an endpoint is configured.
     llm: LlmOptions | None = None
 
-    async def start(self, start: StartMessage, stream: StreamFormat) -> LiveSession:
+    async def start(
+        self,
+        start: StartMessage,
+        stream: StreamFormat,
+        *,
+        owner_id: str | None = None,
+        shared: bool = False,
+    ) -> LiveSession:
+        """Start a session owned by ``owner_id`` (None: the local owner)."""
         record = await anyio.to_thread.run_sync(
             lambda: self.store.create_session(
                 title=start.title,
                 language=start.language,
                 customer_informed=start.customer_informed,
+                owner_id=owner_id,
+                shared=shared,
             )
         )
         session_id = record.id

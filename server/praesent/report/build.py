@@ -527,6 +527,9 @@ def build_report(
         if session and session.get("started_at")
         else None,
         call_language=str(analysis.get("language") or "unknown"),
+        customer_informed=bool(session["customer_informed"])
+        if session and session.get("customer_informed") is not None
+        else None,
         duration_s=duration(duration_s),
         silent=silent,
         has_transcript=bool(utterances),

@@ -596,6 +596,11 @@ def _header(r: Report) -> str:
     if r.started_at:
         meta.append(f"{escape(t('started', lang))} {_q(r.started_at[:16].replace('T', ' '))}")
     meta.append(f"{escape(t('call_language', lang))} {_q(r.call_language)}")
+    if r.customer_informed is not None:
+        key = "customer_informed" if r.customer_informed else "customer_not_informed"
+        meta.append(
+            f"<span class='informed-{str(r.customer_informed).lower()}'>{escape(t(key, lang))}</span>"
+        )
     return (
         f"<header><div class='brand'>praesent</div><h1>{escape(t('doc_title', lang))}</h1>"
         f"<p class='title'>{title}</p><p class='meta'>{' · '.join(meta)}</p>"

@@ -236,6 +236,9 @@ class Report:
     transcript: Transcript
     trend: tuple[TrendPoint, ...]
     options: ReportOptions
+    # Whether the seller said at the live start that the customer was told (None: unknown,
+    # e.g. a recording); shown on every report, and so on every shared one.
+    customer_informed: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

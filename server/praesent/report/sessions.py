@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from praesent.live.manager import analysis_from_log
-from praesent.store import EventStore, SessionRecord
+from praesent.store import EventStore, SessionQuery, SessionRecord
 
 HISTORY_MAX = 12
 
@@ -18,15 +18,25 @@ def analysis_of(store: EventStore, record: SessionRecord) -> dict[str, Any]:
     return analysis_from_log(store, record.id)
 
 
-def history_of(store: EventStore, record: SessionRecord) -> list[dict[str, Any]]:
-    """The same seller's earlier calls that have an analysis, oldest first; none without a
-    seller id."""
-    if record.seller_id is None:
+def _same_seller(record: SessionRecord, other: SessionRecord) -> bool:
+    if record.owner_id is not None:
+        return other.owner_id == record.owner_id
+    return record.seller_id is not None and other.seller_id == record.seller_id
+
+
+def history_of(
+    store: EventStore, record: SessionRecord, only_shared: bool = False
+) -> list[dict[str, Any]]:
+    """The same seller's earlier calls that have an analysis, oldest first (``only_shared``:
+    those the seller shares); none without an owner or a seller id."""
+    if record.owner_id is None and record.seller_id is None:
         return []
+    query = SessionQuery(owner_id=record.owner_id) if record.owner_id is not None else None
     earlier = [
         other
-        for other in store.list_sessions()
-        if other.seller_id == record.seller_id
+        for other in store.list_sessions(query=query)
+        if _same_seller(record, other)
+        and (other.shared or not only_shared)
         and other.id != record.id
         and other.started_at < record.started_at
         and other.analysis is not None
@@ -39,10 +49,10 @@ def history_of(store: EventStore, record: SessionRecord) -> list[dict[str, Any]]
 
 
 def session_with_history(
-    store: EventStore, session_id: str
+    store: EventStore, session_id: str, only_shared: bool = False
 ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     record = store.get_session(session_id)
     if record is None:
         return None
     analysis = {**analysis_of(store, record), "session": record.fields()}
-    return analysis, history_of(store, record)
+    return analysis, history_of(store, record, only_shared)

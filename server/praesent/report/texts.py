@@ -17,6 +17,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "duration": {"en": "Duration", "de": "Dauer"},
     "started": {"en": "Started", "de": "Beginn"},
     "call_language": {"en": "Language", "de": "Sprache"},
+    "customer_informed": {"en": "Customer informed", "de": "Kunde informiert"},
+    "customer_not_informed": {"en": "Customer NOT informed", "de": "Kunde NICHT informiert"},
     "seller": {"en": "You", "de": "Du"},
     "customer": {"en": "Customer", "de": "Kunde"},
     "seller_long": {"en": "You (seller)", "de": "Du (Verkauf)"},

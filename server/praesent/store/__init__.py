@@ -8,6 +8,7 @@ SQLite is the embedded default (``sqlite:///path``); PostgreSQL via
 from __future__ import annotations
 
 from praesent.store.errors import (
+    ConflictError,
     DuplicateSequenceError,
     InvalidRecordError,
     SequenceError,
@@ -15,23 +16,46 @@ from praesent.store.errors import (
     SessionNotFoundError,
     StoreError,
     StoreUnavailableError,
+    UnknownRecordError,
 )
 from praesent.store.migrate import migrate
-from praesent.store.records import FinalStatus, SessionRecord, SessionStatus, StoredEvent
-from praesent.store.repository import EventStore
+from praesent.store.people import PeopleStore
+from praesent.store.records import (
+    ROLES,
+    AuditRecord,
+    FinalStatus,
+    Role,
+    SessionRecord,
+    SessionStatus,
+    StoredEvent,
+    TeamRecord,
+    TokenRecord,
+    UserRecord,
+)
+from praesent.store.repository import EventStore, SessionQuery
 
 __all__ = [
+    "ROLES",
+    "AuditRecord",
+    "ConflictError",
     "DuplicateSequenceError",
     "EventStore",
     "FinalStatus",
     "InvalidRecordError",
+    "PeopleStore",
+    "Role",
     "SequenceError",
     "SessionClosedError",
     "SessionNotFoundError",
+    "SessionQuery",
     "SessionRecord",
     "SessionStatus",
     "StoreError",
     "StoreUnavailableError",
     "StoredEvent",
+    "TeamRecord",
+    "TokenRecord",
+    "UnknownRecordError",
+    "UserRecord",
     "migrate",
 ]

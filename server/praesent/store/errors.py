@@ -69,3 +69,15 @@ class InvalidRecordError(StoreError):
     """A value cannot be stored as given (not JSON, too long, a NUL character, a naive time)."""
 
     code = "bad_record"
+
+
+class ConflictError(StoreError):
+    """The record exists already (an email, a team name)."""
+
+    code = "conflict"
+
+
+class UnknownRecordError(StoreError):
+    """A user or team named in a request does not exist."""
+
+    code = "not_found"

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     false,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -37,6 +38,9 @@ TITLE_MAX = 500
 LANGUAGE_MAX = 35  # the longest BCP 47 tag
 SELLER_ID_MAX = 64
 EVENT_TYPE_MAX = 64
+EMAIL_MAX = 320
+NAME_MAX = 200
+ID_LEN = 32
 # SQL NULL for a missing analysis, not the JSON value null.
 JSON_OR_NULL = JSON(none_as_null=True)
 
@@ -75,6 +79,7 @@ class Session(Base):
         Index(None, "started_at"),
         Index(None, "status"),
         Index(None, "seller_id"),
+        Index(None, "owner_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -88,6 +93,12 @@ class Session(Base):
     audio_kept: Mapped[bool] = mapped_column(Boolean, server_default=false())
     analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON_OR_NULL)
     last_seq: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # None: the local owner (a laptop without accounts, or a session from before accounts).
+    owner_id: Mapped[str | None] = mapped_column(
+        String(ID_LEN), ForeignKey("users.id", ondelete="CASCADE")
+    )
+    # Visible to the coaches of the owner's teams; private by default.
+    shared: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     events: Mapped[list[Event]] = relationship(
         back_populates="session",
@@ -114,3 +125,106 @@ class Event(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     session: Mapped[Session] = relationship(back_populates="events")
+
+
+class User(Base):
+    """A person with a role; a password for local sign-in, a subject for OpenID Connect."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('seller', 'coach', 'admin')", name="role"),)
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    # "issuer subject" of an OpenID Connect account.
+    oidc_subject: Mapped[str | None] = mapped_column(String(600), unique=True)
+    share_by_default: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    # None: the server's default retention.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+    # False: transcripts are removed from finished sessions, only figures stay.
+    keep_transcripts: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Membership(Base):
+    """A user in a team; a coach in a team coaches it."""
+
+    __tablename__ = "memberships"
+
+    user_id: Mapped[str] = mapped_column(
+        String(ID_LEN), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[str] = mapped_column(
+        String(ID_LEN), ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AccessToken(Base):
+    """A personal access token: only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "access_tokens"
+    __table_args__ = (Index(None, "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LEN), ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(String(NAME_MAX))  # space-separated
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A browser's sign-in: the cookie's SHA-256 and the CSRF token that goes with it."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index(None, "user_id"),)
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LEN), ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Invitation(Base):
+    """A single-use link that lets a new person choose a password."""
+
+    __tablename__ = "invitations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    role: Mapped[str] = mapped_column(String(16))
+    team_names: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """A read of a session by someone other than its seller; the seller can read these.
+
+    No foreign key to the session or the reader: the entry outlives both."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "owner_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[str] = mapped_column(
+        String(ID_LEN), ForeignKey("users.id", ondelete="CASCADE")
+    )
+    actor_id: Mapped[str] = mapped_column(String(ID_LEN))
+    actor_email: Mapped[str] = mapped_column(String(EMAIL_MAX))
+    session_id: Mapped[str] = mapped_column(String(ID_LEN))
+    action: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -36,6 +36,9 @@ class SessionRecord:
     audio_kept: bool
     analysis: dict[str, Any] | None
     last_seq: int
+    # None: the local owner (no accounts, or a session from before accounts existed).
+    owner_id: str | None = None
+    shared: bool = False
 
     def fields(self) -> dict[str, Any]:
         """What the API and the report show of a session, JSON-ready."""
@@ -49,4 +52,103 @@ class SessionRecord:
             "seller_id": self.seller_id,
             "customer_informed": self.customer_informed,
             "audio_kept": self.audio_kept,
+            "owner_id": self.owner_id,
+            "shared": self.shared,
         }
+
+
+Role = Literal["seller", "coach", "admin"]
+ROLES: tuple[Role, ...] = ("seller", "coach", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRecord:
+    id: str
+    name: str
+    retention_days: int | None
+    keep_transcripts: bool
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "retention_days": self.retention_days,
+            "keep_transcripts": self.keep_transcripts,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A person and the teams they are in (a coach coaches the teams they are in)."""
+
+    id: str
+    email: str
+    role: Role
+    share_by_default: bool
+    created_at: datetime
+    teams: tuple[TeamRecord, ...] = ()
+
+    @property
+    def team_ids(self) -> frozenset[str]:
+        return frozenset(team.id for team in self.teams)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "email": self.email,
+            "role": self.role,
+            "teams": [team.name for team in self.teams],
+            "share_by_default": self.share_by_default,
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """A personal access token as listed: never the token itself."""
+
+    id: str
+    user_id: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "scopes": list(self.scopes),
+            "created_at": self.created_at.isoformat(),
+            "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+            "revoked": self.revoked_at is not None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    id: int
+    owner_id: str
+    actor_id: str
+    actor_email: str
+    session_id: str
+    action: str
+    at: datetime
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "reader": self.actor_email,
+            "session_id": self.session_id,
+            "action": self.action,
+            "at": self.at.isoformat(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationRecord:
+    email: str
+    role: Role
+    team_names: tuple[str, ...]
+    expires_at: datetime

@@ -12,12 +12,13 @@ import json
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 from uuid import uuid4
 
-from sqlalchemy import Engine, delete, exists, insert, select, update
+from sqlalchemy import Engine, Select, delete, exists, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session as OrmSession
@@ -41,6 +42,7 @@ from praesent.store.models import (
     Event,
     Session,
 )
+from praesent.store.people import PeopleStore
 from praesent.store.records import (
     SESSION_STATUSES,
     FinalStatus,
@@ -52,6 +54,34 @@ from praesent.store.records import (
 SEQ_MAX = 2**31 - 1  # the events.seq column is a 32-bit integer on PostgreSQL
 
 
+@dataclass(frozen=True, slots=True)
+class SessionQuery:
+    """Which sessions a list shows: an owner ("" for the local owner), shared ones of some
+    owners, a title search, a time range."""
+
+    owner_id: str | None = None
+    local_owner: bool = False
+    shared_by: Sequence[str] | None = None
+    title_contains: str | None = None
+    started_from: datetime | None = None
+    started_before: datetime | None = None
+
+    def apply(self, stmt: Select[Session]) -> Select[Session]:
+        if self.local_owner:
+            stmt = stmt.where(Session.owner_id.is_(None))
+        if self.owner_id is not None:
+            stmt = stmt.where(Session.owner_id == self.owner_id)
+        if self.shared_by is not None:
+            stmt = stmt.where(Session.shared.is_(True), Session.owner_id.in_(self.shared_by))
+        if self.title_contains:
+            stmt = stmt.where(Session.title.icontains(self.title_contains, autoescape=True))
+        if self.started_from is not None:
+            stmt = stmt.where(Session.started_at >= _aware("from", self.started_from))
+        if self.started_before is not None:
+            stmt = stmt.where(Session.started_at < _aware("before", self.started_before))
+        return stmt
+
+
 class EventStore:
     """Sessions and their append-only event logs in one database (SQLite or PostgreSQL).
 
@@ -61,6 +91,8 @@ class EventStore:
     def __init__(self, url: str | URL) -> None:
         self._engine = make_engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        # Users, teams, tokens and the audit log live in the same database.
+        self.people = PeopleStore(self._engine)
 
     @property
     def engine(self) -> Engine:
@@ -96,6 +128,8 @@ class EventStore:
         *,
         audio_kept: bool = False,
         started_at: datetime | None = None,
+        owner_id: str | None = None,
+        shared: bool = False,
     ) -> SessionRecord:
         """Start a live session with an empty log (``last_seq`` 0), by default started now."""
         _check_text("title", title, TITLE_MAX)
@@ -114,6 +148,8 @@ class EventStore:
             audio_kept=audio_kept,
             analysis=None,
             last_seq=0,
+            owner_id=owner_id,
+            shared=shared,
         )
         with self._transaction() as db:
             db.add(row)
@@ -124,11 +160,67 @@ class EventStore:
             row = db.get(Session, session_id)
             return None if row is None else _session_record(row)
 
-    def list_sessions(self, limit: int | None = None) -> list[SessionRecord]:
-        """All sessions, newest first."""
+    def list_sessions(
+        self, limit: int | None = None, *, query: SessionQuery | None = None
+    ) -> list[SessionRecord]:
+        """Sessions, newest first; all of them, or those ``query`` selects."""
         stmt = select(Session).order_by(Session.started_at.desc(), Session.id.desc()).limit(limit)
+        if query is not None:
+            stmt = query.apply(stmt)
         with self._transaction() as db:
             return [_session_record(row) for row in db.scalars(stmt)]
+
+    def set_shared(self, session_id: str, shared: bool) -> bool:
+        """Share a session with the coaches of its owner's teams, or stop; False if not there."""
+        stmt = update(Session).where(Session.id == session_id).values(shared=shared)
+        with self._transaction() as db:
+            return db.connection().execute(stmt).rowcount == 1
+
+    def assign_owner(self, owner_id: str, session_ids: Sequence[str] | None = None) -> int:
+        """Give the local owner's sessions (all, or those listed) to a user; how many moved."""
+        stmt = update(Session).where(Session.owner_id.is_(None)).values(owner_id=owner_id)
+        if session_ids is not None:
+            stmt = stmt.where(Session.id.in_(session_ids))
+        with self._transaction() as db:
+            return db.connection().execute(stmt).rowcount
+
+    def delete_sessions(self, session_ids: Sequence[str]) -> int:
+        """Delete these sessions and their logs; how many were there."""
+        if not session_ids:
+            return 0
+        with self._transaction() as db:
+            stmt = delete(Session).where(Session.id.in_(session_ids))
+            return db.connection().execute(stmt).rowcount
+
+    def drop_transcripts(self, session_id: str) -> int:
+        """Keep only the figures of a finished session: its transcript events go, the other
+        events and the analysis lose every word of the call. Returns the events removed."""
+        from praesent.team.retention import figures_only
+
+        transcript_types = ("transcript", "transcript_partial")
+        with self._transaction() as db:
+            row = db.get(Session, session_id)
+            if row is None or row.status == "live":
+                return 0
+            connection = db.connection()
+            removed = connection.execute(
+                delete(Event).where(
+                    Event.session_id == session_id, Event.type.in_(transcript_types)
+                )
+            ).rowcount
+            for seq, payload in connection.execute(
+                select(Event.seq, Event.payload).where(Event.session_id == session_id)
+            ).all():
+                stripped = figures_only(payload)
+                if stripped != payload:
+                    connection.execute(
+                        update(Event)
+                        .where(Event.session_id == session_id, Event.seq == seq)
+                        .values(payload=stripped)
+                    )
+            if row.analysis is not None:
+                row.analysis = {**figures_only(row.analysis), "transcript_dropped": True}
+            return removed
 
     def unfinished_sessions(self) -> list[SessionRecord]:
         """Sessions still marked live, oldest first: after a crash, these need finalising."""
@@ -264,6 +356,8 @@ def _session_record(row: Session) -> SessionRecord:
         audio_kept=row.audio_kept,
         analysis=row.analysis,
         last_seq=row.last_seq,
+        owner_id=row.owner_id,
+        shared=row.shared,
     )
 
 

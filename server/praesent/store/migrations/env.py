@@ -14,6 +14,13 @@ _PG_MIGRATION_LOCK = 0x70726165
 
 def _run(engine: Engine) -> None:
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch rebuild drops and re-creates a table; with foreign keys on, dropping
+            # ``sessions`` would cascade into ``events``. The pragma only works outside a
+            # transaction, so it is set before the migration's transaction begins.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -24,6 +31,12 @@ def _run(engine: Engine) -> None:
             if connection.dialect.name == "postgresql":
                 connection.execute(text(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})"))
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"the migration left dangling references: {broken[:5]}")
 
 
 # Online only: praesent migrates its own database at start-up; there is no `--sql` mode.

@@ -1,0 +1,138 @@
+"""Admin: users, teams and their retention, invitations. Admins see no session content."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from praesent.api.auth import Access, NotFoundError, guard
+from praesent.api.docs import EMAIL, errors
+from praesent.api.state import app_state
+from praesent.store import Role
+from praesent.team.access import Rule
+from praesent.team.accounts import create_user_with_token
+from praesent.team.credentials import PASSWORD_MAX, PASSWORD_MIN, hash_secret, new_secret
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+class NewUser(BaseModel):
+    email: str = EMAIL
+    role: Role
+    teams: list[str] = Field(default_factory=list)
+    password: str | None = Field(default=None, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+class NewTeam(BaseModel):
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00]*\S[^\x00]*$")
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
+    keep_transcripts: bool = Field(default=True, strict=True)
+
+
+class TeamSettings(BaseModel):
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
+    keep_transcripts: bool = Field(default=True, strict=True)
+
+
+class NewInvitation(BaseModel):
+    email: str = EMAIL
+    role: Role
+    teams: list[str] = Field(default_factory=list)
+
+
+@router.get("/users", responses=errors(401, 403))
+async def list_users(
+    request: Request, _access: Annotated[Access, guard(Rule.ADMIN)]
+) -> list[dict[str, Any]]:
+    people = app_state(request).sessions.store.people
+    return [user.fields() for user in await anyio.to_thread.run_sync(people.list_users)]
+
+
+@router.post("/users", status_code=201, responses=errors(401, 403, 404, 409, 422))
+async def create_user(
+    request: Request, body: NewUser, _access: Annotated[Access, guard(Rule.ADMIN)]
+) -> dict[str, Any]:
+    """A new user with a first personal access token (``token``, shown only here)."""
+    people = app_state(request).sessions.store.people
+    user, issued = await anyio.to_thread.run_sync(
+        create_user_with_token, people, body.email, body.role, body.teams, body.password
+    )
+    return {**user.fields(), "token": issued.token}
+
+
+@router.delete("/users/{user_id}", status_code=204, responses=errors(401, 403, 404))
+async def delete_user(
+    request: Request, user_id: str, _access: Annotated[Access, guard(Rule.ADMIN)]
+) -> Response:
+    """Delete a user and all their data: sessions, event logs, tokens, audit log."""
+    people = app_state(request).sessions.store.people
+    if not await anyio.to_thread.run_sync(people.delete_user, user_id):
+        raise NotFoundError(f"no user {user_id}")
+    return Response(status_code=204)
+
+
+@router.get("/teams", responses=errors(401, 403))
+async def list_teams(
+    request: Request, _access: Annotated[Access, guard(Rule.ADMIN)]
+) -> list[dict[str, Any]]:
+    people = app_state(request).sessions.store.people
+    return [team.fields() for team in await anyio.to_thread.run_sync(people.list_teams)]
+
+
+@router.post("/teams", status_code=201, responses=errors(401, 403, 409, 422))
+async def create_team(
+    request: Request, body: NewTeam, _access: Annotated[Access, guard(Rule.ADMIN)]
+) -> dict[str, Any]:
+    people = app_state(request).sessions.store.people
+    team = await anyio.to_thread.run_sync(
+        people.create_team, body.name, body.retention_days, body.keep_transcripts
+    )
+    return team.fields()
+
+
+@router.put("/teams/{team_id}", responses=errors(401, 403, 404, 422))
+async def update_team(
+    request: Request,
+    team_id: str,
+    body: TeamSettings,
+    _access: Annotated[Access, guard(Rule.ADMIN)],
+) -> dict[str, Any]:
+    """A team's retention period (none: the server's default) and whether transcripts stay."""
+    people = app_state(request).sessions.store.people
+
+    def update() -> dict[str, Any]:
+        return people.update_team(
+            team_id, retention_days=body.retention_days, keep_transcripts=body.keep_transcripts
+        ).fields()
+
+    return await anyio.to_thread.run_sync(update)
+
+
+@router.post("/invitations", status_code=201, responses=errors(401, 403, 404, 422))
+async def invite(
+    request: Request, body: NewInvitation, _access: Annotated[Access, guard(Rule.ADMIN)]
+) -> dict[str, Any]:
+    """A single-use link for a new person to choose a password (``url``, shown only here)."""
+    state = app_state(request)
+    token = new_secret()
+    lifetime = timedelta(hours=state.settings.invitation_hours)
+    people = state.sessions.store.people
+
+    def create() -> dict[str, Any]:
+        made = people.create_invitation(
+            body.email, body.role, body.teams, hash_secret(token), lifetime
+        )
+        return {
+            "email": made.email,
+            "role": made.role,
+            "teams": list(made.team_names),
+            "expires_at": made.expires_at.isoformat(),
+            "token": token,
+            "url": str(request.base_url) + f"app/#invite={token}",
+        }
+
+    return await anyio.to_thread.run_sync(create)

@@ -1,0 +1,69 @@
+"""Issuing credentials: a user with a first token, a new token, a password. The store is passed
+in; the secret leaves here once and only its hash is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from praesent.errors import InputError
+from praesent.store import PeopleStore, TokenRecord, UserRecord
+from praesent.store.people import check_role
+from praesent.team.access import SCOPES, scopes_for
+from praesent.team.credentials import (
+    TOKEN_PREFIX,
+    hash_password,
+    hash_secret,
+    new_secret,
+    password_problem,
+)
+
+
+class BadScopeError(InputError):
+    code = "bad_scope"
+
+
+class WeakPasswordError(InputError):
+    code = "weak_password"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    record: TokenRecord
+    token: str  # shown once, never stored
+
+
+def issue_token(
+    people: PeopleStore, user: UserRecord, name: str, scopes: Iterable[str] | None = None
+) -> IssuedToken:
+    allowed = scopes_for(user.role)
+    wanted = frozenset(scopes) if scopes is not None else allowed
+    unknown = wanted - set(SCOPES)
+    if unknown:
+        raise BadScopeError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+    if not wanted <= allowed:
+        raise BadScopeError(f"a {user.role} cannot hold: {', '.join(sorted(wanted - allowed))}")
+    if not wanted:
+        raise BadScopeError("a token needs at least one scope")
+    token = new_secret(TOKEN_PREFIX)
+    record = people.create_token(user.id, name, sorted(wanted), hash_secret(token))
+    return IssuedToken(record, token)
+
+
+def checked_password_hash(password: str) -> str:
+    problem = password_problem(password)
+    if problem is not None:
+        raise WeakPasswordError(problem)
+    return hash_password(password)
+
+
+def create_user_with_token(
+    people: PeopleStore,
+    email: str,
+    role: str,
+    team_names: Sequence[str],
+    password: str | None = None,
+) -> tuple[UserRecord, IssuedToken]:
+    password_hash = checked_password_hash(password) if password is not None else None
+    user = people.create_user(email, check_role(role), team_names, password_hash=password_hash)
+    return user, issue_token(people, user, "created with the user")

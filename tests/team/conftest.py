@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from praesent.analysis import AnalysisRequest, analyse_file
+from praesent.api.app import create_app
+from praesent.engines import Engines
+from praesent.settings import Settings
+from praesent.store import EventStore
+from tests.store.conftest import POSTGRES_URL
+from tests.team.world import World
+
+
+@pytest.fixture(scope="session")
+def call_analysis(engines: Engines, phonecall_stereo: Path) -> dict[str, Any]:
+    """The real analysis of the two-channel phone call, as a stored session would hold it."""
+    return analyse_file(phonecall_stereo, AnalysisRequest(("seller", "customer")), engines)
+
+
+@pytest.fixture(scope="module")
+def team_server(
+    engines: Engines,
+    call_analysis: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[TestClient, World]]:
+    data_dir = tmp_path_factory.mktemp("team")
+    settings = Settings(data_dir=data_dir, api_token=None, database_url=None)
+    app = create_app(settings, load=lambda _settings: engines)
+    with TestClient(app) as client:
+        store: EventStore = app.state.praesent.sessions.store
+        yield client, World.build(store, call_analysis)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema on this machine's PostgreSQL (required), dropped afterwards."""
+    schema = f"praesent_team_{uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is required and unreachable: {exc}")
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
