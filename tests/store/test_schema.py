@@ -20,14 +20,19 @@ def test_migrate_creates_the_tables_on_an_empty_database(db_url: str) -> None:
         migrate(db_url)
         migrate(db_url)  # a second run finds nothing to do
         inspector = inspect(store.engine)
-        assert sorted(inspector.get_table_names()) == ["alembic_version", "events", "sessions"]
+        assert sorted(inspector.get_table_names()) == [
+            "alembic_version",
+            "events",
+            "sessions",
+            "voice_samples",
+        ]
         assert inspector.get_pk_constraint("events")["constrained_columns"] == ["session_id", "seq"]
         [fk] = inspector.get_foreign_keys("events")
         assert fk["referred_table"] == "sessions"
         assert fk["options"].get("ondelete") == "CASCADE"
         with store.engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert [v for (v,) in versions] == ["0001"]
+        assert [v for (v,) in versions] == ["0002_voice"]
 
 
 def test_orm_metadata_and_migrations_agree(db_url: str) -> None:
