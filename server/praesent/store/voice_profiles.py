@@ -48,8 +48,10 @@ class VoiceProfiles:
         if source not in SAMPLE_SOURCES:
             raise InvalidRecordError(f"unknown voice sample source {source!r}")
         values = [float(v) for v in embedding]
-        if not values or not all(math.isfinite(v) for v in values):
-            raise InvalidRecordError("a voice sample needs a finite, non-empty embedding")
+        norm = math.sqrt(sum(v * v for v in values))
+        if not values or not math.isfinite(norm) or norm == 0.0:
+            raise InvalidRecordError("a voice sample needs a finite, non-zero embedding")
+        values = [v / norm for v in values]
         row = VoiceSample(
             seller_id=seller_id,
             source=source,
