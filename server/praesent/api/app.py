@@ -10,7 +10,7 @@ import anyio
 from fastapi import FastAPI
 
 from praesent import __version__
-from praesent.api import analyses, live, reports, sessions
+from praesent.api import analyses, live, reports, sessions, voice
 from praesent.api.errors import install_error_handlers
 from praesent.api.overlay import install_overlay
 from praesent.api.security import token_middleware
@@ -78,6 +78,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.include_router(sessions.router)
     app.include_router(live.router)
     app.include_router(reports.router)
+    app.include_router(voice.router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
