@@ -88,7 +88,11 @@ def analyze(
     language: Annotated[str | None, typer.Option(help="de, en, … or auto.")] = None,
     model: Annotated[str | None, typer.Option(help="Model name or directory.")] = None,
     seller: Annotated[
-        str | None, typer.Option(help="With --mono: the seller whose voice profile names them.")
+        str | None,
+        typer.Option(
+            help="The seller: with --mono their voice profile finds them; with two channels "
+            "their own channel adds to their profile."
+        ),
     ] = None,
     seller_speaker: Annotated[
         str, typer.Option(help="With --mono and no profile: first, most or a speaker (S2).")
@@ -135,6 +139,8 @@ def analyze(
         engines = load_engines(settings, model)
         with _progress() as update:
             result = analyse_file(file, request, engines, update)
+        if seller is not None and not mono:
+            _learn_voice(settings, file, roles.index("seller"), result, seller)
         result = with_abstractive_summaries(result, options_from_settings(settings))
     text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     if output_format is OutputFormat.text:
@@ -143,6 +149,22 @@ def analyze(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def _learn_voice(
+    settings: Settings, file: Path, channel: int, result: dict[str, Any], seller: str
+) -> None:
+    """A two-channel call of a known seller adds their own channel's voice to their profile."""
+    from praesent.speakers.attribution import load_speaker_models
+    from praesent.speakers.profiles import learn_seller_voice
+
+    sample = learn_seller_voice(
+        settings, load_speaker_models(settings), file, channel, result, seller
+    )
+    if sample is None:
+        _err.print(f"{seller}: too little speech of their own to add to the voice profile")
+    else:
+        _err.print(f"{seller}: {sample.speech_s:.1f} s of speech added to the voice profile")
 
 
 @contextmanager

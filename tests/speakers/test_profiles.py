@@ -14,6 +14,7 @@ from praesent.speakers.diarizer import Diarization
 from praesent.speakers.profiles import (
     EnrolmentError,
     NoProfileError,
+    learn_seller_voice,
     open_profiles,
     sample_from_clip,
 )
@@ -105,3 +106,26 @@ def test_bad_attribution_options_are_refused(settings: Settings) -> None:
         speaker_attribution(settings, diarizer="magic")
     with pytest.raises(InputError, match="--pipeline"):
         speaker_attribution(settings, diarizer="pyannote")
+
+
+def test_two_channel_call_teaches_the_sellers_voice(
+    speaker_models: SpeakerModels,
+    phonecall_stereo: Path,
+    phonecall_diarization: Diarization,
+    tmp_path: Path,
+) -> None:
+    roles = {"speaker90": "seller", "speaker91": "customer"}
+    turns = rttm_turns(shared("en-phonecall-2spk/sample.rttm"))
+    result = {"segments": [{"role": roles[who], "start_s": s, "end_s": e} for who, s, e in turns]}
+    settings = Settings(data_dir=tmp_path)
+    sample = learn_seller_voice(settings, speaker_models, phonecall_stereo, 0, result, "diane")
+    assert sample is not None and sample.speech_s > 5.0
+    with open_profiles(settings) as profiles:
+        profile = profiles.profile("diane", speaker_models.embedding_model)
+    assert profile is not None and profile.samples == 1
+    found = mapping(phonecall_diarization, turns)
+    diane = int(found["speaker90"][1:]) - 1
+    choice = choose_seller(
+        phonecall_diarization.centroids, [1.0, 1.0], "first", np.asarray(profile.embedding)
+    )
+    assert choice.seller == diane and choice.seller_from == "profile", choice.similarities

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -102,6 +103,72 @@ def sample_from_clip(models: SpeakerModels, path: Path) -> VoiceSample:
         if turn.speaker == main
     ]
     return sample_from_speech(models, pieces)
+
+
+def _clean_seller_spans(result: dict[str, Any]) -> list[tuple[float, float]]:
+    """The seller's speech with every stretch of customer speech cut out (echo, overlap)."""
+    customer = sorted(
+        (s["start_s"], s["end_s"]) for s in result["segments"] if s["role"] == "customer"
+    )
+    spans: list[tuple[float, float]] = []
+    for segment in result["segments"]:
+        if segment["role"] != "seller":
+            continue
+        start, end = float(segment["start_s"]), float(segment["end_s"])
+        for a, b in customer:
+            if b <= start or a >= end:
+                continue
+            if a > start:
+                spans.append((start, a))
+            start = max(start, b)
+        if end > start:
+            spans.append((start, end))
+    return spans
+
+
+def sample_from_channel(
+    models: SpeakerModels, path: Path, channel: int, result: dict[str, Any]
+) -> VoiceSample | None:
+    """A voice sample from the seller's own channel of an analysed two-channel call (the role is
+    known there); None when the seller spoke too little on their own."""
+    spans = _clean_seller_spans(result)
+    if sum(end - start for start, end in spans) < MIN_ENROLMENT_SPEECH_S:
+        return None
+    pieces: list[np.ndarray] = []
+    collected = 0
+    block_start = 0
+    limit = round(MAX_SAMPLE_SPEECH_S * SAMPLE_RATE)
+    for block in iter_blocks(path):
+        audio = block[channel]
+        block_end = block_start + audio.shape[0]
+        for start_s, end_s in spans:
+            a = max(round(start_s * SAMPLE_RATE), block_start)
+            b = min(round(end_s * SAMPLE_RATE), block_end)
+            if a < b and collected < limit:
+                pieces.append(audio[a - block_start : b - block_start].astype(np.float32))
+                collected += b - a
+        block_start = block_end
+        if collected >= limit:
+            break
+    return sample_from_speech(models, pieces)
+
+
+def learn_seller_voice(
+    settings: Settings,
+    models: SpeakerModels,
+    path: Path,
+    channel: int,
+    result: dict[str, Any],
+    seller_id: str,
+) -> VoiceSample | None:
+    """Adds the seller's voice from their own channel to their profile; None if too little."""
+    sample = sample_from_channel(models, path, channel, result)
+    if sample is not None:
+        with open_profiles(settings) as profiles:
+            profiles.add_sample(
+                seller_id, sample.embedding, sample.speech_s, "call", models.embedding_model
+            )
+    return sample
 
 
 def require_profile(profiles: VoiceProfiles, seller_id: str, model: str) -> VoiceProfile:
