@@ -8,6 +8,7 @@ praesent's own voice encoder on each speaker's speech, so a profile works with e
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ class PyannoteBackend:
         cls, directory: Path, encoder: SpeakerEncoder, num_speakers: int | None = None
     ) -> PyannoteBackend:
         config = _pipeline_file(directory.expanduser())
+        # Nothing is fetched at run time: a pipeline that names a hub model fails here.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         try:
             from pyannote.audio import Pipeline
         except ImportError:
