@@ -217,7 +217,7 @@ params:
     min_duration_off: 0.0
   clustering:
     method: centroid
-    min_cluster_size: 3
+    min_cluster_size: 12
     threshold: {CLUSTERING_THRESHOLD}
 """
     (directory / "config.yaml").write_text(config, encoding="utf-8")
