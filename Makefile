@@ -52,6 +52,8 @@ test-pyannote: $(STAMP_DEV)
 
 # DER and speaker count of speaker attribution (with pyannote.audio beside it once its venv exists).
 eval-speakers: $(STAMP_DEV)
+	if [ -x $(PYANNOTE_VENV)/bin/python ]; then PYTHONPATH=server $(PYANNOTE_VENV)/bin/python \
+		-m praesent.speakers.pyannote_models .cache/pyannote-pipeline > /dev/null; fi
 	$(BIN)/python bench/eval_speakers.py $(if $(wildcard $(PYANNOTE_VENV)/bin/python),--pyannote-python $(PYANNOTE_VENV)/bin/python --pipeline .cache/pyannote-pipeline)
 
 bench: $(STAMP_DEV)
