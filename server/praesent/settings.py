@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     llm_model: str = "llama3.2"
     llm_api_key: str | None = None
     llm_timeout_s: float = 30.0
+    # Speaker attribution of one-channel calls: "embedded" (packaged models), "pyannote"
+    # (pyannote.audio's pipeline from ``pyannote_pipeline``, a local directory) or "none".
+    diarizer: str = "embedded"
+    pyannote_pipeline: Path | None = None
 
     @property
     def local_only(self) -> bool:

@@ -16,6 +16,7 @@ from praesent.api.docs import errors
 from praesent.api.state import AppState, app_state
 from praesent.audio.decode import probe
 from praesent.errors import InputError, TooLargeError
+from praesent.speakers.setup import speaker_attribution
 from praesent.summaries_llm import options_from_settings, with_abstractive_summaries
 from praesent.team.access import Rule
 
@@ -53,13 +54,31 @@ async def create_analysis(
     channels: Annotated[str, Form()] = "seller,customer",
     mono: Annotated[bool, Form()] = False,
     language: Annotated[str | None, Form()] = None,
+    seller: Annotated[str | None, Form(description="mono: the seller's voice profile")] = None,
+    seller_speaker: Annotated[str, Form(description="mono: first, most or S2")] = "first",
+    speakers: Annotated[int | None, Form(description="mono: how many speakers")] = None,
+    diarizer: Annotated[str | None, Form(description="mono: embedded, pyannote, none")] = None,
 ) -> dict[str, Any]:
     state = app_state(request)
     limit = _limit_bytes(state)
     _check_declared_size(request, limit)
     roles = () if mono else parse_channels(channels)
+    attribution = None
+    if mono:
+        attribution = await anyio.to_thread.run_sync(
+            lambda: speaker_attribution(
+                state.settings,
+                diarizer=diarizer,
+                seller_id=seller,
+                seller_rule=seller_speaker,
+                num_speakers=speakers,
+            )
+        )
     analysis = AnalysisRequest(
-        channel_roles=roles, mono=mono, language=language or state.settings.language
+        channel_roles=roles,
+        mono=mono,
+        language=language or state.settings.language,
+        speakers=attribution,
     )
     directory = Path(tempfile.mkdtemp(prefix="praesent-upload-"))
     try:

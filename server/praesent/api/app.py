@@ -13,7 +13,17 @@ import anyio
 from fastapi import FastAPI
 
 from praesent import __version__
-from praesent.api import account, admin, analyses, dashboards, live, oidc, reports, sessions
+from praesent.api import (
+    account,
+    admin,
+    analyses,
+    dashboards,
+    live,
+    oidc,
+    reports,
+    sessions,
+    voice,
+)
 from praesent.api.auth import guard
 from praesent.api.docs import document_security
 from praesent.api.errors import install_error_handlers
@@ -106,6 +116,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(dashboards.router)
     app.include_router(oidc.router)
+    app.include_router(voice.router)
 
     @app.get("/healthz", tags=["health"], dependencies=[guard(Rule.PUBLIC)])
     async def healthz() -> dict[str, str]:

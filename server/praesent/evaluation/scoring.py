@@ -249,12 +249,17 @@ def _der(
     except ImportError:
         return None, "not scored: pyannote.metrics is not installed (pip install 'praesent[eval]')"
     reference, hypothesis = Annotation(), Annotation()
+    segments = run.get("segments") or []
+    # Segments that name their speaker are scored speaker against speaker; else role against role.
+    by_speaker = any("speaker" in seg for seg in segments)
     for n, t in enumerate(turns):
-        reference[Segment(t.start_s, t.end_s), n] = roles.get(t.speaker, t.speaker)
-    for n, seg in enumerate(run.get("segments") or []):
-        label = seg.get("role") or "speech"
+        label = t.speaker if by_speaker else roles.get(t.speaker, t.speaker)
+        reference[Segment(t.start_s, t.end_s), n] = label
+    for n, seg in enumerate(segments):
+        label = seg.get("speaker") or seg.get("role") or "speech"
         hypothesis[Segment(float(seg["start_s"]), float(seg["end_s"])), n] = label
-    metric = DiarizationErrorRate()
+    # A collar of ±0.25 s around reference boundaries; overlapped speech is scored.
+    metric = DiarizationErrorRate(collar=0.5, skip_overlap=False)
     value = metric(reference, hypothesis, uem=Segment(0.0, duration_s))
     return float(value), None
 

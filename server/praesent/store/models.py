@@ -228,3 +228,22 @@ class AuditEntry(Base):
     session_id: Mapped[str] = mapped_column(String(ID_LEN))
     action: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class VoiceSample(Base):
+    """One speaker embedding of a seller's voice (never audio): from an enrolment clip or from
+    the seller's own channel of a call. A seller's voice profile is the mean of their samples."""
+
+    __tablename__ = "voice_samples"
+    __table_args__ = (
+        CheckConstraint("source IN ('enrolment', 'call')", name="source"),
+        Index(None, "seller_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seller_id: Mapped[str] = mapped_column(String(SELLER_ID_MAX))
+    source: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(64))
+    embedding: Mapped[list[float]] = mapped_column(JSON)
+    speech_s: Mapped[float] = mapped_column(Double)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -28,6 +28,7 @@ from praesent.store.models import (
     Membership,
     Team,
     User,
+    VoiceSample,
     WebSession,
 )
 from praesent.store.records import (
@@ -195,8 +196,13 @@ class PeopleStore:
 
     def delete_user(self, user_id: str) -> bool:
         """Delete a user and (ON DELETE CASCADE) everything of theirs: sessions, event logs,
-        tokens, sign-ins, memberships, their audit log."""
+        tokens, sign-ins, memberships, their audit log; and their voice profile, kept under the
+        user's id or email as the seller's id."""
         with self._transaction() as db:
+            email = db.execute(select(User.email).where(User.id == user_id)).scalar()
+            if email is None:
+                return False
+            db.execute(delete(VoiceSample).where(VoiceSample.seller_id.in_((user_id, email))))
             return db.connection().execute(delete(User).where(User.id == user_id)).rowcount == 1
 
     def set_share_by_default(self, user_id: str, shared: bool) -> None:

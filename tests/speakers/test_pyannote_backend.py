@@ -1,0 +1,90 @@
+"""pyannote.audio's own SpeakerDiarization pipeline as the backend, on the real phone call.
+
+pyannote.audio needs torch, which stays out of the project's venv: these tests run its code in
+its own venv (`make test-pyannote` builds .cache/pyannote-venv and runs them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from praesent.settings import Settings
+from praesent.speakers.diarizer import Diarization
+from praesent.speakers.reconstruction import SpeakerTurn
+from tests.speakers.scoring import der
+from tests.support import Figure, read_wav, rttm_turns, shared
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = Path(
+    os.environ.get("PRAESENT_PYANNOTE_PYTHON", ROOT / ".cache" / "pyannote-venv" / "bin" / "python")
+)
+if not PYTHON.is_file():
+    pytest.skip(
+        f"pyannote.audio's venv is missing ({PYTHON}): `make test-pyannote` builds it, runs these",
+        allow_module_level=True,
+    )
+# Measured on the phone call: 2.0 %; the issue's bar.
+DER_BAR = 0.15
+
+
+def _run(*args: str) -> str:
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{ROOT / 'server'}{os.pathsep}{ROOT}",
+        "PRAESENT_MODELS_DIR": str(Settings().model_root),
+        "HF_HUB_OFFLINE": "1",
+    }
+    done = subprocess.run(
+        [str(PYTHON), *args], capture_output=True, text=True, env=env, timeout=1200, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("pipeline")
+    _run("-m", "praesent.speakers.pyannote_models", str(directory))
+    return directory
+
+
+def test_packaged_segmentation_in_pyannotes_model_equals_the_onnx_model(pipeline: Path) -> None:
+    onnx_file = Settings().model_root / "speakers" / "segmentation-3.0.onnx"
+    script = (
+        "import numpy as np, torch, onnxruntime as ort\n"
+        "from pyannote.audio import Model\n"
+        f"m = Model.from_pretrained({str(pipeline / 'segmentation.ckpt')!r}).eval()\n"
+        f"s = ort.InferenceSession({str(onnx_file)!r})\n"
+        "x = (np.random.default_rng(0).standard_normal((1, 1, 160000)) * 0.1).astype(np.float32)\n"
+        "with torch.no_grad(): y = m(torch.from_numpy(x)).numpy()\n"
+        "print(float(np.abs(y - s.run(None, {'input': x})[0]).max()))\n"
+    )
+    difference = float(_run("-c", script).strip().splitlines()[-1])
+    assert difference < 1e-3, f"max difference {difference}"
+
+
+def test_pyannote_pipeline_on_the_phone_call(pipeline: Path, figure: Figure) -> None:
+    wav = shared("en-phonecall-2spk/sample.wav")
+    triples = json.loads(
+        _run(
+            str(ROOT / "bench" / "eval_speakers.py"),
+            "--worker",
+            str(wav),
+            "pyannote",
+            str(pipeline),
+        )
+    )
+    turns = tuple(SpeakerTurn(s, a, b) for s, a, b in triples)
+    speakers = len({t.speaker for t in turns})
+    diarization = Diarization(turns, np.zeros((speakers, 1)), read_wav(wav).shape[0])
+    value = der(diarization, rttm_turns(shared("en-phonecall-2spk/sample.rttm")))
+    figure("DER phone call mono (pyannote.audio)", value, f"<= {DER_BAR}")
+    # Measured: DER 2.0 %; 3 speakers, the third being the opening "hello"s of both voices
+    # (1.9 s) that pyannote's clustering keeps apart with this encoder.
+    assert 2 <= speakers <= 3, speakers
+    assert value <= DER_BAR, f"DER {value:.3f}"
