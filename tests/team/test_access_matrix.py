@@ -168,6 +168,17 @@ REQUESTS: dict[str, Builder] = {
     "GET /v1/auth/oidc/callback": lambda w, c, t: Call(
         "GET", "/v1/auth/oidc/callback?code=c&state=s", ok=404
     ),
+    # A voice profile is personal: each user reaches the one under their own id.
+    "GET /v1/voice-profiles": lambda w, c, t: Call("GET", "/v1/voice-profiles"),
+    "POST /v1/voice-profiles/{seller_id}": lambda w, c, t: Call(
+        "POST",
+        f"/v1/voice-profiles/{w.users[c.actor or 'ada'].id}",
+        files={"file": ("notes.wav", b"not audio", "audio/wav")},
+        ok=422,
+    ),
+    "DELETE /v1/voice-profiles/{seller_id}": lambda w, c, t: Call(
+        "DELETE", f"/v1/voice-profiles/{w.users[c.actor or 'ada'].id}"
+    ),
     # Sockets: "ok" means the socket opened.
     "WS /v1/live": lambda w, c, t: Call("WS", "/v1/live"),
     "WS /v1/sessions/{session_id}/events": lambda w, c, t: Call(

@@ -1,4 +1,8 @@
-"""Sellers' voice profiles: enrol from an uploaded clip, list, delete (embeddings, never audio)."""
+"""Sellers' voice profiles: enrol from an uploaded clip, list, delete (embeddings, never audio).
+
+On a server with accounts a voice profile is personal: a user reaches only the profile kept under
+their own id or email; any other answers 404, like another person's session.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,37 @@ import anyio
 from fastapi import APIRouter, File, Request, UploadFile
 
 from praesent.api.analyses import _limit_bytes, _save
+from praesent.api.auth import Access, guard
+from praesent.api.docs import errors
 from praesent.api.state import app_state
 from praesent.audio.decode import probe
 from praesent.speakers.attribution import load_speaker_models
 from praesent.speakers.profiles import open_profiles, sample_from_clip
+from praesent.store.errors import UnknownRecordError
+from praesent.team.access import Rule
 
 router = APIRouter(prefix="/v1/voice-profiles", tags=["voice profiles"])
 
 
-@router.get("")
-async def list_profiles(request: Request) -> list[dict[str, Any]]:
+def _own_ids(access: Access) -> tuple[str, ...] | None:
+    """The seller ids this user may reach; None on a laptop without accounts (all of them)."""
+    user = access.principal.user
+    return None if user is None else (user.id, user.email)
+
+
+def _checked(access: Access, seller_id: str) -> str:
+    own = _own_ids(access)
+    if own is not None and seller_id not in own:
+        raise UnknownRecordError(f"no voice profile {seller_id}")
+    return seller_id
+
+
+@router.get("", responses=errors(401, 403))
+async def list_profiles(
+    request: Request, access: Annotated[Access, guard(Rule.USER)]
+) -> list[dict[str, Any]]:
     settings = app_state(request).settings
+    own = _own_ids(access)
 
     def run() -> list[dict[str, Any]]:
         with open_profiles(settings) as profiles:
@@ -34,17 +58,20 @@ async def list_profiles(request: Request) -> list[dict[str, Any]]:
                     "updated_at": updated.isoformat(),
                 }
                 for seller, model, samples, speech_s, updated in profiles.list_profiles()
+                if own is None or seller in own
             ]
 
     return await anyio.to_thread.run_sync(run)
 
 
-@router.post("/{seller_id}")
+@router.post("/{seller_id}", responses=errors(401, 403, 404, 413, 422, 503))
 async def enrol(
     request: Request,
     seller_id: str,
     file: Annotated[UploadFile, File(description="A clip of the seller's voice alone")],
+    access: Annotated[Access, guard(Rule.USER)],
 ) -> dict[str, Any]:
+    _checked(access, seller_id)
     state = app_state(request)
     directory = Path(tempfile.mkdtemp(prefix="praesent-voice-"))
     try:
@@ -72,8 +99,11 @@ async def enrol(
         shutil.rmtree(directory, ignore_errors=True)
 
 
-@router.delete("/{seller_id}")
-async def delete(request: Request, seller_id: str) -> dict[str, Any]:
+@router.delete("/{seller_id}", responses=errors(401, 403, 404))
+async def delete(
+    request: Request, seller_id: str, access: Annotated[Access, guard(Rule.USER)]
+) -> dict[str, Any]:
+    _checked(access, seller_id)
     settings = app_state(request).settings
 
     def run() -> int:
