@@ -2,9 +2,13 @@
 # Debian packages the tests need: Chromium (the overlay's browser tests, the report's PDF and
 # screenshots; driven through Playwright's executable_path, no browser download), poppler-utils
 # (pdftotext, pdftoppm), PulseAudio (a virtual loopback for `praesent capture`) with the ALSA
-# plugin and PortAudio that sounddevice needs. Idempotent and quiet; run as root or with sudo.
+# plugin and PortAudio that sounddevice needs; npm, which fetches axe-core (the overlay's
+# accessibility check) into .cache/npm. Idempotent and quiet; run as root or with sudo.
 set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+AXE="$ROOT/.cache/npm/node_modules/axe-core/axe.min.js"
 need=""
+command -v npm >/dev/null 2>&1 || need="$need npm"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v chromedriver >/dev/null 2>&1 || need="$need chromium-driver"
 command -v pdftotext >/dev/null 2>&1 || need="$need poppler-utils"
@@ -12,7 +16,11 @@ command -v pulseaudio >/dev/null 2>&1 || need="$need pulseaudio"
 command -v pactl >/dev/null 2>&1 || need="$need pulseaudio-utils"
 [ -e /usr/lib/x86_64-linux-gnu/libportaudio.so.2 ] || [ -e /usr/lib/aarch64-linux-gnu/libportaudio.so.2 ] \
     || need="$need libportaudio2"
-[ -z "$need" ] && exit 0
+install_axe() {
+    [ -f "$AXE" ] || npm install --silent --no-audit --no-fund --prefix "$ROOT/.cache/npm" axe-core@4 \
+        >/dev/null
+}
+[ -z "$need" ] && { install_axe; exit 0; }
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
@@ -25,3 +33,4 @@ done
 # shellcheck disable=SC2086
 $SUDO $APT install -y -qq --no-install-recommends $need libasound2-plugins fonts-dejavu-core \
     >/dev/null
+install_axe

@@ -19,13 +19,23 @@ from praesent.analysis import analysis_from_events
 from praesent.core.event_log import event_from_dict
 from praesent.engines import Engines
 from praesent.live.hub import EventHub, LoggedEvent
-from praesent.live.protocol import StartMessage, StreamFormat
+from praesent.live.protocol import (
+    CLOSE_INVALID_DATA,
+    CLOSE_POLICY,
+    ProtocolError,
+    ResumeRequest,
+    StartMessage,
+    StreamFormat,
+)
 from praesent.live.session import LiveSession
 from praesent.live.speech_to_text import SpeechToText
 from praesent.store import EventStore, FinalStatus, StoredEvent
 from praesent.summaries_llm import LlmOptions, with_abstractive_summaries
 
 log = logging.getLogger(__name__)
+# A resumed session fills at most this much audio it never got with silence; a longer gap stays a
+# gap (the session's time line then runs behind the call's by the rest).
+_MAX_SILENCE_FILL_S = 120.0
 
 
 def _stored(event: LoggedEvent) -> StoredEvent:
@@ -44,7 +54,13 @@ def analysis_from_log(store: EventStore, session_id: str) -> dict[str, Any]:
     events = [e for item in stored if (e := event_from_dict(logged(item))) is not None]
     duration = max((item.at_s for item in stored), default=0.0)
     language = record.language if record is not None else "unknown"
-    return analysis_from_events(events, duration, language)
+    analysis = analysis_from_events(events, duration, language)
+    analysis["gaps"] = [_gap(item.payload) for item in stored if item.type == "gap"]
+    return analysis
+
+
+def _gap(event: dict[str, Any]) -> dict[str, float]:
+    return {"from_s": float(event["from_s"]), "to_s": float(event["to_s"])}
 
 
 @dataclass(slots=True)
@@ -56,16 +72,39 @@ class SessionManager:
     live: dict[str, LiveSession] = field(default_factory=dict)
     # Abstractive topic summaries for the stored analysis, when an endpoint is configured.
     llm: LlmOptions | None = None
+    # How long a session whose client vanished waits to be resumed before it is finalised.
+    resume_grace_s: float = 30.0
+    # The connection that feeds each live session; a resuming client takes a session over.
+    _owners: dict[str, object] = field(default_factory=dict)
+    _expiring: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
-    async def start(self, start: StartMessage, stream: StreamFormat) -> LiveSession:
+    async def start(
+        self, start: StartMessage, stream: StreamFormat, owner: object = None
+    ) -> LiveSession:
+        if start.resume is not None:
+            return await self._resume(start.resume, start, stream, owner)
+        return await self._open(start, stream, owner)
+
+    async def _open(
+        self,
+        start: StartMessage,
+        stream: StreamFormat,
+        owner: object,
+        seller_id: str | None = None,
+        history: list[StoredEvent] | None = None,
+        start_s: float = 0.0,
+    ) -> LiveSession:
         record = await anyio.to_thread.run_sync(
             lambda: self.store.create_session(
                 title=start.title,
                 language=start.language,
                 customer_informed=start.customer_informed,
+                seller_id=seller_id,
             )
         )
         session_id = record.id
+        if history:
+            await anyio.to_thread.run_sync(self.store.append, session_id, history)
 
         async def persist(events: list[LoggedEvent]) -> None:
             stored = [_stored(event) for event in events]
@@ -74,18 +113,91 @@ class SessionManager:
         def publish(events: list[LoggedEvent]) -> None:
             self.hub.publish(session_id, events)
 
+        past = [e for item in history or [] if (e := event_from_dict(logged(item))) is not None]
         session = LiveSession(
-            session_id, start, stream, self.engines, self.speech_to_text, persist, publish
+            session_id,
+            start,
+            stream,
+            self.engines,
+            self.speech_to_text,
+            persist,
+            publish,
+            first_seq=history[-1].seq + 1 if history else 1,
+            history=past,
+            start_s=start_s,
         )
+        session.gaps = [_gap(item.payload) for item in history or [] if item.type == "gap"]
         self.live[session_id] = session
+        self._owners[session_id] = owner
         session.begin()
         return session
+
+    async def _resume(
+        self, request: ResumeRequest, start: StartMessage, stream: StreamFormat, owner: object
+    ) -> LiveSession:
+        """The same session while this process still has it; else a new one continuing it."""
+        session = self.live.get(request.session_id)
+        if session is None:
+            return await self._continue(request, start, stream, owner)
+        if session.roles != stream.channels or session.start.sample_rate != stream.sample_rate:
+            raise ProtocolError(
+                "resume_mismatch",
+                "a resumed session keeps its channels and sample rate",
+                CLOSE_INVALID_DATA,
+            )
+        expiring = self._expiring.pop(session.id, None)
+        if expiring is not None:
+            expiring.cancel()
+        self._owners[session.id] = owner
+        heard = session.audio_s
+        missing = request.audio_s - heard
+        if missing > 0:
+            await session.feed_silence(min(missing, _MAX_SILENCE_FILL_S))
+            await session.emit_extra(_gap_event(heard, request.audio_s))
+        return session
+
+    async def _continue(
+        self, request: ResumeRequest, start: StartMessage, stream: StreamFormat, owner: object
+    ) -> LiveSession:
+        """The server lost the session (restart, crash): a new session carries its log on."""
+        old_id = request.session_id
+        record = await anyio.to_thread.run_sync(self.store.get_session, old_id)
+        if record is None:
+            raise ProtocolError("unknown_session", f"no session {old_id} to resume", CLOSE_POLICY)
+        stored = await anyio.to_thread.run_sync(self.store.events_after, old_id, 0)
+        # The old session's end is not the call's end.
+        kept = [item for item in stored if item.type != "final"]
+        heard = max((item.at_s for item in kept), default=0.0)
+        start_s = max(request.audio_s, heard)
+        session = await self._open(start, stream, owner, record.seller_id, kept, start_s=start_s)
+        await session.emit_extra({**_gap_event(heard, start_s), "resumed_from": old_id})
+        log.info(
+            "session %s continues %s after a gap of %.1f s", session.id, old_id, start_s - heard
+        )
+        return session
+
+    def owns(self, session: LiveSession, owner: object) -> bool:
+        return self._owners.get(session.id) is owner
+
+    def detach(self, session: LiveSession, owner: object) -> None:
+        """The client vanished: the session waits ``resume_grace_s`` for it, then it ends."""
+        if not self.owns(session, owner) or session.id not in self.live:
+            return
+        self._owners[session.id] = None
+
+        async def expire() -> None:
+            await asyncio.sleep(self.resume_grace_s)
+            self._expiring.pop(session.id, None)
+            await self.finalise(session, "interrupted")
+
+        self._expiring[session.id] = asyncio.create_task(expire(), name=f"expire-{session.id}")
 
     async def finalise(self, session: LiveSession, status: FinalStatus) -> dict[str, Any]:
         """Finish the session's pipeline and store its analysis; observers get the end.
         Only the first call for a session does anything."""
         if self.live.pop(session.id, None) is None:
             return {}
+        self._owners.pop(session.id, None)
         try:
             analysis = await session.finish()
         except Exception:
@@ -93,6 +205,7 @@ class SessionManager:
             await session.abort()
             analysis = await self.analysis_from_store(session.id)
             status = "interrupted"
+        analysis["gaps"] = session.gaps
         if self.llm is not None:
             analysis = await anyio.to_thread.run_sync(
                 with_abstractive_summaries, analysis, self.llm
@@ -131,8 +244,22 @@ class SessionManager:
         return [record.id for record in unfinished]
 
     async def shutdown(self) -> None:
+        for task in self._expiring.values():
+            task.cancel()
+        self._expiring.clear()
         sessions = list(self.live.values())
         await asyncio.gather(
             *(self.finalise(session, "interrupted") for session in sessions),
             return_exceptions=True,
         )
+
+
+def _gap_event(from_s: float, to_s: float) -> LoggedEvent:
+    """Audio between ``from_s`` and ``to_s`` that the server never heard."""
+    return {
+        "type": "gap",
+        "at_s": round(from_s, 3),
+        "from_s": round(from_s, 3),
+        "to_s": round(to_s, 3),
+        "gap_s": round(to_s - from_s, 3),
+    }
