@@ -64,6 +64,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 @contextmanager
 def call_site(folder: Path, customer_wav: Path) -> Iterator[str]:
     """Serve the test call page (``/call.html``), which plays ``customer_wav`` when told."""
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "customer.wav").write_bytes(customer_wav.read_bytes())
     (folder / "call.html").write_text(_CALL_PAGE.format(title=CALL_TITLE, audio="customer.wav"))
     handler = functools.partial(_Quiet, directory=str(folder))
