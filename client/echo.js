@@ -9,9 +9,11 @@ function db(rms) {
 }
 
 export class EchoWatch {
-  constructor({ windowSteps = 800, maxLagSteps = 20, activeDb = -45, minActiveSteps = 200, threshold = 0.6 } = {}) {
+  constructor({ windowSteps = 800, minLagSteps = -10, maxLagSteps = 30, activeDb = -45, minActiveSteps = 200, threshold = 0.4 } = {}) {
     this.windowSteps = windowSteps; // 8 s of 10 ms steps
-    this.maxLagSteps = maxLagSteps; // up to 200 ms late
+    // Up to 300 ms late; a little early too, as the two capture paths' latencies differ.
+    this.minLagSteps = minLagSteps;
+    this.maxLagSteps = maxLagSteps;
     this.activeDb = activeDb; // the call carries speech above this
     this.minActiveSteps = minActiveSteps; // 2 s of call speech before judging
     this.threshold = threshold;
@@ -30,10 +32,10 @@ export class EchoWatch {
   measure() {
     const n = Math.min(this.mic.length, this.call.length);
     let best = null;
-    for (let lag = 0; lag <= this.maxLagSteps; lag++) {
+    for (let lag = this.minLagSteps; lag <= this.maxLagSteps; lag++) {
       const xs = [];
       const ys = [];
-      for (let t = this.maxLagSteps; t < n; t++) {
+      for (let t = this.maxLagSteps; t < n + Math.min(0, lag); t++) {
         const call = this.call[t - lag];
         if (call < this.activeDb) continue;
         xs.push(call);

@@ -213,6 +213,7 @@ function watchEcho(envelope) {
   if (echo.yes >= 2) el.hidden = false;
   if (echo.no >= 3) el.hidden = true;
   root.dataset.echo = verdict.correlation.toFixed(2);
+  root.dataset.echoLag = String(verdict.lagMs);
 }
 
 // --- joining: the sound check, then the session ----------------------------------------------
@@ -272,8 +273,10 @@ function renderCheck() {
   for (const role of ["seller", "customer"]) {
     const state = verdict(role);
     const row = $(`verdict-${role}`).parentElement;
-    if (row.dataset.state !== state || !$(`verdict-${role}`).textContent) {
+    // Only a change is written: the verdict is a live region.
+    if (row.dataset.state !== state || row.dataset.lang !== view.lang) {
       row.dataset.state = state;
+      row.dataset.lang = view.lang;
       $(`verdict-${role}`).textContent = (state === "ok" ? "✓ " : state === "waiting" ? "" : "✗ ")
         + t(view.lang, `check.${role}.${state}`);
     }

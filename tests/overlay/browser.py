@@ -32,7 +32,8 @@ TIMING_SCRIPT = """
   window.__timing = { mic: null, firstFrame: null };
   const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
   navigator.mediaDevices.getUserMedia = async (c) => {
-    const s = await gum(c); window.__timing.mic = Date.now(); return s;
+    const s = await gum(c); window.__timing.mic = Date.now();
+    return s;
   };
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
