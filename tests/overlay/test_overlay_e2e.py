@@ -226,6 +226,11 @@ def test_a_call_through_the_shared_tab(
         streamed_audio(tab_call["call"], timing, analysis["duration_s"], tmp_path / "ref.wav")
     )
     expected = 100 * reference["seller_share"]
+    print(
+        f"balance: overlay {final_share} %, praesent analyze {expected:.1f} % over "
+        f"{analysis['duration_s']:.1f} s; cues {seen.cues}; pop-out cues {seen_pip.cues}; "
+        f"German cues {seen_de.cues}; shares seen {len(seen.shares)}"
+    )
     assert final_share is not None
     assert abs(final_share - expected) <= BALANCE_TOLERANCE_POINTS + 0.5, (
         f"overlay balance {final_share} % vs praesent analyze {expected:.1f} % on the same "
