@@ -35,7 +35,8 @@ class Continuation:
             for name in _INT_IDS
             if isinstance(getattr(event, name, None), int)
         ]
-        return cls(offset, max(ids, default=0) + 1)
+        # A new call (no history) keeps the core's own times and ids.
+        return cls(offset, max(ids) + 1 if ids else 0)
 
     def shift(self, event: Event) -> Event:
         if self.offset == 0 and self.id_base == 0:
@@ -47,7 +48,7 @@ class Continuation:
                 changes[field.name] = value + self.offset
             elif field.name in _INT_IDS and isinstance(value, int):
                 changes[field.name] = value + self.id_base
-        if isinstance(event, Cue | CueOutcome):
+        if isinstance(event, Cue | CueOutcome) and self.offset:
             changes["cue_id"] = f"{event.cue_id}+{self.offset}"
         if isinstance(event, Transcript):
             changes["words"] = tuple(
