@@ -11,7 +11,7 @@ const root = document.getElementById("overlay");
 const $ = (id) => root.ownerDocument.getElementById(id);
 
 const FRAME_S = 0.04; // the worklet's frame length
-const BUFFER_FRAMES = 750; // 30 s of audio kept while the connection is down
+const BUFFER_FRAMES = 750; // 30 s of audio kept for a resume
 const CHECK_SILENT_MS = 6000; // a source without sound this long is named, with its fix
 const HEARD_MS = 300; // this much sound above the threshold counts as heard
 const HEARD_LEVEL = 0.01; // RMS, about -40 dBFS
@@ -43,8 +43,10 @@ const live = {
   sessionId: null, focused: true, ended: false, demo: false,
   streaming: false, // frames go to the server (after the check)
   ready: false, // the server accepted this socket's start message
-  buffer: [], // frames waiting for the socket
-  producedFrames: 0, // frames produced since the session began (sent, buffered or dropped)
+  frames: [], // the latest frames, sent or not
+  firstFrame: 0, // the number of frames[0] since the session began
+  nextFrame: 0, // the first frame not yet handed to this socket
+  producedFrames: 0, // frames produced since the session began
   retries: 0, lostSince: 0, retryTimer: 0,
 };
 
@@ -188,18 +190,20 @@ function onFrame({ pcm, levels, envelope }) {
   sendFrame(pickChannels(pcm));
 }
 
+// The last 30 s of frames stay at hand, sent or not: after a drop the page cannot know which
+// frames reached the server, so it resends them all and the server skips what it heard.
 function sendFrame(frame) {
-  if (live.ready && live.ws?.readyState === WebSocket.OPEN && live.buffer.length === 0) {
-    live.ws.send(frame);
-    return;
-  }
-  live.buffer.push(frame);
-  if (live.buffer.length > BUFFER_FRAMES) live.buffer.shift(); // the oldest audio is lost: a gap
-  if (live.ready && live.ws?.readyState === WebSocket.OPEN) flushBuffer();
+  live.frames.push(frame);
+  if (live.frames.length > BUFFER_FRAMES) { live.frames.shift(); live.firstFrame += 1; }
+  flushFrames();
 }
 
-function flushBuffer() {
-  while (live.buffer.length) live.ws.send(live.buffer.shift());
+function flushFrames() {
+  if (!live.ready || live.ws?.readyState !== WebSocket.OPEN) return;
+  for (let index = Math.max(live.nextFrame, live.firstFrame); index < live.producedFrames; index++) {
+    live.ws.send(live.frames[index - live.firstFrame]);
+  }
+  live.nextFrame = live.producedFrames;
 }
 
 function watchEcho(envelope) {
@@ -334,11 +338,11 @@ async function demo() {
   live.streaming = true;
   openLive();
   showLive();
-  source_start();
+  startDemoSource();
   if (live.ctx.state === "suspended") await live.ctx.resume();
 }
 
-function source_start() {
+function startDemoSource() {
   live.source.onended = () => setTimeout(stop, 1500);
   live.source.start();
 }
@@ -355,7 +359,7 @@ function stop() {
   live.streaming = false;
   clearTimeout(live.retryTimer);
   if (live.ready && live.ws?.readyState === WebSocket.OPEN) {
-    flushBuffer();
+    flushFrames();
     live.ws.send(JSON.stringify({ type: "stop" }));
   }
   releaseAudio();
@@ -382,9 +386,9 @@ function openLive() {
       transcribe: params.get("transcribe") !== "0",
     };
     if (resuming) {
-      // Events after the last one seen; audio from where the buffered frames begin.
-      const firstBuffered = live.producedFrames - live.buffer.length;
-      start.resume = { session_id: live.sessionId, after_seq: view.lastSeq, audio_s: +(firstBuffered * FRAME_S).toFixed(3) };
+      // Events after the last one seen; audio again from the oldest frame still at hand.
+      live.nextFrame = live.firstFrame;
+      start.resume = { session_id: live.sessionId, after_seq: view.lastSeq, audio_s: +(live.firstFrame * FRAME_S).toFixed(3) };
     }
     ws.send(JSON.stringify(start));
   };
@@ -396,7 +400,7 @@ function openLive() {
       live.retries = 0;
       live.lostSince = 0;
       setStatus("status.live");
-      flushBuffer();
+      flushFrames();
     }
     onEvent(event);
   };

@@ -163,7 +163,6 @@ def test_a_call_through_the_shared_tab(
                 left = True
             page.wait_for_timeout(400)
 
-        transcript = texts(page, "#transcript-lines li")
         assert len(seen.shares) >= 3, f"the balance hardly moved: {seen.shares}; {logs[-10:]}"
         assert len(seen_pip.shares) >= 2, f"the pop-out's balance did not update: {seen_pip.shares}"
         assert seen_pip.cues, f"no cue in the pop-out; on the page: {seen.cues}"
@@ -172,8 +171,6 @@ def test_a_call_through_the_shared_tab(
         for kind, text in seen.cues:
             assert text == strings["en"].get(f"cue.{kind}") or kind == "deepen", (kind, text)
         assert not seen.echo, "an echo warning without any echo"
-        assert any(line.startswith("You: ") for line in transcript), transcript
-        assert any(line.startswith("Customer: ") for line in transcript), transcript
         violations = axe_violations(page)
         assert not violations, f"axe on the live overlay (en): {dump(violations)}"
         shot(page, "overlay-en.png", tmp_path)
@@ -190,8 +187,6 @@ def test_a_call_through_the_shared_tab(
                 assert text.startswith("Vertiefen: frag nach „"), text
             else:
                 assert text == de[f"cue.{kind}"] and text != en[f"cue.{kind}"], (kind, text)
-        german_lines = texts(german, "#transcript-lines li")
-        assert german_lines and all(re.match(r"^(Du|Kunde): ", line) for line in german_lines)
         violations = axe_violations(german)
         assert not violations, f"axe on the live overlay (de): {dump(violations)}"
         shot(german, "overlay-de.png", tmp_path)
@@ -217,6 +212,13 @@ def test_a_call_through_the_shared_tab(
         assert german.locator("#report").inner_text().strip() == de["report"]
         assert "lang=de" in str(german.get_attribute("#report", "href"))
         assert seen.topic or page.locator("#topic").is_visible(), "no topic card"
+        # Speech-to-text may run behind on a busy machine: every line is there by the end.
+        transcript = texts(page, "#transcript-lines li")
+        assert any(line.startswith("You: ") for line in transcript), transcript
+        assert any(line.startswith("Customer: ") for line in transcript), transcript
+        german_lines = texts(german, "#transcript-lines li")
+        assert any(line.startswith("Du: ") for line in german_lines), german_lines
+        assert any(line.startswith("Kunde: ") for line in german_lines), german_lines
         final_share = seller_points(str(page.locator("#share-call").inner_text()).strip())
         timing = {**page.evaluate("window.__timing"), "played": call.evaluate("window.__played")}
         browser.close()

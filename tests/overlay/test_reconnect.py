@@ -22,9 +22,10 @@ KILL_AFTER_S = 10.0
 AFTER_RETURN_S = 10.0
 # The page retries with backoff capped at 2 s; the issue asks for a return within 5 s.
 RECONNECT_LIMIT_S = 5.0
-# Talk time per role against praesent analyze on the same audio with the gap silenced:
-# the live session is cut at the kill (an utterance open then loses its end), so allow 1.5 s.
-TALK_TOLERANCE_S = 1.5
+# Talk time per role against praesent analyze on the same audio with the gap silenced: the
+# continued session's voice activity starts afresh at the cut; measured up to 1.4 s off (seller
+# 18.2 s vs 19.6 s), so 2 s.
+TALK_TOLERANCE_S = 2.0
 
 
 def _status(page: Any) -> str:

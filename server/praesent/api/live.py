@@ -86,6 +86,8 @@ class _Connection:
         self.session: LiveSession | None = None
         self.subscription: Subscription | None = None
         self.forwarder: asyncio.Task[None] | None = None
+        # Resent audio the session heard already (after a resume), dropped unheard.
+        self.skip_bytes = 0
 
     async def receive(self) -> dict[str, Any]:
         try:
@@ -99,7 +101,13 @@ class _Connection:
     async def handle(self, message: dict[str, Any]) -> bool:
         """Handle one message; False once the client stopped."""
         if message.get("bytes") is not None:
-            channels = self.protocol.on_bytes(message["bytes"])
+            data: bytes = message["bytes"]
+            if self.skip_bytes and self.protocol.stream is not None and not self.protocol.stopped:
+                cut = min(self.skip_bytes, len(data))
+                data, self.skip_bytes = data[cut:], self.skip_bytes - cut
+                if not data:
+                    return True
+            channels = self.protocol.on_bytes(data)
             assert self.session is not None
             self._check_owner()
             await self.session.feed_audio(channels)
@@ -107,7 +115,10 @@ class _Connection:
         parsed = self.protocol.on_text(message.get("text") or "")
         if isinstance(parsed, StartMessage):
             assert self.protocol.stream is not None
-            self.session = await self.manager.start(parsed, self.protocol.stream, owner=self)
+            attached = await self.manager.start(parsed, self.protocol.stream, owner=self)
+            self.session = attached.session
+            stream = self.protocol.stream
+            self.skip_bytes = round(attached.skip_s * stream.sample_rate) * stream.bytes_per_frame
             self.subscription = self.manager.hub.subscribe(self.session.id)
             after = parsed.resume.after_seq if parsed.resume is not None else None
             self.forwarder = asyncio.create_task(

@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 
 from praesent.analysis import analysis_from_events
+from praesent.audio import SAMPLE_RATE
 from praesent.core.event_log import event_from_dict
 from praesent.engines import Engines
 from praesent.live.hub import EventHub, LoggedEvent
@@ -63,6 +64,15 @@ def _gap(event: dict[str, Any]) -> dict[str, float]:
     return {"from_s": float(event["from_s"]), "to_s": float(event["to_s"])}
 
 
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """A connection's session; ``skip_s``: the audio the client resends that the session
+    heard already (the client cannot know where its last connection was cut)."""
+
+    session: LiveSession
+    skip_s: float = 0.0
+
+
 @dataclass(slots=True)
 class SessionManager:
     store: EventStore
@@ -80,10 +90,10 @@ class SessionManager:
 
     async def start(
         self, start: StartMessage, stream: StreamFormat, owner: object = None
-    ) -> LiveSession:
+    ) -> Attached:
         if start.resume is not None:
             return await self._resume(start.resume, start, stream, owner)
-        return await self._open(start, stream, owner)
+        return Attached(await self._open(start, stream, owner))
 
     async def _open(
         self,
@@ -134,8 +144,9 @@ class SessionManager:
 
     async def _resume(
         self, request: ResumeRequest, start: StartMessage, stream: StreamFormat, owner: object
-    ) -> LiveSession:
-        """The same session while this process still has it; else a new one continuing it."""
+    ) -> Attached:
+        """The same session while this process still has it; else a new one continuing it.
+        The client resends what it still holds; audio the session heard already is skipped."""
         session = self.live.get(request.session_id)
         if session is None:
             return await self._continue(request, start, stream, owner)
@@ -154,11 +165,11 @@ class SessionManager:
         if missing > 0:
             await session.feed_silence(min(missing, _MAX_SILENCE_FILL_S))
             await session.emit_extra(_gap_event(heard, request.audio_s))
-        return session
+        return Attached(session, skip_s=max(0.0, -missing))
 
     async def _continue(
         self, request: ResumeRequest, start: StartMessage, stream: StreamFormat, owner: object
-    ) -> LiveSession:
+    ) -> Attached:
         """The server lost the session (restart, crash): a new session carries its log on."""
         old_id = request.session_id
         record = await anyio.to_thread.run_sync(self.store.get_session, old_id)
@@ -168,13 +179,14 @@ class SessionManager:
         # The old session's end is not the call's end.
         kept = [item for item in stored if item.type != "final"]
         heard = max((item.at_s for item in kept), default=0.0)
+        kept += _speech_cut_at(kept, heard)
         start_s = max(request.audio_s, heard)
         session = await self._open(start, stream, owner, record.seller_id, kept, start_s=start_s)
         await session.emit_extra({**_gap_event(heard, start_s), "resumed_from": old_id})
         log.info(
             "session %s continues %s after a gap of %.1f s", session.id, old_id, start_s - heard
         )
-        return session
+        return Attached(session, skip_s=max(0.0, heard - request.audio_s))
 
     def owns(self, session: LiveSession, owner: object) -> bool:
         return self._owners.get(session.id) is owner
@@ -263,3 +275,19 @@ def _gap_event(from_s: float, to_s: float) -> LoggedEvent:
         "to_s": round(to_s, 3),
         "gap_s": round(to_s - from_s, 3),
     }
+
+
+def _speech_cut_at(events: list[StoredEvent], at_s: float) -> list[StoredEvent]:
+    """Where the lost session broke off mid-speech, that speech ends there: it was heard up to
+    the cut, and the continuing session's own voice activity starts afresh."""
+    speaking: dict[str, bool] = {}
+    for item in events:
+        if item.type == "activity":
+            speaking[str(item.payload["role"])] = bool(item.payload["speaking"])
+    seq = events[-1].seq if events else 0
+    cut: list[StoredEvent] = []
+    for role in sorted(role for role, on in speaking.items() if on):
+        seq += 1
+        payload = {"role": role, "speaking": False, "sample": round(at_s * SAMPLE_RATE)}
+        cut.append(StoredEvent(seq=seq, type="activity", at_s=at_s, payload=payload))
+    return cut
