@@ -77,7 +77,7 @@ def _interleave(blocks: list[np.ndarray[Any, Any]]) -> bytes:
     return pcm
 
 
-# Audio kept while the connection is down, sent when it is back (the rest is a gap).
+# Audio kept for a resume: what the server did not hear of it is sent again (older is a gap).
 BUFFER_FRAMES = 30_000 // FRAME_MS
 RETRY_MAX_S = 2.0
 RETRY_GIVE_UP_S = 180.0
@@ -92,7 +92,10 @@ class _Call:
     session_id: str | None = None
     last_seq: int = 0
     produced: int = 0  # frames captured since the call began
-    pending: deque[bytes] = field(default_factory=lambda: deque(maxlen=BUFFER_FRAMES))
+    # The latest frames, sent or not: after a drop nobody knows which reached the server, so
+    # they are all sent again and the server skips what it heard.
+    frames: deque[bytes] = field(default_factory=lambda: deque(maxlen=BUFFER_FRAMES))
+    next_frame: int = 0  # the first frame not yet handed to the current socket
     ready_count: int = 0  # sockets the server accepted
     refused: bool = False  # the server closed for bad input: retrying would not help
 
@@ -112,7 +115,7 @@ async def _capture_frames(
             SAMPLE_RATE
         ):
             break
-        call.pending.append(_interleave([sources[role].take(FRAME) for role in roles]))
+        call.frames.append(_interleave([sources[role].take(FRAME) for role in roles]))
         call.produced += 1
         captured.set()
         ahead = began + call.produced * FRAME_MS / 1000 - time.monotonic()
@@ -145,7 +148,8 @@ async def _one_connection(
     }
     async with connect(url, additional_headers=headers, max_size=None) as socket:
         if call.session_id is not None:
-            first = call.produced - len(call.pending)
+            first = call.produced - len(call.frames)
+            call.next_frame = first
             start["resume"] = {
                 "session_id": call.session_id,
                 "after_seq": call.last_seq,
@@ -176,9 +180,10 @@ async def _one_connection(
         await asyncio.wait({receiver, waiting}, return_when=asyncio.FIRST_COMPLETED)
         waiting.cancel()
         while not receiver.done():
-            while call.pending:
-                await socket.send(call.pending[0])
-                call.pending.popleft()
+            while call.next_frame < call.produced:
+                first = call.produced - len(call.frames)
+                await socket.send(call.frames[max(call.next_frame, first) - first])
+                call.next_frame = max(call.next_frame, first) + 1
             if capturing.done():
                 await socket.send(json.dumps({"type": "stop"}))
                 break
