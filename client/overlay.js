@@ -1,10 +1,23 @@
-// The praesent overlay: captures the call (microphone = seller, call tab = customer), streams it on
-// the live socket, and shows what the server says. Plain ES module, no build step.
-import { pickLanguage, t, translate } from "./i18n.js";
+// The praesent overlay: checks and captures the call (microphone = seller, the shared call tab =
+// customer), streams it on the live socket, resumes after a dropped connection, and shows what the
+// server says in the seller's language. Plain ES module, no build step.
+import { EchoWatch } from "./echo.js";
+import { cueText, pickLanguage, t, translate } from "./i18n.js";
 
 const params = new URLSearchParams(location.search);
 const token = params.get("token");
-const $ = (id) => document.getElementById(id);
+const root = document.getElementById("overlay");
+// The overlay may move into the pop-out window: look elements up in whichever document holds it.
+const $ = (id) => root.ownerDocument.getElementById(id);
+
+const FRAME_S = 0.04; // the worklet's frame length
+const BUFFER_FRAMES = 750; // 30 s of audio kept for a resume
+const CHECK_SILENT_MS = 6000; // a source without sound this long is named, with its fix
+const HEARD_MS = 300; // this much sound above the threshold counts as heard
+const HEARD_LEVEL = 0.01; // RMS, about -40 dBFS
+const RETRY_MAX_MS = 2000;
+const RETRY_GIVE_UP_MS = 180_000;
+const PROTOCOL_CLOSES = new Set([1003, 1007, 1008, 1009]);
 
 const view = {
   lang: pickLanguage(params.get("lang") || localStorage.getItem("praesent.lang"), navigator.languages),
@@ -14,10 +27,31 @@ const view = {
   audioAtWall: 0, // performance.now() when it did
   contributions: new Map(), // contribution_id -> latest contribution event
   lastSeq: 0,
+  lastBalance: null,
+  transcript: [], // the latest final transcript events
+  partial: null,
+  cue: null, // the cue on show
+  shownCues: new Set(),
+  topic: null,
+  gapS: 0,
+  reportUrl: null,
   cueTimer: 0,
 };
 
-const live = { ws: null, ctx: null, streams: [], source: null, sessionId: null, focused: true, ended: false };
+const live = {
+  ws: null, ctx: null, streams: [], source: null, merger: null, nodes: {}, roles: [],
+  sessionId: null, focused: true, ended: false, demo: false,
+  streaming: false, // frames go to the server (after the check)
+  ready: false, // the server accepted this socket's start message
+  frames: [], // the latest frames, sent or not
+  firstFrame: 0, // the number of frames[0] since the session began
+  nextFrame: 0, // the first frame not yet handed to this socket
+  producedFrames: 0, // frames produced since the session began
+  retries: 0, lostSince: 0, retryTimer: 0,
+};
+
+const check = { active: false, started: 0, heardMs: { seller: 0, customer: 0 }, timer: 0 };
+const echo = { watch: new EchoWatch(), frames: 0, yes: 0, no: 0 };
 let pip = null; // the Document Picture-in-Picture window, when open
 
 function wsUrl(path, query = {}) {
@@ -31,13 +65,14 @@ function wsUrl(path, query = {}) {
 function setStatus(key, values) {
   view.status = key;
   $("status").textContent = t(view.lang, key, values);
-  $("overlay").dataset.state = key.split(".")[1] || "idle";
+  root.dataset.state = key.split(".")[1] || "idle";
 }
 
 function notice(key, values) {
   const el = $("notice");
-  if (!key) { el.hidden = true; el.textContent = ""; return; }
+  if (!key) { el.hidden = true; el.textContent = ""; delete el.dataset.key; return; }
   el.dataset.key = key;
+  el.dataset.values = JSON.stringify(values || {});
   el.textContent = t(view.lang, key, values);
   el.hidden = false;
 }
@@ -46,11 +81,17 @@ function applyLanguage(lang) {
   view.lang = lang;
   localStorage.setItem("praesent.lang", lang);
   $("lang").value = lang;
-  for (const doc of [document, pip?.document].filter(Boolean)) translate(doc, lang);
+  for (const doc of new Set([document, root.ownerDocument])) translate(doc, lang);
   setStatus(view.status);
-  if ($("notice").dataset.key && !$("notice").hidden) notice($("notice").dataset.key);
+  const el = $("notice");
+  if (el.dataset.key && !el.hidden) notice(el.dataset.key, JSON.parse(el.dataset.values || "{}"));
   if (view.lastBalance) renderBalance(view.lastBalance);
   renderNow();
+  renderTranscript();
+  renderCue();
+  renderGap();
+  renderReport();
+  if (check.active) renderCheck();
 }
 
 // --- audio ------------------------------------------------------------------------------------
@@ -96,138 +137,322 @@ async function loadDemo(ctx) {
   return source;
 }
 
-// Build the graph: one node per role -> merger -> worklet -> frames on the socket.
-async function startAudio(ctx, nodes) {
+// The graph: one input of a merger per role (seller 0, customer 1) -> worklet -> frames. Both
+// inputs always exist, so a source can be shared again without rebuilding the graph.
+async function buildGraph(ctx) {
   await ctx.audioWorklet.addModule("pcm-worklet.js");
-  const roles = Object.keys(nodes);
-  const merger = ctx.createChannelMerger(roles.length);
-  roles.forEach((role, index) => nodes[role].connect(merger, 0, index));
+  const merger = ctx.createChannelMerger(2);
   const worklet = new AudioWorkletNode(ctx, "pcm-16k", {
     numberOfInputs: 1,
     numberOfOutputs: 1,
-    channelCount: roles.length,
+    channelCount: 2,
     channelCountMode: "explicit",
     channelInterpretation: "discrete",
-    processorOptions: { channels: roles.length, frameMs: 40 },
+    processorOptions: { channels: 2, frameMs: FRAME_S * 1000 },
   });
   merger.connect(worklet);
   const sink = ctx.createGain();
   sink.gain.value = 0; // keeps the worklet pulled without playing anything
   worklet.connect(sink).connect(ctx.destination);
-  worklet.port.onmessage = (message) => {
-    if (live.ws && live.ws.readyState === WebSocket.OPEN && !live.ended) live.ws.send(message.data);
-  };
-  return roles;
+  worklet.port.onmessage = (message) => onFrame(message.data);
+  live.merger = merger;
 }
 
-async function join({ demo = false } = {}) {
-  notice(null);
-  const ctx = new AudioContext({ latencyHint: "interactive" });
-  live.ctx = ctx;
-  const nodes = {};
-  const customerMode = params.get("customer");
-  try {
-    if (demo) {
-      // "Try it": the shipped two-channel recording, seller left, customer right, played aloud.
-      const source = await loadDemo(ctx);
-      const split = ctx.createChannelSplitter(2);
-      source.connect(split);
-      source.connect(ctx.destination);
-      nodes.seller = gainOf(ctx, split, 0);
-      nodes.customer = gainOf(ctx, split, 1);
-      live.source = source;
-    } else {
-      const mic = await openMicrophone();
-      if (mic) { live.streams.push(mic); nodes.seller = ctx.createMediaStreamSource(mic); }
-      if (customerMode === "demo") {
-        // Test mode: the customer is the right channel of the demo recording (not played aloud),
-        // standing in for the call tab that a headless browser cannot share.
-        const source = await loadDemo(ctx);
-        const split = ctx.createChannelSplitter(2);
-        source.connect(split);
-        nodes.customer = gainOf(ctx, split, 1);
-        live.source = source;
-      } else {
-        notice("join.pickTab");
-        const tab = await openCallTab();
-        if (tab) { live.streams.push(tab); nodes.customer = ctx.createMediaStreamSource(tab); }
-      }
-      if (!nodes.seller && !nodes.customer) { notice("noAudio"); await ctx.close(); return; }
-      notice(!nodes.seller ? "noMic" : !nodes.customer ? "noTab" : null);
+function attach(role, node) {
+  live.nodes[role]?.disconnect();
+  live.nodes[role] = node;
+  if (node) node.connect(live.merger, 0, role === "seller" ? 0 : 1);
+}
+
+// Frames carry both merger channels; the server gets only the roles that have a source.
+function pickChannels(pcm) {
+  if (live.roles.length === 2) return pcm;
+  const both = new Int16Array(pcm);
+  const index = live.roles[0] === "seller" ? 0 : 1;
+  const one = new Int16Array(both.length / 2);
+  for (let i = 0; i < one.length; i++) one[i] = both[2 * i + index];
+  return one.buffer;
+}
+
+function onFrame({ pcm, levels, envelope }) {
+  if (check.active) {
+    for (const [index, role] of ["seller", "customer"].entries()) {
+      if (!live.nodes[role]) continue;
+      if (levels[index] >= HEARD_LEVEL) check.heardMs[role] += FRAME_S * 1000;
+      const meter = $(`level-${role}`);
+      // The meter shows loudness in dB: -60 dBFS empty, 0 dBFS full.
+      meter.value = Math.max(0, Math.min(1, (20 * Math.log10(levels[index] + 1e-9) + 60) / 60));
     }
+  }
+  if (!live.streaming || live.ended) return;
+  if (live.nodes.seller && live.nodes.customer && !live.demo) watchEcho(envelope);
+  live.producedFrames += 1;
+  sendFrame(pickChannels(pcm));
+}
+
+// The last 30 s of frames stay at hand, sent or not: after a drop the page cannot know which
+// frames reached the server, so it resends them all and the server skips what it heard.
+function sendFrame(frame) {
+  live.frames.push(frame);
+  if (live.frames.length > BUFFER_FRAMES) { live.frames.shift(); live.firstFrame += 1; }
+  flushFrames();
+}
+
+function flushFrames() {
+  if (!live.ready || live.ws?.readyState !== WebSocket.OPEN) return;
+  for (let index = Math.max(live.nextFrame, live.firstFrame); index < live.producedFrames; index++) {
+    live.ws.send(live.frames[index - live.firstFrame]);
+  }
+  live.nextFrame = live.producedFrames;
+}
+
+function watchEcho(envelope) {
+  echo.watch.push(envelope[0], envelope[1]);
+  echo.frames += 1;
+  if (echo.frames % 50) return; // judge every 2 s
+  const verdict = echo.watch.measure();
+  if (verdict === null) return;
+  if (verdict.echo) { echo.yes += 1; echo.no = 0; } else { echo.no += 1; echo.yes = 0; }
+  const el = $("warn-echo");
+  if (echo.yes >= 2) el.hidden = false;
+  if (echo.no >= 3) el.hidden = true;
+  root.dataset.echo = verdict.correlation.toFixed(2);
+  root.dataset.echoLag = String(verdict.lagMs);
+}
+
+// --- joining: the sound check, then the session ----------------------------------------------
+
+async function join() {
+  notice(null);
+  live.ctx = new AudioContext({ latencyHint: "interactive" });
+  try {
+    await buildGraph(live.ctx);
+    const mic = await openMicrophone();
+    if (mic) { live.streams.push(mic); attach("seller", live.ctx.createMediaStreamSource(mic)); }
+    notice("join.pickTab");
+    await shareTab();
+    notice(null);
   } catch (error) {
     notice("error", { m: error.message });
-    await ctx.close();
+    await live.ctx.close();
     return;
   }
-  const roles = await startAudio(ctx, nodes);
-  openLive(roles, demo);
-  if (live.source) {
-    live.source.onended = () => setTimeout(stop, 1500);
-    live.source.start();
+  if (live.ctx.state === "suspended") await live.ctx.resume();
+  $("join").hidden = true;
+  $("check").hidden = false;
+  setStatus("status.checking");
+  check.active = true;
+  check.started = performance.now();
+  check.heardMs = { seller: 0, customer: 0 };
+  renderCheck();
+  check.timer = setInterval(renderCheck, 250);
+  $("begin").focus();
+}
+
+async function shareTab() {
+  const tab = await openCallTab();
+  if (tab) {
+    live.streams.push(tab);
+    attach("customer", live.ctx.createMediaStreamSource(tab));
   }
-  if (ctx.state === "suspended") await ctx.resume();
 }
 
-function gainOf(ctx, splitter, output) {
-  const gain = ctx.createGain();
-  splitter.connect(gain, output, 0);
-  return gain;
+async function shareAgain() {
+  const old = live.nodes.customer;
+  attach("customer", null);
+  old?.mediaStream?.getTracks().forEach((track) => track.stop());
+  await shareTab();
+  check.started = performance.now();
+  check.heardMs.customer = 0;
+  renderCheck();
 }
 
-function stop() {
-  if (live.ended) return;
-  live.ended = true;
-  if (live.ws && live.ws.readyState === WebSocket.OPEN) live.ws.send(JSON.stringify({ type: "stop" }));
+function verdict(role) {
+  if (!live.nodes[role]) return "missing";
+  if (check.heardMs[role] >= HEARD_MS) return "ok";
+  return performance.now() - check.started >= CHECK_SILENT_MS ? "silent" : "waiting";
+}
+
+function renderCheck() {
+  for (const role of ["seller", "customer"]) {
+    const state = verdict(role);
+    const row = $(`verdict-${role}`).parentElement;
+    // Only a change is written: the verdict is a live region.
+    if (row.dataset.state !== state || row.dataset.lang !== view.lang) {
+      row.dataset.state = state;
+      row.dataset.lang = view.lang;
+      $(`verdict-${role}`).textContent = (state === "ok" ? "✓ " : state === "waiting" ? "" : "✗ ")
+        + t(view.lang, `check.${role}.${state}`);
+    }
+  }
+  $("begin").disabled = !live.nodes.seller && !live.nodes.customer;
+}
+
+function endCheck() {
+  check.active = false;
+  clearInterval(check.timer);
+  $("check").hidden = true;
+}
+
+function cancel() {
+  endCheck();
+  releaseAudio();
+  live.nodes = {};
+  live.streams = [];
+  $("join").hidden = false;
+  setStatus("status.idle");
+}
+
+function begin() {
+  endCheck();
+  live.roles = ["seller", "customer"].filter((role) => live.nodes[role]);
+  notice(!live.nodes.seller ? "noMic" : !live.nodes.customer ? "noTab" : null);
+  live.streaming = true;
+  openLive();
+  showLive();
+}
+
+async function demo() {
+  notice(null);
+  live.demo = true;
+  live.ctx = new AudioContext({ latencyHint: "interactive" });
+  try {
+    await buildGraph(live.ctx);
+    // "Try it": the shipped two-channel recording, seller left, customer right, played aloud.
+    const source = await loadDemo(live.ctx);
+    const split = live.ctx.createChannelSplitter(2);
+    source.connect(split);
+    source.connect(live.ctx.destination);
+    for (const [index, role] of ["seller", "customer"].entries()) {
+      const gain = live.ctx.createGain();
+      split.connect(gain, index, 0);
+      attach(role, gain);
+    }
+    live.source = source;
+  } catch (error) {
+    notice("error", { m: error.message });
+    await live.ctx.close();
+    return;
+  }
+  live.roles = ["seller", "customer"];
+  live.streaming = true;
+  openLive();
+  showLive();
+  startDemoSource();
+  if (live.ctx.state === "suspended") await live.ctx.resume();
+}
+
+function startDemoSource() {
+  live.source.onended = () => setTimeout(stop, 1500);
+  live.source.start();
+}
+
+function releaseAudio() {
   live.streams.forEach((stream) => stream.getTracks().forEach((track) => track.stop()));
   try { live.source?.stop(); } catch { /* already stopped */ }
   live.ctx?.close();
 }
 
-// --- the socket -------------------------------------------------------------------------------
+function stop() {
+  if (live.ended) return;
+  live.ended = true;
+  live.streaming = false;
+  clearTimeout(live.retryTimer);
+  if (live.ready && live.ws?.readyState === WebSocket.OPEN) {
+    flushFrames();
+    live.ws.send(JSON.stringify({ type: "stop" }));
+  }
+  releaseAudio();
+}
 
-function openLive(roles, demo) {
-  setStatus("status.connecting");
+// --- the socket, resumed after a drop ---------------------------------------------------------
+
+function openLive() {
+  const resuming = live.sessionId !== null;
+  setStatus(resuming ? "status.reconnecting" : "status.connecting");
   const ws = new WebSocket(wsUrl("/v1/live"));
+  ws.binaryType = "arraybuffer";
   live.ws = ws;
+  live.ready = false;
   ws.onopen = () => {
-    ws.send(JSON.stringify({
+    const start = {
       type: "start",
       sample_rate: 16000,
       sample_format: "s16le",
-      channels: roles,
+      channels: live.roles,
       language: params.get("language") || "auto",
-      title: demo ? "Demo" : (params.get("title") || ""),
-      customer_informed: demo || $("informed").checked,
+      title: live.demo ? "Demo" : (params.get("title") || ""),
+      customer_informed: live.demo || $("informed").checked,
       transcribe: params.get("transcribe") !== "0",
-    }));
-    showLive();
+    };
+    if (resuming) {
+      // Events after the last one seen; audio again from the oldest frame still at hand.
+      live.nextFrame = live.firstFrame;
+      start.resume = { session_id: live.sessionId, after_seq: view.lastSeq, audio_s: +(live.firstFrame * FRAME_S).toFixed(3) };
+    }
+    ws.send(JSON.stringify(start));
   };
-  ws.onmessage = (message) => onEvent(JSON.parse(message.data));
-  ws.onclose = () => {
-    if (!live.ended) { live.ended = true; setStatus("status.lost"); stop(); }
+  ws.onmessage = (message) => {
+    const event = JSON.parse(message.data);
+    if (event.type === "ready" && ws === live.ws) {
+      live.ready = true;
+      live.sessionId = event.session_id;
+      live.retries = 0;
+      live.lostSince = 0;
+      setStatus("status.live");
+      flushFrames();
+    }
+    onEvent(event);
   };
+  ws.onclose = (close) => {
+    if (ws !== live.ws) return;
+    live.ready = false;
+    if (live.ended || view.status === "status.ended") return;
+    if (PROTOCOL_CLOSES.has(close.code) || live.sessionId === null && live.retries > 3) {
+      setStatus("status.lost");
+      stop();
+      return;
+    }
+    reconnect();
+  };
+}
+
+function reconnect() {
+  setStatus("status.reconnecting");
+  if (!live.lostSince) live.lostSince = performance.now();
+  if (performance.now() - live.lostSince > RETRY_GIVE_UP_MS) {
+    setStatus("status.lost");
+    stop();
+    return;
+  }
+  const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** live.retries) * (0.8 + 0.4 * Math.random());
+  live.retries += 1;
+  live.retryTimer = setTimeout(openLive, delay);
 }
 
 function observe(sessionId) {
   showLive();
   $("stop").hidden = true;
   live.sessionId = sessionId;
-  setStatus("status.connecting");
+  setStatus(view.lastSeq ? "status.reconnecting" : "status.connecting");
   const ws = new WebSocket(wsUrl(`/v1/sessions/${encodeURIComponent(sessionId)}/events`, { after: view.lastSeq }));
   live.ws = ws;
   ws.onmessage = (message) => onEvent(JSON.parse(message.data));
-  ws.onopen = () => setStatus("status.live");
+  ws.onopen = () => { live.retries = 0; if (view.status !== "status.ended") setStatus("status.live"); };
   ws.onclose = () => {
     // Resume after the last event seen, until the session has ended.
-    if (view.status !== "status.ended") setTimeout(() => observe(sessionId), 2000);
+    if (view.status === "status.ended") return;
+    setStatus("status.reconnecting");
+    const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** live.retries);
+    live.retries += 1;
+    setTimeout(() => observe(sessionId), delay);
   };
 }
 
 function sendFocus(focused) {
   if (focused === live.focused) return;
   live.focused = focused;
-  if (live.ws && live.ws.readyState === WebSocket.OPEN && !live.ended && !live.sessionId) {
+  if (live.ready && live.ws?.readyState === WebSocket.OPEN && !live.ended) {
     live.ws.send(JSON.stringify({ type: "focus", focused }));
   }
 }
@@ -235,14 +460,17 @@ function sendFocus(focused) {
 // --- events -> view ---------------------------------------------------------------------------
 
 function onEvent(event) {
-  if (typeof event.seq === "number") view.lastSeq = Math.max(view.lastSeq, event.seq);
+  if (typeof event.seq === "number") {
+    if (event.seq <= view.lastSeq) return; // seen before the connection dropped
+    view.lastSeq = event.seq;
+  }
   if (typeof event.at_s === "number" && event.at_s >= view.audioAt) {
     view.audioAt = event.at_s;
     view.audioAtWall = performance.now();
   }
   switch (event.type) {
     case "ready":
-      live.sessionId = live.sessionId || event.session_id;
+      live.sessionId = event.session_id || live.sessionId;
       setStatus("status.live");
       break;
     case "activity":
@@ -260,28 +488,35 @@ function onEvent(event) {
       renderCounts();
       break;
     case "transcript":
-      addTranscript(event);
+      view.transcript.push(event);
+      if (view.transcript.length > 50) view.transcript.shift();
+      view.partial = null;
+      renderTranscript();
       break;
     case "transcript_partial":
-      $("transcript-last").textContent = `${roleName(event.role)}: ${event.text} …`;
+      view.partial = event;
+      renderTranscript();
       break;
     case "cue":
       showCue(event);
       break;
     case "topic":
-      showTopic(event);
+      view.topic = event;
+      renderTopic();
+      break;
+    case "gap":
+      view.gapS += Number(event.gap_s) || 0;
+      renderGap();
       break;
     case "error":
       notice("error", { m: event.message });
       break;
     case "final":
       setStatus("status.ended");
-      if (event.report_url || event.analysis_url) {
-        const link = $("report");
-        link.href = event.report_url || event.analysis_url;
-        link.hidden = false;
-      }
-      live.ended = true;
+      view.reportUrl = event.report_url || event.analysis_url || null;
+      renderReport();
+      $("stop").hidden = true;
+      stop();
       break;
     default:
       break;
@@ -310,13 +545,19 @@ function renderBalance(event) {
   $("share-window").textContent = event.window_seller_share == null ? "–" : `${percent(event.window_seller_share)}:${100 - percent(event.window_seller_share)}`;
   $("share-call").textContent = event.seller_share == null ? "–" : `${percent(event.seller_share)}:${100 - percent(event.seller_share)}`;
   const lag = event.asr_lag_s;
-  const lagEl = $("lag");
+  const el = $("warn-lag");
   if (typeof lag === "number" && lag >= 3) {
-    lagEl.textContent = t(view.lang, "lag", { s: Math.round(lag) });
-    lagEl.hidden = false;
+    el.textContent = t(view.lang, "warn.lag", { s: Math.round(lag) });
+    el.hidden = false;
   } else {
-    lagEl.hidden = true;
+    el.hidden = true;
   }
+}
+
+function renderGap() {
+  const el = $("warn-gap");
+  el.hidden = view.gapS < 0.5;
+  el.textContent = el.hidden ? "" : t(view.lang, "warn.gap", { s: Math.round(view.gapS) });
 }
 
 function renderCounts() {
@@ -337,31 +578,39 @@ function clock(seconds) {
 }
 
 function renderNow() {
-  const now = view.audioAt + (view.audioAtWall && !live.ended ? Math.min(2, (performance.now() - view.audioAtWall) / 1000) : 0);
+  // Audio time now: the last reported audio time plus the wall time since, while live.
+  const live_ = view.status === "status.live";
+  const now = view.audioAt + (live_ ? (performance.now() - view.audioAtWall) / 1000 : 0);
   const { seller, customer } = view.speaking;
   let role = "none";
   if (seller != null && (customer == null || seller >= customer)) role = "seller";
   else if (customer != null) role = "customer";
-  const el = $("now");
-  el.dataset.role = role;
+  $("now").dataset.role = role;
   $("now-text").textContent = role === "none"
     ? t(view.lang, "now.none")
     : t(view.lang, `now.${role}`, { t: clock(now - view.speaking[role]) });
 }
 
-function addTranscript(event) {
-  const item = document.createElement("li");
-  item.dataset.role = event.role;
-  item.textContent = `${roleName(event.role)}: ${event.text}`;
+function renderTranscript() {
   const list = $("transcript-lines");
-  list.append(item);
-  while (list.children.length > 50) list.firstElementChild.remove();
-  $("transcript-last").textContent = item.textContent;
+  list.replaceChildren(...view.transcript.map((event) => {
+    const item = root.ownerDocument.createElement("li");
+    item.dataset.role = event.role;
+    item.textContent = `${roleName(event.role)}: ${event.text}`;
+    return item;
+  }));
+  const last = view.partial
+    ? `${roleName(view.partial.role)}: ${view.partial.text} …`
+    : view.transcript.length ? list.lastElementChild.textContent : "";
+  $("transcript-last").textContent = last;
 }
 
 function showCue(event) {
+  if (view.shownCues.has(event.cue_id)) return; // a cue is shown once
+  view.shownCues.add(event.cue_id);
+  view.cue = event;
   const box = $("cue");
-  $("cue-text").textContent = event.text;
+  renderCue();
   box.dataset.kind = event.kind;
   box.hidden = false;
   box.classList.remove("fading");
@@ -371,23 +620,39 @@ function showCue(event) {
   box.onanimationend = () => { box.hidden = true; box.classList.remove("fading"); };
 }
 
+function renderCue() {
+  if (view.cue) $("cue-text").textContent = cueText(view.lang, view.cue);
+}
+
 function dismissCue() {
   clearTimeout(view.cueTimer);
   $("cue").hidden = true;
 }
 
-function showTopic(event) {
-  const card = $("topic");
+function renderTopic() {
+  const event = view.topic;
   $("topic-title").textContent = event.title || "";
-  const lines = Array.isArray(event.summary) ? event.summary
-    : Array.isArray(event.lines) ? event.lines
-    : String(event.summary || "").split("\n").filter(Boolean);
+  // The customer's own words, as they were said.
+  const lines = Array.isArray(event.summary) ? event.summary : String(event.summary || "").split("\n").filter(Boolean);
   $("topic-lines").replaceChildren(...lines.map((line) => {
-    const item = document.createElement("li");
+    const item = root.ownerDocument.createElement("li");
     item.textContent = line;
+    if (event.language) item.lang = event.language;
     return item;
   }));
-  card.hidden = false;
+  if (event.language) $("topic-title").lang = event.language;
+  $("topic").hidden = false;
+}
+
+function renderReport() {
+  const link = $("report");
+  if (!view.reportUrl) { link.hidden = true; return; }
+  const url = new URL(view.reportUrl, location.href);
+  url.searchParams.set("lang", view.lang);
+  if (token) url.searchParams.set("token", token);
+  link.href = url.href;
+  link.target = "_blank";
+  link.hidden = false;
 }
 
 function showLive() {
@@ -399,7 +664,6 @@ function showLive() {
 // --- pop-out and focus ------------------------------------------------------------------------
 
 async function popOut() {
-  const root = $("overlay");
   if ("documentPictureInPicture" in window) {
     if (pip) return;
     pip = await window.documentPictureInPicture.requestWindow({ width: 340, height: 240 });
@@ -409,6 +673,7 @@ async function popOut() {
       copy.href = link.href;
       pip.document.head.append(copy);
     }
+    pip.document.title = document.title;
     pip.document.documentElement.lang = view.lang;
     pip.document.body.append(root);
     watchFocus(pip);
@@ -422,6 +687,7 @@ async function popOut() {
   // No Document Picture-in-Picture: a small window that observes this session.
   const url = new URL(location.href);
   if (live.sessionId) url.searchParams.set("session", live.sessionId);
+  url.searchParams.set("lang", view.lang);
   window.open(url.href, "praesent-overlay", "popup,width=340,height=240");
 }
 
@@ -451,8 +717,11 @@ function onKey(event) {
 
 function init() {
   $("lang").addEventListener("change", (event) => applyLanguage(event.target.value));
-  $("start").addEventListener("click", () => join());
-  $("demo").addEventListener("click", () => join({ demo: true }));
+  $("start").addEventListener("click", join);
+  $("demo").addEventListener("click", demo);
+  $("begin").addEventListener("click", begin);
+  $("retry").addEventListener("click", shareAgain);
+  $("cancel").addEventListener("click", cancel);
   $("stop").addEventListener("click", stop);
   $("cue-close").addEventListener("click", dismissCue);
   $("popout").addEventListener("click", popOut);

@@ -3,13 +3,18 @@
 # screenshots; driven through Playwright's executable_path, no browser download), poppler-utils
 # (pdftotext, pdftoppm), PulseAudio (a virtual loopback for `praesent capture`) with the ALSA
 # plugin and PortAudio that sounddevice needs; Node.js and npm for the OpenID Connect provider
-# that the sign-in tests start (oidc-provider, pinned in tests/team/oidc_provider). Idempotent
-# and quiet; run as root or with sudo.
+# that the sign-in tests start (oidc-provider, pinned in tests/team/oidc_provider) and for
+# axe-core (the overlay's accessibility check, into .cache/npm). Idempotent and quiet; run as
+# root or with sudo.
 set -eu
-OIDC_PROVIDER="$(dirname "$0")/../tests/team/oidc_provider"
-oidc_provider() {
-    [ -d "$OIDC_PROVIDER/node_modules/oidc-provider" ] && return 0
-    npm ci --prefix "$OIDC_PROVIDER" --no-audit --no-fund --silent >/dev/null
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OIDC_PROVIDER="$ROOT/tests/team/oidc_provider"
+AXE="$ROOT/.cache/npm/node_modules/axe-core/axe.min.js"
+node_packages() {
+    [ -d "$OIDC_PROVIDER/node_modules/oidc-provider" ] \
+        || npm ci --prefix "$OIDC_PROVIDER" --no-audit --no-fund --silent >/dev/null
+    [ -f "$AXE" ] || npm install --silent --no-audit --no-fund --prefix "$ROOT/.cache/npm" axe-core@4 \
+        >/dev/null
 }
 need=""
 command -v node >/dev/null 2>&1 || need="$need nodejs"
@@ -21,7 +26,7 @@ command -v pulseaudio >/dev/null 2>&1 || need="$need pulseaudio"
 command -v pactl >/dev/null 2>&1 || need="$need pulseaudio-utils"
 [ -e /usr/lib/x86_64-linux-gnu/libportaudio.so.2 ] || [ -e /usr/lib/aarch64-linux-gnu/libportaudio.so.2 ] \
     || need="$need libportaudio2"
-[ -z "$need" ] && { oidc_provider; exit 0; }
+[ -z "$need" ] && { node_packages; exit 0; }
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
@@ -34,4 +39,4 @@ done
 # shellcheck disable=SC2086
 $SUDO $APT install -y -qq --no-install-recommends $need libasound2-plugins fonts-dejavu-core \
     >/dev/null
-oidc_provider
+node_packages

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     # A live client that sends nothing for this long is cut off and its session finalised.
     live_idle_timeout_s: float = 15.0
+    # How long a live session whose client vanished waits for the client to resume it.
+    live_resume_grace_s: float = 30.0
     # Events an observer may fall behind by before it is cut off (it can resume by seq).
     observer_queue_size: int = 2048
     # Optional abstractive topic summaries after the call from an OpenAI-compatible chat

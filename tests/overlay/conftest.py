@@ -40,3 +40,18 @@ def require(program: str) -> str:
     if found is None:
         pytest.fail(f"{program} is missing: run scripts/install-system-deps.sh (make test runs it)")
     return found
+
+
+@pytest.fixture(scope="session")
+def tab_call(phonecall_stereo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 72 s two-channel call for the tab-capture tests: the phone call (seller left, customer
+    right) without its silent first 6 s, three times over. ``seller`` is the microphone's file,
+    ``customer`` what the call tab plays, ``call`` both (the reference for ``praesent analyze``)."""
+    stereo = read_wav(phonecall_stereo)[6 * 16_000 :]
+    call = np.concatenate([stereo] * 3)
+    folder = tmp_path_factory.mktemp("tab-call")
+    return {
+        "call": write_wav(folder / "call.wav", call),
+        "seller": write_wav(folder / "seller.wav", np.ascontiguousarray(call[:, [0]])),
+        "customer": write_wav(folder / "customer.wav", np.ascontiguousarray(call[:, [1]])),
+    }

@@ -4,13 +4,16 @@
 recording) into it, and SoundCard records its monitor as the loopback of the default speaker, as on
 a computer playing a call. ``mic`` is a second null sink whose monitor is the default source: the
 seller channel played into it reaches sounddevice as the default microphone (ALSA's pulse plugin).
-The server must receive speech on both channels.
+The server must receive speech on both channels. It is killed (SIGKILL) 12 s into the call and
+started again: the client reconnects and the call goes on in a session that continues the lost
+one's log, so its analysis covers both channels' speech minus the gap.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,8 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
-from tests.live_server import ServerProcess
+from tests.live_server import ServerProcess, free_port
 from tests.overlay.conftest import require
 
 
@@ -72,17 +76,29 @@ def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
     process.wait(timeout=10)
 
 
-def test_capture_streams_microphone_and_loopback(
-    pulse: dict[str, str], overlay_server: ServerProcess, demo_channels: dict[str, Path]
+def test_capture_streams_microphone_and_loopback_across_a_restart(
+    pulse: dict[str, str], demo_channels: dict[str, Path], tmp_path: Path
 ) -> None:
     paplay = require("paplay")
+    (tmp_path / "data").mkdir()
+    server = ServerProcess(tmp_path / "data", port=free_port()).start()
+    try:
+        _capture_across_a_restart(pulse, server, demo_channels, paplay)
+    finally:
+        if server.process is not None and server.process.poll() is None:
+            server.stop()
+
+
+def _capture_across_a_restart(
+    pulse: dict[str, str], server: ServerProcess, demo_channels: dict[str, Path], paplay: str
+) -> None:
     capture = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "praesent.capture",
             "--url",
-            overlay_server.ws,
+            server.ws,
             "--language",
             "en",
             "--duration",
@@ -102,15 +118,25 @@ def test_capture_streams_microphone_and_loopback(
         subprocess.Popen([paplay, f"--device={sink}", str(demo_channels[role])], env=pulse)
         for sink, role in (("call", "customer"), ("mic", "seller"))
     ]
+    time.sleep(12)
+    server.stop(signal.SIGKILL)
+    time.sleep(2)
+    server.start()
     for player in players:
         assert player.wait(timeout=60) == 0
-    out, err = capture.communicate(timeout=180)
+    out, err = capture.communicate(timeout=600)
     assert capture.returncode == 0, err
     final = json.loads(out.strip().splitlines()[-1])
-    assert final["type"] == "final"
-    session = httpx.get(
-        f"{overlay_server.http}/v1/sessions/{ready['session_id']}", timeout=30
-    ).json()
+    assert final["type"] == "final", out
+    assert "reconnecting" in err, err
+    with connect(f"{server.ws}/v1/sessions/{final['session_id']}/events?after=0") as socket:
+        events = [json.loads(message) for message in socket]
+    seqs = [event["seq"] for event in events]
+    assert seqs == list(range(1, len(seqs) + 1)), "a seq twice or missing"
+    gaps = [event for event in events if event["type"] == "gap"]
+    assert [gap["resumed_from"] for gap in gaps] == [ready["session_id"]], gaps
+    print(f"gap {gaps[0]['from_s']:.2f}-{gaps[0]['to_s']:.2f} s")
+    session = httpx.get(f"{server.http}/v1/sessions/{final['session_id']}", timeout=30).json()
     talk = {role: session["roles"][role]["talk_s"] for role in ("seller", "customer")}
     # Reference speech in the demo: seller ~11.9 s, customer ~12.5 s (RTTM); VAD is looser.
     assert talk["customer"] > 8, (talk, err)

@@ -88,6 +88,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             speech_to_text=SpeechToText(engines.transcriber, settings.asr_workers),
             hub=EventHub(queue_size=settings.observer_queue_size),
             llm=options_from_settings(settings),
+            resume_grace_s=settings.live_resume_grace_s,
         )
         recovered = await manager.recover()
         if recovered:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
@@ -15,7 +16,7 @@ from praesent.api.docs import errors
 from praesent.api.security import websocket_refusal
 from praesent.api.state import app_state
 from praesent.live.hub import Subscription
-from praesent.live.manager import SessionManager
+from praesent.live.manager import SessionManager, logged
 from praesent.live.protocol import (
     CLOSE_INTERNAL,
     CLOSE_NORMAL,
@@ -28,17 +29,41 @@ from praesent.live.protocol import (
 )
 from praesent.live.schema import live_protocol_schema
 from praesent.live.session import LiveSession
-from praesent.store import FinalStatus
+from praesent.store import EventStore, FinalStatus
 from praesent.team.access import Rule
 
 router = APIRouter()
 log = logging.getLogger(__name__)
 
 
-async def _forward(websocket: WebSocket, subscription: Subscription) -> None:
-    """Send the session's logged events to this client, in order."""
+_PAGE = 500
+
+
+async def _forward(
+    websocket: WebSocket,
+    subscription: Subscription,
+    store: EventStore,
+    after: int | None,
+) -> None:
+    """Send the session's logged events to this client, in order: when it resumes, first every
+    stored event after ``after`` (subscribed before reading, so none slips between), then live
+    ones, none twice."""
+    last = 0
+    if after is not None:
+        last = after
+        while True:
+            page = await anyio.to_thread.run_sync(
+                store.events_after, subscription.session_id, last, _PAGE
+            )
+            for stored in page:
+                await websocket.send_json(logged(stored))
+                last = stored.seq
+            if len(page) < _PAGE:
+                break
     while (event := await subscription.next()) is not None:
-        await websocket.send_json(event)
+        if event["seq"] > last:
+            await websocket.send_json(event)
+            last = event["seq"]
 
 
 async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
@@ -67,6 +92,8 @@ class _Connection:
         self.session: LiveSession | None = None
         self.subscription: Subscription | None = None
         self.forwarder: asyncio.Task[None] | None = None
+        # Resent audio the session heard already (after a resume), dropped unheard.
+        self.skip_bytes = 0
 
     async def receive(self) -> dict[str, Any]:
         try:
@@ -80,39 +107,74 @@ class _Connection:
     async def handle(self, message: dict[str, Any]) -> bool:
         """Handle one message; False once the client stopped."""
         if message.get("bytes") is not None:
-            channels = self.protocol.on_bytes(message["bytes"])
+            data: bytes = message["bytes"]
+            if self.skip_bytes and self.protocol.stream is not None and not self.protocol.stopped:
+                cut = min(self.skip_bytes, len(data))
+                data, self.skip_bytes = data[cut:], self.skip_bytes - cut
+                if not data:
+                    return True
+            channels = self.protocol.on_bytes(data)
             assert self.session is not None
+            self._check_owner()
             await self.session.feed_audio(channels)
             return True
         parsed = self.protocol.on_text(message.get("text") or "")
         if isinstance(parsed, StartMessage):
             assert self.protocol.stream is not None
             user = self.access.principal.user
-            self.session = await self.manager.start(
+            attached = await self.manager.start(
                 parsed,
                 self.protocol.stream,
+                owner=self,
                 owner_id=None if user is None else user.id,
                 shared=user is not None and user.share_by_default,
             )
+            self.session = attached.session
+            stream = self.protocol.stream
+            self.skip_bytes = round(attached.skip_s * stream.sample_rate) * stream.bytes_per_frame
             self.subscription = self.manager.hub.subscribe(self.session.id)
-            self.forwarder = asyncio.create_task(_forward(self.websocket, self.subscription))
-            await self.session.emit_extra(
-                {"type": "ready", "at_s": 0.0, "session_id": self.session.id}
+            after = parsed.resume.after_seq if parsed.resume is not None else None
+            self.forwarder = asyncio.create_task(
+                _forward(self.websocket, self.subscription, self.manager.store, after)
             )
+            ready: dict[str, Any] = {
+                "type": "ready",
+                "at_s": round(self.session.audio_s, 3),
+                "session_id": self.session.id,
+            }
+            if parsed.resume is not None:
+                ready["resumed"] = self.session.id == parsed.resume.session_id
+            await self.session.emit_extra(ready)
         elif isinstance(parsed, FocusMessage):
+            self._check_owner()
             assert self.session is not None
             await self.session.feed_focus(parsed.focused)
         elif isinstance(parsed, StopMessage):
             return False
         return True
 
+    def _check_owner(self) -> None:
+        assert self.session is not None
+        if not self.manager.owns(self.session, self):
+            raise ProtocolError(
+                "taken_over", "the session goes on on another connection", CLOSE_POLICY
+            )
+
     async def end(self, status: str) -> None:
-        """Finalise the session (nothing said before is lost) and drain the forwarder."""
-        if self.session is not None:
-            final_status: FinalStatus = "finished" if status == "stop" else "interrupted"
-            await self.manager.finalise(self.session, final_status)
+        """Finalise the session (nothing said before is lost) and drain the forwarder. A client
+        that vanished may come back: its session waits for it; a stop or an error ends it."""
+        ending = False
+        if self.session is not None and self.manager.owns(self.session, self):
+            if status == "vanished":
+                self.manager.detach(self.session, self)
+            else:
+                final_status: FinalStatus = "finished" if status == "stop" else "interrupted"
+                await self.manager.finalise(self.session, final_status)
+                ending = True
         if self.forwarder is not None:
-            with contextlib.suppress(Exception):
+            if not ending:
+                self.forwarder.cancel()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self.forwarder, timeout=5)
         if self.subscription is not None:
             self.manager.hub.unsubscribe(self.subscription)
@@ -147,7 +209,15 @@ async def live(
                 await _close(websocket, CLOSE_NORMAL)
                 return
     except ProtocolError as error:
-        if connection.session is not None:
+        if error.code == "taken_over":
+            # The client came back on another connection; this one is stale.
+            await _send_error(websocket, error.code, error.message)
+            await connection.end("vanished")
+            await _close(websocket, error.close_code, error.code)
+            return
+        if connection.session is not None and connection.manager.owns(
+            connection.session, connection
+        ):
             await connection.session.emit_extra(
                 {
                     "type": "error",

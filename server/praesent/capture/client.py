@@ -12,8 +12,9 @@ import json
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -76,61 +77,175 @@ def _interleave(blocks: list[np.ndarray[Any, Any]]) -> bytes:
     return pcm
 
 
-async def run_capture(
+# Audio kept for a resume: what the server did not hear of it is sent again (older is a gap).
+BUFFER_FRAMES = 30_000 // FRAME_MS
+RETRY_MAX_S = 2.0
+RETRY_GIVE_UP_S = 180.0
+_REFUSALS = {1003, 1007, 1008, 1009}  # close codes for bad input
+FINAL_QUIET_S = 120.0  # after the stop, how long the server may say nothing before the final
+
+
+@dataclass(slots=True)
+class _Call:
+    """What survives a dropped connection: the session, the last event seen, the audio."""
+
+    session_id: str | None = None
+    last_seq: int = 0
+    produced: int = 0  # frames captured since the call began
+    # The latest frames, sent or not: after a drop nobody knows which reached the server, so
+    # they are all sent again and the server skips what it heard.
+    frames: deque[bytes] = field(default_factory=lambda: deque(maxlen=BUFFER_FRAMES))
+    next_frame: int = 0  # the first frame not yet handed to the current socket
+    ready_count: int = 0  # sockets the server accepted
+    refused: bool = False  # the server closed for bad input: retrying would not help
+
+
+async def _capture_frames(
     options: CaptureOptions,
     sources: dict[str, Source],
-    on_event: Callable[[dict[str, Any]], None],
+    call: _Call,
+    captured: asyncio.Event,
     stopping: asyncio.Event,
+) -> None:
+    """Take a frame of every source each 40 ms of wall-clock time, connected or not."""
+    roles = list(sources)
+    began = time.monotonic()
+    while not stopping.is_set():
+        if options.duration_s is not None and call.produced * FRAME >= options.duration_s * (
+            SAMPLE_RATE
+        ):
+            break
+        call.frames.append(_interleave([sources[role].take(FRAME) for role in roles]))
+        call.produced += 1
+        captured.set()
+        ahead = began + call.produced * FRAME_MS / 1000 - time.monotonic()
+        if ahead > 0:
+            await asyncio.sleep(ahead)
+
+
+async def _one_connection(
+    options: CaptureOptions,
+    roles: list[str],
+    call: _Call,
+    on_event: Callable[[dict[str, Any]], None],
+    captured: asyncio.Event,
+    capturing: asyncio.Task[None],
 ) -> dict[str, Any] | None:
-    """Send frames until ``stopping`` is set or ``duration_s`` passed; returns the final event."""
+    """Stream on one socket until the call ends (the final message) or the socket drops."""
     from websockets.asyncio.client import connect
 
-    roles = list(sources)
     url = options.url.rstrip("/") + "/v1/live"
     headers = {"Authorization": f"Bearer {options.token}"} if options.token else None
-    final: dict[str, Any] | None = None
+    start: dict[str, Any] = {
+        "type": "start",
+        "sample_rate": SAMPLE_RATE,
+        "sample_format": "s16le",
+        "channels": roles,
+        "language": options.language,
+        "title": options.title or "praesent capture",
+        "customer_informed": options.customer_informed,
+        "transcribe": options.transcribe,
+    }
     async with connect(url, additional_headers=headers, max_size=None) as socket:
-        await socket.send(
-            json.dumps(
-                {
-                    "type": "start",
-                    "sample_rate": SAMPLE_RATE,
-                    "sample_format": "s16le",
-                    "channels": roles,
-                    "language": options.language,
-                    "title": options.title or "praesent capture",
-                    "customer_informed": options.customer_informed,
-                    "transcribe": options.transcribe,
-                }
-            )
-        )
+        if call.session_id is not None:
+            first = call.produced - len(call.frames)
+            call.next_frame = first
+            start["resume"] = {
+                "session_id": call.session_id,
+                "after_seq": call.last_seq,
+                "audio_s": round(first * FRAME_MS / 1000, 3),
+            }
+        await socket.send(json.dumps(start))
+        ready = asyncio.Event()
 
         async def receive() -> dict[str, Any] | None:
             async for message in socket:
                 event: dict[str, Any] = json.loads(message)
+                seq = event.get("seq")
+                if isinstance(seq, int):
+                    if seq <= call.last_seq:
+                        continue  # seen before the connection dropped
+                    call.last_seq = seq
+                if event.get("type") == "ready":
+                    call.session_id = str(event["session_id"])
+                    call.ready_count += 1
+                    ready.set()
                 on_event(event)
                 if event.get("type") == "final":
                     return event
             return None
 
         receiver = asyncio.create_task(receive())
-        began = time.monotonic()
-        sent = 0
-        while not stopping.is_set() and not receiver.done():
-            if options.duration_s is not None and sent * FRAME >= options.duration_s * SAMPLE_RATE:
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait({receiver, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        while not receiver.done():
+            while call.next_frame < call.produced:
+                first = call.produced - len(call.frames)
+                await socket.send(call.frames[max(call.next_frame, first) - first])
+                call.next_frame = max(call.next_frame, first) + 1
+            if capturing.done():
+                await socket.send(json.dumps({"type": "stop"}))
                 break
-            await socket.send(_interleave([sources[role].take(FRAME) for role in roles]))
-            sent += 1
-            ahead = began + sent * FRAME_MS / 1000 - time.monotonic()
-            if ahead > 0:
-                await asyncio.sleep(ahead)
-        if not receiver.done():
-            await socket.send(json.dumps({"type": "stop"}))
-        try:
-            final = await asyncio.wait_for(receiver, timeout=120)
-        except TimeoutError:
-            _say("the server sent no final message")
-    return final
+            captured.clear()
+            got = asyncio.create_task(captured.wait())
+            await asyncio.wait({got, receiver, capturing}, return_when=asyncio.FIRST_COMPLETED)
+            got.cancel()
+        # The server may still be transcribing: wait while it keeps saying something.
+        while not receiver.done():
+            heard = call.last_seq
+            await asyncio.wait({receiver}, timeout=FINAL_QUIET_S)
+            if not receiver.done() and call.last_seq == heard:
+                _say("the server sent no final message")
+                call.refused = True
+                return None
+        final = receiver.result()
+        call.refused = socket.close_code in _REFUSALS
+        return final
+
+
+async def run_capture(
+    options: CaptureOptions,
+    sources: dict[str, Source],
+    on_event: Callable[[dict[str, Any]], None],
+    stopping: asyncio.Event,
+) -> dict[str, Any] | None:
+    """Send frames until ``stopping`` is set or ``duration_s`` passed; returns the final event.
+    A dropped connection or a restarted server is resumed with backoff: the audio captured
+    meanwhile (up to 30 s) is sent once the session goes on."""
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    call = _Call()
+    captured = asyncio.Event()
+    capturing = asyncio.create_task(
+        _capture_frames(options, sources, call, captured, stopping), name="capture"
+    )
+    retries, lost_since = 0, 0.0
+    try:
+        while True:
+            accepted = call.ready_count
+            try:
+                final = await _one_connection(
+                    options, list(sources), call, on_event, captured, capturing
+                )
+                if final is not None or call.session_id is None or call.refused:
+                    return final
+            except (OSError, ConnectionClosed, InvalidStatus) as error:
+                if call.session_id is None:
+                    raise OSError(str(error)) from error
+            if call.ready_count > accepted:
+                retries, lost_since = 0, 0.0
+            # The connection dropped before the call's end: carry on where it was.
+            lost_since = lost_since or time.monotonic()
+            if time.monotonic() - lost_since > RETRY_GIVE_UP_S:
+                _say("the server did not come back; giving up")
+                return None
+            delay = min(RETRY_MAX_S, 0.25 * 2**retries)
+            retries += 1
+            _say(f"connection lost; reconnecting in {delay:.1f} s")
+            await asyncio.sleep(delay)
+    finally:
+        capturing.cancel()
 
 
 def capture_main(options: CaptureOptions) -> int:

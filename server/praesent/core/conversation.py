@@ -66,6 +66,7 @@ from praesent.core.schedule import (
     Scheduler,
     TranscriptDue,
 )
+from praesent.core.summaries import deepen_question_for
 from praesent.core.timeline import SpeechTimeline
 from praesent.core.topics import TopicSegmenter
 from praesent.core.turns import (
@@ -344,8 +345,9 @@ class Conversation:
             if self._before_current == "seller":
                 self._answer_ended(ended, speech, at)
             if ended.end - ended.start >= self._deepen and not self._finishing:
-                question = self._topics.deepen(ended.start, ended.end, self.language)
-                self._propose("deepen", at, question)
+                phrase = self._topics.deepen_phrase(ended.start, ended.end)
+                question = None if phrase is None else deepen_question_for(phrase, self.language)
+                self._propose("deepen", at, question, quote=phrase)
         self._before_current = ended.role
 
     def _contribution_decided(self, record: ContributionRecord, at: int) -> None:
@@ -445,10 +447,12 @@ class Conversation:
                 self._listen_turn = turn.id
                 self._propose("listen", t)
 
-    def _propose(self, kind: CueKind, at: int, detail: str | None = None) -> None:
+    def _propose(
+        self, kind: CueKind, at: int, detail: str | None = None, quote: str | None = None
+    ) -> None:
         if self._finishing:
             return
-        self._out += self._cues.propose(kind, at, self._tl["seller"].speaking, detail)
+        self._out += self._cues.propose(kind, at, self._tl["seller"].speaking, detail, quote)
 
     # -- transcripts ----------------------------------------------------------------------------
 

@@ -15,7 +15,8 @@ of "clarify"; the call page focused again within ``focus_outcome_s`` of "stay_pr
 waits ``outcome_grace_s`` longer for late decisions and transcripts.
 
 A cue may carry a ``detail``: the ended topic's summary lines for "summarise", the suggested
-question naming what the customer raised for "deepen".
+question naming what the customer raised for "deepen", and a ``quote``: the customer's words
+that question names, so a client can say it in the seller's own language.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class _Waiting:
     kind: CueKind
     at: int
     detail: str | None
+    quote: str | None
 
 
 @dataclass(slots=True)
@@ -121,14 +123,19 @@ class CueBook:
         self._language = cue_language(language)
 
     def propose(
-        self, kind: CueKind, at: int, seller_speaking: bool, detail: str | None = None
+        self,
+        kind: CueKind,
+        at: int,
+        seller_speaking: bool,
+        detail: str | None = None,
+        quote: str | None = None,
     ) -> list[Event]:
         if kind in SELLER_SPEECH_CUES or not seller_speaking:
-            return self._show(kind, at, detail)
+            return self._show(kind, at, detail, quote)
         if kind == "listen":
             return []
         self._tokens += 1
-        self._waiting = _Waiting(self._tokens, kind, at, detail)
+        self._waiting = _Waiting(self._tokens, kind, at, detail, quote)
         self._scheduler.add(at + self._wait + 1, CueWaitDue(self._tokens))
         return []
 
@@ -137,7 +144,7 @@ class CueBook:
         if waiting is None or at > waiting.at + self._wait:
             return []
         self._waiting = None
-        return self._show(waiting.kind, at, waiting.detail)
+        return self._show(waiting.kind, at, waiting.detail, waiting.quote)
 
     def wait_over(self, token: int) -> None:
         if self._waiting is not None and self._waiting.token == token:
@@ -162,7 +169,9 @@ class CueBook:
         self._waiting = None
         return out
 
-    def _show(self, kind: CueKind, at: int, detail: str | None = None) -> list[Event]:
+    def _show(
+        self, kind: CueKind, at: int, detail: str | None = None, quote: str | None = None
+    ) -> list[Event]:
         if self._last_any is not None and at - self._last_any < self._min_interval:
             return []
         last = self._last_kind.get(kind)
@@ -176,6 +185,7 @@ class CueBook:
             text=CUE_TEXTS[self._language][kind],
             language=self._language,
             detail=detail,
+            quote=quote,
         )
         window_end = at + self._windows[EVIDENCE[kind]]
         self._pending[cue.cue_id] = _Pending(cue, window_end)

@@ -237,6 +237,8 @@ class Cue(EventBase):
     # What the cue is about: the topic's summary lines (joined by newlines) for "summarise", the
     # suggested question for "deepen"; None for the other cues.
     detail: str | None = None
+    # The customer's own words the cue names (the key phrase of "deepen"), as they were said.
+    quote: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

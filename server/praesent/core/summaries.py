@@ -259,11 +259,20 @@ DEEPEN_QUESTIONS = {
 }
 
 
+def deepen_phrase(texts: Sequence[Sentence], idf: Idf) -> str | None:
+    """The customer's main point in ``texts``, in their own words; None when there is none."""
+    phrases = key_phrases(texts, idf, 1)
+    return phrases[0] if phrases else None
+
+
+def deepen_question_for(phrase: str, language: str) -> str:
+    """The deepening question naming ``phrase``, in ``language`` (German or English)."""
+    code = "de" if language.lower().replace("_", "-").split("-")[0] == "de" else "en"
+    return DEEPEN_QUESTIONS[code].format(phrase=phrase)
+
+
 def deepen_question(texts: Sequence[Sentence], idf: Idf, language: str) -> str | None:
     """A question naming the customer's main point in ``texts``, in the call's language; None when
     the text holds no key phrase."""
-    phrases = key_phrases(texts, idf, 1)
-    if not phrases:
-        return None
-    code = "de" if language.lower().replace("_", "-").split("-")[0] == "de" else "en"
-    return DEEPEN_QUESTIONS[code].format(phrase=phrases[0])
+    phrase = deepen_phrase(texts, idf)
+    return None if phrase is None else deepen_question_for(phrase, language)

@@ -39,7 +39,7 @@ from praesent.core.summaries import (
     Sentence,
     content_terms,
     cosine,
-    deepen_question,
+    deepen_phrase,
     key_phrases,
     sentences,
     summary_lines,
@@ -144,13 +144,13 @@ class TopicSegmenter:
         self._start = None
         return out
 
-    def deepen(self, start: int, end: int, language: str) -> str | None:
-        """The deepening question for a customer turn from ``start`` to ``end``."""
+    def deepen_phrase(self, start: int, end: int) -> str | None:
+        """What the customer raised in their turn from ``start`` to ``end``, in their words."""
         texts: list[Sentence] = []
         for unit in self._units:
             if unit.role == "customer" and unit.end > start and unit.start < end:
                 texts += sentences(unit.text)
-        return deepen_question(texts, self._idf, language)
+        return deepen_phrase(texts, self._idf)
 
     # -- deciding -----------------------------------------------------------------------------
 

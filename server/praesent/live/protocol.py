@@ -48,6 +48,19 @@ def _both_roles() -> list[Role]:
     return ["seller", "customer"]
 
 
+class ResumeRequest(BaseModel):
+    """A client whose connection dropped carries on with the same call."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: str = Field(min_length=1, max_length=64)
+    # The last event the client saw: it is sent every logged event after it.
+    after_seq: int = Field(ge=0)
+    # The audio time of the first frame the client sends now; audio the server did not hear
+    # before it is a gap.
+    audio_s: float = Field(ge=0)
+
+
 class StartMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -62,6 +75,8 @@ class StartMessage(BaseModel):
     customer_informed: bool = False
     # False: talk balance, interruptions and cues only, no speech-to-text.
     transcribe: bool = True
+    # Carry on with a session after a dropped connection or a restarted server.
+    resume: ResumeRequest | None = None
 
 
 class StopMessage(BaseModel):

@@ -12,7 +12,20 @@ from praesent.core.event_log import event_classes
 from praesent.live.protocol import client_message_schema
 
 _TRANSPORT_EVENTS: dict[str, dict[str, Any]] = {
-    "ready": {"session_id": {"type": "string"}},
+    "ready": {
+        "session_id": {"type": "string"},
+        "resumed": {
+            "type": "boolean",
+            "description": "after a resume: true when the same session goes on, false when a "
+            "new session continues the lost one's log",
+        },
+    },
+    "gap": {
+        "from_s": {"type": "number"},
+        "to_s": {"type": "number"},
+        "gap_s": {"type": "number", "description": "audio of the call the server never heard"},
+        "resumed_from": {"type": "string", "description": "the lost session this one continues"},
+    },
     "transcript_partial": {"role": {"enum": ["seller", "customer"]}, "text": {"type": "string"}},
     "error": {"code": {"type": "string"}, "message": {"type": "string"}},
     "final": {

@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from praesent.analysis import analysis_from_events, utterance_fact
 from praesent.asr.transcriber import Span, TimedWord
 from praesent.audio import SAMPLE_RATE
@@ -27,6 +29,7 @@ from praesent.core.facts import FocusChanged, Role
 from praesent.engines import Engines
 from praesent.live.merger import ActivityMerger
 from praesent.live.protocol import Resampler, Samples, StartMessage, StreamFormat
+from praesent.live.resume import Continuation
 from praesent.live.speech_to_text import SpeechToText
 
 log = logging.getLogger(__name__)
@@ -76,7 +79,10 @@ class CallState:
         return self.conversation.feed_many(self._merger.release()), jobs
 
     def feed_focus(self, focused: bool) -> list[Event]:
-        return self.conversation.feed(FocusChanged(self.samples, focused))
+        # It takes effect where every channel's activity is known, after the facts due by then
+        # (a later sample would put it ahead of speech edges still held by the merger).
+        events = self.conversation.feed_many(self._merger.release_with_tick())
+        return events + self.conversation.feed(FocusChanged(self._merger.safe_sample(), focused))
 
     def feed_words(
         self, role: Role, span: Span, words: Sequence[TimedWord], language: str | None
@@ -136,7 +142,11 @@ class LiveSession:
         persist: Persist,
         publish: Publish,
         first_seq: int = 1,
+        history: Sequence[Event] = (),
+        start_s: float = 0.0,
     ) -> None:
+        """``history`` and ``start_s`` continue a lost session: its events so far, and the audio
+        time at which this session's own audio begins."""
         self.id = session_id
         self.start = start
         self.language: str | None = None if start.language == "auto" else start.language
@@ -145,7 +155,10 @@ class LiveSession:
         self._publish = publish
         self._state = CallState(engines, stream, start.language)
         self._seq = first_seq - 1
-        self._log: list[Event] = []
+        self._log: list[Event] = list(history)
+        self._continuation = Continuation.after(history, round(start_s * SAMPLE_RATE))
+        # Stretches of the call this session never heard (from_s, to_s), for the analysis.
+        self.gaps: list[dict[str, float]] = []
         self._finals: deque[FinalJob] = deque()
         self._finals_ready = asyncio.Event()
         self._partial_task: asyncio.Task[None] | None = None
@@ -159,7 +172,11 @@ class LiveSession:
 
     @property
     def audio_s(self) -> float:
-        return self._state.samples / SAMPLE_RATE
+        return (self._state.samples + self._continuation.offset) / SAMPLE_RATE
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        return self._state.roles
 
     def begin(self) -> None:
         self._worker = asyncio.create_task(self._transcribe_finals(), name=f"asr-{self.id}")
@@ -169,6 +186,8 @@ class LiveSession:
         async with self._emit_lock:
             self._seq += 1
             logged = {"seq": self._seq, **event}
+            if event["type"] == "gap":
+                self.gaps.append({"from_s": event["from_s"], "to_s": event["to_s"]})
             await self._persist([logged])
             self._publish([logged])
             return logged
@@ -179,7 +198,7 @@ class LiveSession:
         async with self._emit_lock:
             logged: list[LoggedEvent] = []
             heard_s = round(self.audio_s, 3)
-            for event in events:
+            for event in map(self._continuation.shift, events):
                 self._seq += 1
                 self._log.append(event)
                 entry = {"seq": self._seq, **event.to_dict(), "sample": event.sample}
@@ -197,6 +216,15 @@ class LiveSession:
         await self._emit(events)
         self._queue_finals(jobs)
         self._maybe_partial()
+
+    async def feed_silence(self, seconds: float) -> None:
+        """Audio the server never got (a dropped connection): silence keeps the time line."""
+        rate = self.start.sample_rate
+        left = round(seconds * rate)
+        while left > 0:
+            take = min(rate // 10, left)
+            await self.feed_audio([np.zeros(take, np.float32) for _ in self._state.roles])
+            left -= take
 
     async def feed_focus(self, focused: bool) -> None:
         await self._emit(self._state.feed_focus(focused))
@@ -231,7 +259,7 @@ class LiveSession:
             await self.emit_extra(
                 {
                     "type": "transcript_partial",
-                    "at_s": round(job.start_sample / SAMPLE_RATE, 3),
+                    "at_s": round((job.start_sample + self._continuation.offset) / SAMPLE_RATE, 3),
                     "role": job.role,
                     "text": text,
                 }

@@ -1,0 +1,147 @@
+"""The overlay's pop-out window where Document Picture-in-Picture is missing follows the call;
+and the overlay survives a killed server: it keeps capturing, shows that it is reconnecting,
+comes back on its own when the server returns, and the call goes on in a session that continues
+the lost one's log (no seq twice, no cue twice) and whose analysis covers the call minus the gap.
+Talk balance only (``transcribe=0``) keeps the call cheap; the resume path is the same."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from websockets.sync.client import connect
+
+from tests.live_server import ServerProcess, free_port
+from tests.overlay.browser import TIMING_SCRIPT, call_site, launch
+from tests.overlay.reference import analyze, streamed_audio
+
+KILL_AFTER_S = 10.0
+AFTER_RETURN_S = 10.0
+# The page retries with backoff capped at 2 s; the issue asks for a return within 5 s.
+RECONNECT_LIMIT_S = 5.0
+# Talk time per role against praesent analyze on the same audio with the gap silenced: the
+# continued session's voice activity starts afresh at the cut; measured up to 1.9 s off (seller
+# 17.0 s vs 18.9 s on a loaded machine), so 2.5 s.
+TALK_TOLERANCE_S = 2.5
+
+
+def _status(page: Any) -> str:
+    return str(page.locator("#status").inner_text()).strip()
+
+
+def _log(server: ServerProcess, session_id: str) -> list[dict[str, Any]]:
+    with connect(f"{server.ws}/v1/sessions/{session_id}/events?after=0") as socket:
+        return [json.loads(message) for message in socket]
+
+
+def test_the_page_resumes_after_the_server_was_killed(
+    tab_call: dict[str, Path], tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    server = ServerProcess(tmp_path / "data", port=free_port())
+    server.data_dir.mkdir()
+    server.start()
+    try:
+        with (
+            sync_playwright() as playwright,
+            call_site(tmp_path / "site", tab_call["customer"]) as call_url,
+        ):
+            browser = launch(playwright, tab_call["seller"])
+            context = browser.new_context(locale="en-US", permissions=["microphone"])
+            call = context.new_page()
+            call.goto(call_url)
+            page = context.new_page()
+            page.add_init_script(TIMING_SCRIPT)
+            # A browser without Document Picture-in-Picture: the pop-out is a small window.
+            page.add_init_script("delete window.documentPictureInPicture;")
+            page.goto(f"{server.http}/?lang=en&language=en&transcribe=0&title=restart")
+            page.click("#start")
+            page.wait_for_selector("#check:not([hidden])", timeout=15_000)
+            call.evaluate("document.getElementById('call').play()")
+            page.wait_for_selector(".source[data-role=customer][data-state=ok]", timeout=20_000)
+            page.click("#begin")
+            page.wait_for_function(
+                "document.getElementById('status').textContent === 'Live'", timeout=30_000
+            )
+            with context.expect_page() as opened:
+                page.click("#popout")
+            window = opened.value
+            window.wait_for_function(
+                "document.getElementById('status').textContent === 'Live'", timeout=30_000
+            )
+            shares = set()
+            for _ in range(12):
+                shares.add(str(window.locator("#share-call").inner_text()).strip())
+                window.wait_for_timeout(500)
+            assert len(shares - {"\N{EN DASH}"}) >= 2, f"the pop-out window's balance: {shares}"
+            assert "lang=en" in window.url and "session=" in window.url, window.url
+            window.close()
+            page.wait_for_timeout(max(0.0, KILL_AFTER_S - 6) * 1000)
+            server.stop(signal.SIGKILL)
+            page.wait_for_function(
+                "document.getElementById('status').textContent === 'Reconnecting…'",
+                timeout=10_000,
+            )
+            page.wait_for_timeout(2000)  # down for a while: the page keeps trying
+            server.start()
+            back = time.monotonic()
+            page.wait_for_function(
+                "document.getElementById('status').textContent === 'Live'", timeout=60_000
+            )
+            reconnect_s = time.monotonic() - back
+            page.wait_for_timeout(AFTER_RETURN_S * 1000)
+            gap_text = str(page.locator("#warn-gap").text_content())
+            page.click("#stop")
+            page.wait_for_function(
+                "document.getElementById('status').textContent === 'Call ended'",
+                timeout=120_000,
+            )
+            report = str(page.get_attribute("#report", "href"))
+            timing = {
+                **page.evaluate("window.__timing"),
+                "played": call.evaluate("window.__played"),
+            }
+            browser.close()
+
+        print(f"reconnected {reconnect_s:.2f} s after the server answered again")
+        assert reconnect_s <= RECONNECT_LIMIT_S, f"reconnected after {reconnect_s:.2f} s"
+        session_id = report.split("/v1/sessions/")[1].split("/")[0]
+        sessions = {s["id"]: s for s in httpx.get(f"{server.http}/v1/sessions").json()}
+        old = [s for s in sessions.values() if s["title"] == "restart" and s["id"] != session_id]
+        assert len(old) == 1 and old[0]["status"] == "interrupted", sessions
+        assert sessions[session_id]["status"] == "finished"
+
+        events = _log(server, session_id)
+        seqs = [event["seq"] for event in events]
+        assert seqs == sorted(set(seqs)), "a seq twice or out of order"
+        assert seqs == list(range(1, len(seqs) + 1))
+        cue_ids = [event["cue_id"] for event in events if event["type"] == "cue"]
+        assert len(cue_ids) == len(set(cue_ids)), cue_ids
+        gaps = [event for event in events if event["type"] == "gap"]
+        assert len(gaps) == 1 and gaps[0]["resumed_from"] == old[0]["id"], gaps
+        gap = (gaps[0]["from_s"], gaps[0]["to_s"])
+        assert gap[0] >= KILL_AFTER_S - 1.5, gap
+        if gaps[0]["gap_s"] >= 0.5:
+            assert gap_text.startswith(f"{round(gaps[0]['gap_s'])} s not heard"), gap_text
+
+        analysis = httpx.get(f"{server.http}/v1/sessions/{session_id}").json()
+        assert analysis["gaps"] == [{"from_s": gap[0], "to_s": gap[1]}]
+        played = streamed_audio(
+            tab_call["call"], timing, analysis["duration_s"], tmp_path / "ref.wav", silent=gap
+        )
+        reference = analyze(played)
+        for role in ("seller", "customer"):
+            live, ref = analysis["roles"][role]["talk_s"], reference["roles"][role]["talk_s"]
+            print(f"{role}: live {live:.2f} s, praesent analyze {ref:.2f} s")
+            assert abs(live - ref) <= TALK_TOLERANCE_S, (
+                f"{role} talk {live:.2f} s vs {ref:.2f} s over {analysis['duration_s']:.1f} s "
+                f"minus the gap {gap} (tolerance {TALK_TOLERANCE_S} s)"
+            )
+    finally:
+        if server.process is not None and server.process.poll() is None:
+            server.stop()
