@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP_RUN := $(VENV)/.praesent-run
 STAMP_DEV := $(VENV)/.praesent-dev
 
-.PHONY: run test lint typecheck bench install install-dev clean
+.PHONY: run test lint typecheck bench eval install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_topics.py
 	$(BIN)/python bench/bench_analyze.py
 	$(BIN)/python bench/bench_live.py
+
+# praesent on every shared recording and degraded versions of it (echo, a quiet side, noise,
+# swapped channels): a table of talk-time, share, event and word errors.
+eval: $(STAMP_DEV)
+	$(BIN)/python -m praesent.evaluation.robustness --data ../shared/data
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -118,10 +118,11 @@ class Transcriber:
                 _timed(spans[index], offsets[index], packed_start, packed_end, text, probability)
             )
         return [
-            self._checked(span, found, language) for span, found in zip(spans, words, strict=True)
+            self.checked(span, found, language) for span, found in zip(spans, words, strict=True)
         ]
 
-    def _checked(self, span: Span, words: list[TimedWord], language: str) -> Decoded:
+    def checked(self, span: Span, words: list[TimedWord], language: str) -> Decoded:
+        """``words`` decoded for ``span`` as they are, or decoded again, or dropped."""
         duration_s = (span.end_sample - span.start_sample) / SAMPLE_RATE
         if failure(_text(words), duration_s, self.options.quality) is None:
             return Decoded(words)

@@ -72,6 +72,8 @@ class EchoOptions:
     # A frame whose coherence with the other channel is above this is echo only.
     echo_coherence: float = 0.5
     coherence_smoothing: float = 0.7
+    # Frames at least this coherent with the other channel teach the echo path's level.
+    related_coherence: float = 0.15
     # A frame no louder than the echo path lets the other channel through, plus this, is echo.
     echo_margin_db: float = 7.5
 
@@ -80,8 +82,6 @@ class _DelayTracker:
     """The other channel's delay into this one, from GCC-PHAT over a sliding window."""
 
     def __init__(self, options: EchoOptions) -> None:
-        self._length = options.delay_window_ms * SAMPLE_RATE // 1000
-        self._fft = 1 << int(np.ceil(np.log2(2 * self._length)))
         self._max_lag = options.max_delay_ms * SAMPLE_RATE // 1000
         self._min_lag = options.min_delay_ms * SAMPLE_RATE // 1000
         self._sigmas = options.delay_peak_sigmas
@@ -90,19 +90,18 @@ class _DelayTracker:
         self._agree = 2 * SAMPLE_RATE // 1000
         self.delay: int | None = None  # samples; None until echo was found
 
-    def update(self, near: Samples, far: Samples) -> None:
-        """``near`` and ``far``: the last ``delay_window_ms`` of both channels."""
-        if near.shape[0] < self._length // 2:
-            return
-        spectrum = np.fft.rfft(near, self._fft) * np.conj(np.fft.rfft(far, self._fft))
-        spectrum /= np.maximum(np.abs(spectrum), 1e-12)
-        full = np.fft.irfft(spectrum, self._fft)
-        # Lags -max..+max: a peak at a negative lag is this channel's own sound in the other
-        # (the echo goes the other way), one near zero the same recording on both channels.
-        correlation = np.concatenate([full[-self._max_lag :], full[: self._max_lag + 1]])
+    def update(self, correlation: npt.NDArray[np.float64]) -> None:
+        """``correlation``: GCC-PHAT of this channel with the other at lags -max..+max (a
+        positive lag: this channel hears the other later). A peak at a negative lag is this
+        channel's own sound in the other (the echo goes the other way), one near zero the same
+        recording on both channels."""
         peak = int(np.argmax(correlation)) - self._max_lag
         spread = float(np.std(correlation))
-        if spread <= 0 or peak < self._min_lag:
+        if spread <= 0 or peak < 0:
+            return
+        if peak < self._min_lag:
+            # The same sound on both channels at once: a vote against any echo delay.
+            self._estimates = [*self._estimates[-8:], -1]
             return
         if correlation[peak + self._max_lag] - float(np.median(correlation)) < (
             self._sigmas * spread
@@ -117,7 +116,7 @@ class _DelayTracker:
             if self.delay is None
             else sum(abs(e - self.delay) <= self._agree for e in self._estimates)
         )
-        needed = self._votes if self.delay is not None else 1  # the first one counts most
+        needed = self._votes if self.delay is not None else 2
         if len(agreeing) >= needed and len(agreeing) > current:
             self.delay = int(np.median(agreeing))
 
@@ -139,6 +138,8 @@ class _Suppressor:
         self._max_gain = 10 ** (options.max_echo_gain_db / 10)
         self._cross = np.zeros(_BINS, dtype=np.complex128)
         self._broadband = _BroadbandGate(options)
+        self._gain: npt.NDArray[np.float64] | None = None
+        self._gain_at = 0
         self._near_power = np.zeros(_BINS)
         self._far_power = np.zeros(_BINS)
 
@@ -170,8 +171,13 @@ class _Suppressor:
             self._seen += 1
         if self._seen == 0:
             return np.ones(_BINS)
-        filled = self._ratios[: min(self._seen, self._ratios.shape[0])]
-        gain = np.percentile(filled, self._options.gain_percentile, axis=0, method="lower")
+        if self._gain is None or self._seen != self._gain_at:
+            filled = self._ratios[: min(self._seen, self._ratios.shape[0])]
+            self._gain = np.percentile(
+                filled, self._options.gain_percentile, axis=0, method="lower"
+            )
+            self._gain_at = self._seen
+        gain = self._gain
         # Unknown bands take the median of the known ones; a gain near 0 dB is no echo.
         known = gain < _UNKNOWN
         if not known.any():
@@ -179,9 +185,18 @@ class _Suppressor:
         gain = np.where(known, gain, float(np.median(gain[known])))
         if float(np.median(gain)) > self._max_gain:
             return np.ones(_BINS)
-        if active.mean() > 0.25 and self.coherence() > self._options.echo_coherence:
+        # An echo is quieter than what it echoes: a frame as loud as the other channel's is
+        # a voice of its own, or the same recording on both channels (crosstalk, not echo).
+        if float(np.sum(near)) > self._max_gain * float(np.sum(self._echo)):
+            return np.ones(_BINS)
+        coherence = self.coherence()
+        if active.mean() > 0.25 and coherence > self._options.echo_coherence:
             return np.zeros(_BINS)
-        if self._broadband.echo_only(float(np.sum(near)), float(np.sum(self._echo))):
+        if self._broadband.echo_only(
+            float(np.sum(near)),
+            float(np.sum(self._echo)),
+            related=coherence > self._options.related_coherence,
+        ):
             return np.zeros(_BINS)
         echo = _unbands(gain) * self._echo
         gains = np.clip(
@@ -216,8 +231,13 @@ class _BroadbandGate:
         self._floor_db: float | None = None
         self._loudest_db = -200.0
         self._rise_db = 3.0 * _HOP / SAMPLE_RATE  # the floor follows a louder background slowly
+        self._path_db: float | None = None
+        self._path_count = 0
+        self._frames_since = 0
 
-    def echo_only(self, near_power: float, echo_power: float) -> bool:
+    def echo_only(self, near_power: float, echo_power: float, related: bool) -> bool:
+        """``related``: this frame is coherent with the other channel's at the delay; only
+        such frames teach the echo path's level (a voice of its own is not)."""
         near_db = 10 * np.log10(max(near_power, 1e-20))
         echo_db = 10 * np.log10(max(echo_power, 1e-20))
         floor = near_db if self._floor_db is None else min(near_db, self._floor_db + self._rise_db)
@@ -225,11 +245,16 @@ class _BroadbandGate:
         self._loudest_db = max(self._loudest_db, echo_db)
         if echo_db < self._loudest_db - 40 or echo_db < -150:
             return False  # the other channel is silent: nothing here can be its echo
-        if near_db > floor + 6:
+        if near_db > floor + 6 and related:
             self._differences.append(near_db - echo_db)
         if len(self._differences) < 4:
             return False
-        path_db = float(np.percentile(np.fromiter(self._differences, float), 30))
+        if self._path_db is None or self._frames_since >= 1:
+            self._path_db = float(np.percentile(np.fromiter(self._differences, float), 30))
+            self._path_count = len(self._differences)
+            self._frames_since = 0
+        self._frames_since += 1
+        path_db = self._path_db
         if path_db > self._options.max_echo_gain_db:
             return False
         return bool(near_db < echo_db + path_db + self._options.echo_margin_db)
@@ -266,6 +291,8 @@ class EchoGate:
         self._received = 0
         self._emitted = 0
         self._every = max(1, self.options.delay_every_ms * SAMPLE_RATE // 1000 // _HOP)
+        self._max_lag = self.options.max_delay_ms * SAMPLE_RATE // 1000
+        self._fft_size = 1 << int(np.ceil(np.log2(2 * self._history)))
 
     @property
     def delays_ms(self) -> tuple[float | None, float | None]:
@@ -300,16 +327,23 @@ class EchoGate:
             segments = [self._input[i][begin : begin + _WINDOW] for i in (0, 1)]
             if self._frame % self._every == 0:
                 self._track(begin + _WINDOW)
-            spectra = [np.fft.rfft(segment * _ANALYSIS) for segment in segments]
-            for index in (0, 1):
+            echoing = any(tracker.delay is not None for tracker in self._trackers)
+            # Spectra only once echo was found somewhere: a clean call costs almost nothing.
+            if echoing and not self._spectra[0]:
+                self._backfill(begin)
+            spectra = [np.fft.rfft(segment * _ANALYSIS) for segment in segments] if echoing else []
+            for index in (0, 1) if echoing else ():
                 history = self._spectra[index]
                 history.append(spectra[index])
                 if len(history) > self._max_frames:
                     del history[0]
             for index in (0, 1):
-                gains = self._gains(index, spectra[index])
-                frame = np.fft.irfft(spectra[index] * gains, _WINDOW) * _ANALYSIS
-                self._sums[index] += frame
+                if self._trackers[index].delay is None:
+                    # No echo found in this channel: the frame goes through as it came.
+                    self._sums[index] += segments[index] * _ANALYSIS**2
+                else:
+                    gains = self._gains(index, spectra[index])
+                    self._sums[index] += np.fft.irfft(spectra[index] * gains, _WINDOW) * _ANALYSIS
                 outputs[index].append(self._sums[index][:_HOP].copy())
                 self._sums[index] = np.concatenate([self._sums[index][_HOP:], np.zeros(_HOP)])
             self._frame += 1
@@ -330,11 +364,35 @@ class EchoGate:
         self._emitted += result[0].shape[0]
         return result
 
+    def _backfill(self, begin: int) -> None:
+        """The spectra of the frames before ``begin`` that the echo's delay reaches back to,
+        from the input still kept (the delay search keeps a second of it)."""
+        for back in range(self._max_frames - 1, 0, -1):
+            start = begin - back * _HOP
+            if start < 0:
+                continue
+            for index in (0, 1):
+                segment = self._input[index][start : start + _WINDOW]
+                self._spectra[index].append(np.fft.rfft(segment * _ANALYSIS))
+
     def _track(self, end: int) -> None:
         begin = max(0, end - self._history)
         recent = [self._input[i][begin:end] for i in (0, 1)]
-        self._trackers[0].update(recent[0], recent[1])
-        self._trackers[1].update(recent[1], recent[0])
+        if recent[0].shape[0] < self._history // 2:
+            return
+        # Nothing to learn while either channel is silent (most of a call): skip the FFTs.
+        tail = [channel[-_WINDOW * 2 :] for channel in recent]
+        if min(float(np.mean(channel.astype(np.float64) ** 2)) for channel in tail) < 1e-9:
+            return
+        size = self._fft_size
+        spectrum = np.fft.rfft(recent[0], size) * np.conj(np.fft.rfft(recent[1], size))
+        spectrum /= np.maximum(np.abs(spectrum), 1e-12)
+        full = np.fft.irfft(spectrum, size)
+        lags = self._max_lag
+        # One correlation serves both directions: channel 1's is channel 0's reversed.
+        correlation = np.concatenate([full[-lags:], full[: lags + 1]])
+        self._trackers[0].update(correlation)
+        self._trackers[1].update(correlation[::-1])
 
     def _gains(
         self, index: int, near_spectrum: npt.NDArray[np.complex128]
@@ -343,5 +401,7 @@ class EchoGate:
         if delay is None:
             return np.ones(_BINS)
         far = self._spectra[1 - index]
+        if not far:
+            return np.ones(_BINS)
         lag = min(round(delay / _HOP), len(far) - 1)
         return self._suppressors[index].gains(near_spectrum, far[-1 - lag])

@@ -2,15 +2,15 @@
 
 Silero VAD's probabilities depend on the level of speech: a speaker a few dB above the
 background is partly missed, and the same call played 20 dB down gives other talk times.
-``LevelNormaliser`` brings each channel's speech to ``target_dbfs`` before voice activity and
+``LevelNormaliser`` lifts a quiet channel's speech to ``target_dbfs`` before voice activity and
 keeps the noise floor where it is (a soft expander around the tracked floor), so noise is not
 made louder:
 
 - the noise floor: the frame level's minimum, followed down at once and up slowly;
 - the speech level: the 90th percentile of the recent frames clearly above the floor;
-- the gain: what brings the speech level to the target (at most ``max_gain_db`` either way);
-  a cut applies to every frame, a lift in full to frames well above the floor, not at all to
-  frames at the floor, and in between on a ramp.
+- the gain: what lifts the speech level to the target (0 dB for a channel already there, at
+  most ``max_gain_db``), in full to frames well above the floor, not at all to frames at the
+  floor, and in between on a ramp.
 
 Only voice activity sees the gain; speech-to-text hears the channel as it was.
 """
@@ -30,8 +30,9 @@ _FRAME_S = 512 / SAMPLE_RATE
 
 @dataclass(frozen=True, slots=True)
 class LevelOptions:
-    # Every channel's speech is brought to this level (louder ones down, quieter ones up).
-    target_dbfs: float = -28.0
+    # A channel whose speech is quieter than this is raised to it; louder ones are left as
+    # they are (normal call speech sits at -30 to -15 dBFS).
+    target_dbfs: float = -32.0
     max_gain_db: float = 30.0
     # The floor rises this fast when the background gets louder (it falls at once).
     floor_rise_db_per_s: float = 3.0
@@ -52,6 +53,9 @@ class LevelNormaliser:
         self._speech_levels: deque[float] = deque(maxlen=self.options.memory_frames)
         self._gain_db = 0.0
         self._rise = self.options.floor_rise_db_per_s * _FRAME_S
+        self._speech: float | None = None
+        self._new = 0
+        self._every = 1
 
     @property
     def gain_db(self) -> float:
@@ -76,13 +80,16 @@ class LevelNormaliser:
             above = level - floor
             if above >= options.speech_above_floor_db:
                 self._speech_levels.append(level)
-            speech = self.speech_dbfs()
+                self._new += 1
+            if self._new >= self._every or (self._speech is None and self._speech_levels):
+                # The level changes only with a new speech frame.
+                self._speech, self._new = self.speech_dbfs(), 0
+            speech = self._speech
             wanted = 0.0 if speech is None else options.target_dbfs - speech
-            wanted = min(max(wanted, -options.max_gain_db), options.max_gain_db)
-            if wanted > 0:
-                # Raise speech, not the background: frames near the floor keep their level.
-                ramp = (above - options.ramp_from_db) / (options.ramp_to_db - options.ramp_from_db)
-                wanted *= min(max(ramp, 0.0), 1.0)
+            wanted = min(max(wanted, 0.0), options.max_gain_db)
+            # Raise speech, not the background: frames near the floor keep their level.
+            ramp = (above - options.ramp_from_db) / (options.ramp_to_db - options.ramp_from_db)
+            wanted *= min(max(ramp, 0.0), 1.0)
             # Smooth from frame to frame, so the gain makes no clicks of its own.
             self._gain_db = 0.5 * self._gain_db + 0.5 * wanted
             gains[index] = 10 ** (self._gain_db / 20)
