@@ -121,6 +121,24 @@ class _DelayTracker:
             self.delay = int(np.median(agreeing))
 
 
+class _Floor:
+    """A channel's background level (followed down at once, up 3 dB a second): does the
+    channel sound above it?"""
+
+    def __init__(self) -> None:
+        self._floor_db: float | None = None
+        self._rise_db = 3.0 * 0.032
+
+    def sounding(self, recent: Samples) -> bool:
+        power = float(np.dot(recent, recent)) / max(recent.shape[0], 1)
+        level_db = 10 * np.log10(max(power, 1e-12))
+        floor = (
+            level_db if self._floor_db is None else min(level_db, self._floor_db + self._rise_db)
+        )
+        self._floor_db = floor
+        return level_db > max(floor + 10, -90)
+
+
 class _Suppressor:
     """Removes the far channel's echo from the near channel, one STFT frame at a time."""
 
@@ -291,6 +309,7 @@ class EchoGate:
         self._received = 0
         self._emitted = 0
         self._every = max(1, self.options.delay_every_ms * SAMPLE_RATE // 1000 // _HOP)
+        self._floors = (_Floor(), _Floor())
         self._max_lag = self.options.max_delay_ms * SAMPLE_RATE // 1000
         self._fft_size = 1 << int(np.ceil(np.log2(2 * self._history)))
 
@@ -380,9 +399,10 @@ class EchoGate:
         recent = [self._input[i][begin:end] for i in (0, 1)]
         if recent[0].shape[0] < self._history // 2:
             return
-        # Nothing to learn while either channel is silent (most of a call): skip the FFTs.
-        tail = [channel[-_WINDOW * 2 :] for channel in recent]
-        if min(float(np.mean(channel.astype(np.float64) ** 2)) for channel in tail) < 1e-9:
+        # Nothing to learn unless both channels sound above their background (on a clean call
+        # only while both speak at once): skip the FFTs.
+        sounding = [self._floors[i].sounding(recent[i][-_WINDOW * 2 :]) for i in (0, 1)]
+        if not all(sounding):
             return
         size = self._fft_size
         spectrum = np.fft.rfft(recent[0], size) * np.conj(np.fft.rfft(recent[1], size))

@@ -63,9 +63,15 @@ class LevelNormaliser:
 
     def speech_dbfs(self) -> float | None:
         """The channel's speech level: the 90th percentile of its recent speech frames."""
-        if not self._speech_levels:
+        count = len(self._speech_levels)
+        if count == 0:
             return None
-        return float(np.percentile(np.fromiter(self._speech_levels, float), 90))
+        values = np.fromiter(self._speech_levels, float, count)
+        # numpy's linear percentile from two order statistics (a partition, not a sort).
+        position = 0.9 * (count - 1)
+        low, high = int(np.floor(position)), int(np.ceil(position))
+        ordered = np.partition(values, [low, high])
+        return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
 
     def apply(self, frames: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         if frames.shape[0] == 0:

@@ -118,16 +118,10 @@ def score(call: BuiltCall, condition: Condition, engines: Engines, directory: Pa
     )
 
 
-def table(rows: list[Row], markdown: bool) -> str:
-    cells = [HEADER] + [row.cells() for row in rows]
+def _line(cells: list[str], widths: list[int], markdown: bool) -> str:
     if markdown:
-        lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-        lines += ["| " + " | ".join(line) + " |" for line in cells[1:]]
-        return "\n".join(lines)
-    widths = [max(len(line[i]) for line in cells) for i in range(len(HEADER))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in cells
-    )
+        return "| " + " | ".join(cells) + " |"
+    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,14 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.conditions:
         names = set(args.conditions.split(","))
         conditions = [c for c in conditions if c.name in names]
-    rows: list[Row] = []
+    widths = [max(len(h), 12) for h in HEADER]
+    print(_line(HEADER, widths, args.markdown))
+    if args.markdown:
+        print("|" + "---|" * len(HEADER))
     with tempfile.TemporaryDirectory(prefix="praesent-eval-") as temporary:
         for call in calls:
             for condition in conditions:
+                # Each row as soon as it is scored: a full run takes a while.
                 row = score(call, condition, engines, Path(temporary))
-                rows.append(row)
+                print(_line(row.cells(), widths, args.markdown), flush=True)
                 print(f"{call.name} / {condition.name}: {row.seconds:.1f} s", file=sys.stderr)
-    print(table(rows, args.markdown))
     return 0
 
 
