@@ -136,7 +136,7 @@ class _Floor:
             level_db if self._floor_db is None else min(level_db, self._floor_db + self._rise_db)
         )
         self._floor_db = floor
-        return level_db > max(floor + 10, -90)
+        return bool(level_db > max(floor + 10, -90))
 
 
 class _Suppressor:
