@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP_RUN := $(VENV)/.praesent-run
 STAMP_DEV := $(VENV)/.praesent-dev
 
-.PHONY: run test test-pyannote eval-speakers lint typecheck bench install install-dev clean
+.PHONY: run test test-pyannote eval eval-speakers lint typecheck bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,13 @@ bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_analyze.py
 	$(BIN)/python bench/bench_live.py
 	$(BIN)/python bench/bench_speakers.py
+
+# praesent on every shared recording and degraded versions of it (echo, a quiet side, noise,
+# swapped channels): a table of talk-time, share, event and word errors.
+# Every shared recording, clean and degraded; then speaker attribution's DER beside it.
+eval: $(STAMP_DEV)
+	$(BIN)/python -m praesent.evaluation.robustness --data ../shared/data
+	$(MAKE) --no-print-directory eval-speakers
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

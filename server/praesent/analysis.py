@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from praesent.asr.language import LanguageVote
 from praesent.asr.transcriber import Span, TimedWord, Transcriber
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
 from praesent.audio.decode import iter_blocks, probe
+from praesent.audio.echo import EchoGate
 from praesent.audio.vad import SpeechEdge, VadOptions
 from praesent.core.conversation import Conversation
 from praesent.core.events import Activity, Event, Transcript, word_dict
@@ -40,6 +43,8 @@ class AnalysisRequest:
     vad: VadOptions = field(default_factory=VadOptions)
     # With ``mono``: starts the speaker attribution that gives the one channel's speech roles.
     speakers: Callable[[], SpeakerAttribution] | None = None
+    # Remove each role channel's echo of the other before voice activity (two roles only).
+    remove_echo: bool = True
 
 
 def parse_channels(text: str) -> tuple[ChannelRole, ...]:
@@ -82,35 +87,59 @@ def _check_channels(path: Path, request: AnalysisRequest, channels: int) -> None
 
 
 class _Transcription:
-    """Packs finished spans per channel and transcribes them; fixes the language on first use."""
+    """Packs finished spans per channel and transcribes them. With ``auto`` the spans are held
+    until the call's language is decided from enough speech (``LanguageVote``)."""
 
     def __init__(self, transcriber: Transcriber, language: str) -> None:
         self._transcriber = transcriber
         self.language: str | None = None if language == "auto" else language
+        self._vote = LanguageVote() if self.language is None else None
+        self._held: list[tuple[_Channel, Span]] = []
         self.utterances: list[_Utterance] = []
+        self.rejected = 0
+
+    def add(self, finished: list[tuple[_Channel, Span]]) -> None:
+        """Spans that just ended, of every channel."""
+        for channel, span in sorted(finished, key=lambda item: item[1].end_sample):
+            if self.language is not None:
+                self._queue(channel, span)
+                continue
+            assert self._vote is not None
+            self._held.append((channel, span))
+            probabilities = self._transcriber.language_probabilities(span.audio)
+            speech_s = (span.end_sample - span.start_sample) / SAMPLE_RATE
+            if self._vote.add(probabilities, speech_s) is not None:
+                self._release()
+
+    def finish(self, channels: list[_Channel]) -> None:
+        if self.language is None and self._held:
+            self._release()
+        for channel in channels:
+            self._flush(channel)
+
+    def _release(self) -> None:
+        assert self._vote is not None
+        self.language = self._vote.decide()
+        held, self._held = self._held, []
+        for channel, span in held:
+            self._queue(channel, span)
 
     def _flush(self, channel: _Channel) -> None:
         spans, channel.queued = channel.queued, []
         if not spans:
             return
-        if self.language is None:
-            self.language = self._transcriber.detect_language(
-                np.concatenate([span.audio for span in spans])
-            )
-        for span, words in zip(
-            spans, self._transcriber.transcribe_spans(spans, self.language), strict=True
-        ):
-            self.utterances.append(_Utterance(channel.role, span, words))
+        assert self.language is not None
+        decoded = self._transcriber.transcribe_spans(spans, self.language)
+        for span, result in zip(spans, decoded, strict=True):
+            self.rejected += result.rejected
+            self.utterances.append(_Utterance(channel.role, span, result.words))
 
-    def queue(self, channel: _Channel, spans: list[Span], final: bool) -> None:
+    def _queue(self, channel: _Channel, span: Span) -> None:
         limit = self._transcriber.options.pack_max_s * SAMPLE_RATE
-        for span in spans:
-            queued = sum(s.audio.shape[0] for s in channel.queued)
-            if channel.queued and queued + span.audio.shape[0] > limit:
-                self._flush(channel)
-            channel.queued.append(span)
-        if final:
+        queued = sum(s.audio.shape[0] for s in channel.queued)
+        if channel.queued and queued + span.audio.shape[0] > limit:
             self._flush(channel)
+        channel.queued.append(span)
 
 
 def analyse_file(
@@ -128,29 +157,53 @@ def analyse_file(
         if role is not None or request.mono
     ]
     transcription = _Transcription(engines.transcriber, request.language)
+    gate = EchoGate() if request.remove_echo and len(channels) == 2 else None
     total_s = info.declared_duration_s or 0.0
     samples = 0
     attribution = request.speakers() if request.mono and request.speakers else None
+
+    def listen(audio: list[npt.NDArray[np.float32]], final: bool) -> None:
+        if gate is not None:
+            audio = gate.finish() if final else gate.push(audio)
+        finished: list[tuple[_Channel, Span]] = []
+        for channel, samples_ in zip(channels, audio, strict=True):
+            if samples_.shape[0]:
+                channel.edges += channel.listener.push(samples_)
+            if final:
+                channel.edges += channel.listener.finish()
+            finished += [(channel, span) for span in channel.listener.pop_spans()]
+        transcription.add(finished)
+        if final:
+            transcription.finish(channels)
+
     for block in iter_blocks(path):
-        for channel in channels:
-            audio = block.mean(axis=0) if request.mono else block[channel.index]
-            channel.edges += channel.listener.push(np.ascontiguousarray(audio, dtype=np.float32))
-            transcription.queue(channel, channel.listener.pop_spans(), final=False)
+        listen(
+            [
+                np.ascontiguousarray(
+                    block.mean(axis=0) if request.mono else block[channel.index], dtype=np.float32
+                )
+                for channel in channels
+            ],
+            final=False,
+        )
         if attribution is not None:
             attribution.push(np.ascontiguousarray(block.mean(axis=0), dtype=np.float32))
         samples += block.shape[1]
         if progress is not None:
             progress(samples / SAMPLE_RATE, max(total_s, samples / SAMPLE_RATE))
-    for channel in channels:
-        channel.edges += channel.listener.finish()
-        transcription.queue(channel, channel.listener.pop_spans(), final=True)
+    listen([np.zeros(0, np.float32) for _ in channels], final=True)
     language = transcription.language or (
         request.language if request.language != "auto" else "unknown"
     )
     duration_s = samples / SAMPLE_RATE
     if attribution is not None:
-        return _attributed_result(attribution, transcription.utterances, duration_s, language)
-    return _result(channels, transcription.utterances, duration_s, language, request.mono, samples)
+        result = _attributed_result(attribution, transcription.utterances, duration_s, language)
+    else:
+        result = _result(
+            channels, transcription.utterances, duration_s, language, request.mono, samples
+        )
+    result["asr_rejected"] = transcription.rejected
+    return result
 
 
 def _attributed_result(

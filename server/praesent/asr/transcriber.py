@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from praesent.asr.hallucinations import is_invented
+from praesent.asr.quality import QualityOptions, failure
 from praesent.audio import SAMPLE_RATE
 from praesent.errors import ModelError
 
@@ -24,6 +25,9 @@ class AsrOptions:
     pack_gap_ms: int = 200
     # Utterances of one channel are packed up to this much audio per decoder window.
     pack_max_s: float = 28.0
+    quality: QualityOptions = field(default_factory=QualityOptions)
+    # Whisper's temperature fallback, for an utterance decoded again on its own.
+    retry_temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,16 @@ class TimedWord:
     start_sample: int
     end_sample: int
     probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The words of one span; ``rejected`` when its text failed the checks twice (the words are
+    then dropped)."""
+
+    words: list[TimedWord]
+    rejected: bool = False
+    retried: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +83,21 @@ class Transcriber:
     def multilingual(self) -> bool:
         return bool(self._model.model.is_multilingual)
 
-    def detect_language(self, audio: npt.NDArray[np.float32]) -> str:
+    def language_probabilities(self, audio: npt.NDArray[np.float32]) -> dict[str, float]:
+        """Whisper's probability of each language for ``audio`` (its first 30 s)."""
         if not self.multilingual:
-            return "en"
-        language, _probability, _all = self._model.detect_language(audio=audio)
-        return str(language)
+            return {"en": 1.0}
+        with self._lock:
+            _language, _probability, probabilities = self._model.detect_language(audio=audio)
+        return {str(language): float(p) for language, p in probabilities}
 
-    def transcribe_spans(self, spans: list[Span], language: str) -> list[list[TimedWord]]:
+    def transcribe_spans(self, spans: list[Span], language: str) -> list[Decoded]:
         """Transcribe several spans of one channel in one pass; returns the words of each span.
 
         The spans are packed into one buffer with short silences between them, so a decoder
-        window holds as much speech as possible; word times are mapped back to each span.
+        window holds as much speech as possible; word times are mapped back to each span. Each
+        span's text is then judged on its own (``quality.failure``): one that fails is decoded
+        again alone with Whisper's temperature fallback, and dropped if it fails again.
         """
         if not spans:
             return []
@@ -96,12 +114,25 @@ class Transcriber:
         for packed_start, packed_end, text, probability in self._words(packed, language):
             middle = (packed_start + packed_end) // 2
             index = max(0, int(np.searchsorted(offsets, middle, side="right")) - 1)
-            base = spans[index].audio_start_sample - offsets[index]
-            limit = spans[index].end_sample
-            start = min(max(packed_start + base, spans[index].start_sample), limit)
-            end = min(max(packed_end + base, start), limit)
-            words[index].append(TimedWord(text, start, end, probability))
-        return words
+            words[index].append(
+                _timed(spans[index], offsets[index], packed_start, packed_end, text, probability)
+            )
+        return [
+            self.checked(span, found, language) for span, found in zip(spans, words, strict=True)
+        ]
+
+    def checked(self, span: Span, words: list[TimedWord], language: str) -> Decoded:
+        """``words`` decoded for ``span`` as they are, or decoded again, or dropped."""
+        duration_s = (span.end_sample - span.start_sample) / SAMPLE_RATE
+        if failure(_text(words), duration_s, self.options.quality) is None:
+            return Decoded(words)
+        again = [
+            _timed(span, 0, start, end, text, probability)
+            for start, end, text, probability in self._words(span.audio, language, retry=True)
+        ]
+        if failure(_text(again), duration_s, self.options.quality) is None:
+            return Decoded(again, retried=True)
+        return Decoded([], rejected=True, retried=True)
 
     def preview(self, audio: npt.NDArray[np.float32], language: str) -> str:
         """A quick, rough text of an utterance still being spoken: greedy, no word times."""
@@ -116,10 +147,13 @@ class Transcriber:
                 temperature=0.0,
             )
             texts = [s.text.strip() for s in segments if not is_invented(s.text)]
-        return " ".join(text for text in texts if text)
+        text = " ".join(text for text in texts if text)
+        # A preview is shown as it is: one that loops or runs too fast is not shown at all.
+        duration_s = audio.shape[0] / SAMPLE_RATE
+        return "" if failure(text, duration_s, self.options.quality) else text
 
     def _words(
-        self, audio: npt.NDArray[np.float32], language: str
+        self, audio: npt.NDArray[np.float32], language: str, retry: bool = False
     ) -> list[tuple[int, int, str, float]]:
         options = self.options
         with self._lock:
@@ -132,8 +166,14 @@ class Transcriber:
                 vad_filter=False,
                 condition_on_previous_text=False,
                 # A pack joins separate utterances, so repeated short phrases ("yes", "okay")
-                # are normal there, not a decoding loop: judge fallbacks by log-probability.
-                compression_ratio_threshold=None,
+                # are normal there, not a decoding loop: judge fallbacks by log-probability,
+                # and each utterance afterwards on its own. One utterance decoded again alone
+                # gets Whisper's full fallback: a looping decode is redone at a higher
+                # temperature.
+                compression_ratio_threshold=options.quality.max_compression_ratio
+                if retry
+                else None,
+                temperature=list(options.retry_temperatures),
             )
             found: list[tuple[int, int, str, float]] = []
             for segment in segments:
@@ -149,3 +189,18 @@ class Transcriber:
                         )
                     )
         return [item for item in found if item[2]]
+
+
+def _text(words: list[TimedWord]) -> str:
+    return " ".join(word.text for word in words)
+
+
+def _timed(
+    span: Span, offset: int, start: int, end: int, text: str, probability: float
+) -> TimedWord:
+    """A word decoded at ``start``-``end`` of a buffer in which ``span``'s audio begins at
+    ``offset``, in the call's samples and inside the span's speech."""
+    base = span.audio_start_sample - offset
+    limit = span.end_sample
+    begin = min(max(start + base, span.start_sample), limit)
+    return TimedWord(text, begin, min(max(end + base, begin), limit), probability)

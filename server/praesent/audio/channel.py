@@ -9,6 +9,7 @@ import numpy.typing as npt
 
 from praesent.asr.transcriber import Span
 from praesent.audio import SAMPLE_RATE
+from praesent.audio.level import LevelNormaliser, LevelOptions
 from praesent.audio.vad import (
     FrameSplitter,
     SileroVad,
@@ -64,8 +65,11 @@ class ChannelListener:
         vad: SileroVad,
         options: VadOptions | None = None,
         utterances: UtteranceOptions | None = None,
+        level: LevelOptions | None = None,
     ) -> None:
         self._vad = vad
+        # Voice activity hears each channel at one speech level; speech-to-text hears it as is.
+        self._level = LevelNormaliser(level)
         self._splitter = FrameSplitter()
         self._stream = VadStream()
         self._tracker = SpeechTracker(options)
@@ -89,13 +93,13 @@ class ChannelListener:
     def push(self, samples: npt.NDArray[np.float32]) -> list[SpeechEdge]:
         self._buffer.append(samples)
         self._received += samples.shape[0]
-        frames = self._splitter.push(samples)
+        frames = self._level.apply(self._splitter.push(samples))
         edges = self._tracker.push(self._vad.probabilities(frames, self._stream))
         self._take(edges, final=False)
         return edges
 
     def finish(self) -> list[SpeechEdge]:
-        frames = self._splitter.flush()
+        frames = self._level.apply(self._splitter.flush())
         edges = self._tracker.push(self._vad.probabilities(frames, self._stream))
         edges += self._tracker.finish(self._received)
         self._take(edges, final=True)

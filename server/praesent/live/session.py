@@ -20,12 +20,14 @@ from typing import Any
 import numpy as np
 
 from praesent.analysis import analysis_from_events, utterance_fact
+from praesent.asr.language import LanguageVote
 from praesent.asr.transcriber import Span, TimedWord
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
+from praesent.audio.echo import EchoGate
 from praesent.core.conversation import Conversation
 from praesent.core.events import Event
-from praesent.core.facts import FocusChanged, Role
+from praesent.core.facts import Fact, FocusChanged, Role
 from praesent.engines import Engines
 from praesent.live.merger import ActivityMerger
 from praesent.live.protocol import Resampler, Samples, StartMessage, StreamFormat
@@ -63,20 +65,36 @@ class CallState:
         self.roles: tuple[Role, ...] = stream.channels
         self._listeners = {role: ChannelListener(engines.vad) for role in self.roles}
         self._resamplers = {role: Resampler(stream.sample_rate) for role in self.roles}
+        # The microphone hears the call from the speakers when the seller wears no headset.
+        self._echo = EchoGate() if len(self.roles) == 2 else None
         self._merger = ActivityMerger(self.roles, _TICK_SAMPLES)
         self.conversation = Conversation(language=language)
         self.samples = 0
         self._last_partial = dict.fromkeys(self.roles, 0)
 
     def feed_audio(self, channels: Sequence[Samples]) -> tuple[list[Event], list[FinalJob]]:
-        jobs: list[FinalJob] = []
-        for role, samples in zip(self.roles, channels, strict=True):
+        audio = [
+            self._resamplers[role].convert(samples)
+            for role, samples in zip(self.roles, channels, strict=True)
+        ]
+        if self._echo is not None:
+            audio = self._echo.push(audio)
+        return self.conversation.feed_many(self._listen(audio)), self._pop_jobs()
+
+    def _listen(self, audio: Sequence[Samples]) -> list[Fact]:
+        for role, samples in zip(self.roles, audio, strict=True):
             listener = self._listeners[role]
-            edges = listener.push(self._resamplers[role].convert(samples))
+            edges = listener.push(samples)
             self._merger.push(role, edges, listener.watermark())
-            jobs += [FinalJob(role, span) for span in listener.pop_spans()]
         self.samples = min(listener.received_samples for listener in self._listeners.values())
-        return self.conversation.feed_many(self._merger.release()), jobs
+        return self._merger.release()
+
+    def _pop_jobs(self) -> list[FinalJob]:
+        return [
+            FinalJob(role, span)
+            for role in self.roles
+            for span in self._listeners[role].pop_spans()
+        ]
 
     def feed_focus(self, focused: bool) -> list[Event]:
         # It takes effect where every channel's activity is known, after the facts due by then
@@ -112,14 +130,16 @@ class CallState:
         return None
 
     def finish(self) -> tuple[list[Event], list[FinalJob]]:
-        jobs: list[FinalJob] = []
+        facts: list[Fact] = []
+        if self._echo is not None:
+            facts = self._listen(self._echo.finish())
         for role in self.roles:
             listener = self._listeners[role]
             self._merger.push(role, listener.finish(), listener.received_samples)
-            jobs += [FinalJob(role, span) for span in listener.pop_spans()]
+        jobs = self._pop_jobs()
         end = max(listener.received_samples for listener in self._listeners.values())
         self.samples = end
-        return self.conversation.feed_many(self._merger.finish(end)), jobs
+        return self.conversation.feed_many(facts + self._merger.finish(end)), jobs
 
     def close(self) -> list[Event]:
         return self.conversation.finish(self.samples)
@@ -150,6 +170,10 @@ class LiveSession:
         self.id = session_id
         self.start = start
         self.language: str | None = None if start.language == "auto" else start.language
+        # With "auto", finals are held until enough speech decided the call's language.
+        self._vote = LanguageVote() if self.language is None else None
+        self._held: list[FinalJob] = []
+        self.asr_rejected = 0
         self._stt = speech_to_text
         self._persist = persist
         self._publish = publish
@@ -236,9 +260,10 @@ class LiveSession:
 
     def lag_s(self) -> float:
         """How far speech-to-text is behind the audio: the oldest waiting utterance's age."""
-        if not self._finals:
+        waiting = self._held[:1] or list(self._finals)[:1]
+        if not waiting:
             return 0.0
-        return max(0.0, self.audio_s - self._finals[0].span.end_sample / SAMPLE_RATE)
+        return max(0.0, self.audio_s - waiting[0].span.end_sample / SAMPLE_RATE)
 
     def _maybe_partial(self) -> None:
         # Partials are the first thing dropped: only when nothing final waits and no partial runs.
@@ -270,13 +295,38 @@ class LiveSession:
             await self._finals_ready.wait()
             while self._finals:
                 job = self._finals[0]
-                words, self.language = await self._stt.final(job.span, self.language)
+                if self.language is None:
+                    await self._vote_language(job)
+                else:
+                    await self._transcribe(job)
                 self._finals.popleft()
-                events = self._state.feed_words(job.role, job.span, words, self.language)
-                await self._emit(events)
             self._finals_ready.clear()
             if self._closing:
+                if self.language is None and self._held:
+                    await self._release_held()
                 return
+
+    async def _vote_language(self, job: FinalJob) -> None:
+        assert self._vote is not None
+        self._held.append(job)
+        probabilities = await self._stt.language_probabilities(job.span)
+        speech_s = (job.span.end_sample - job.span.start_sample) / SAMPLE_RATE
+        if self._vote.add(probabilities, speech_s) is not None:
+            await self._release_held()
+
+    async def _release_held(self) -> None:
+        assert self._vote is not None
+        self.language = self._vote.decide()
+        held, self._held = self._held, []
+        for job in held:
+            await self._transcribe(job)
+
+    async def _transcribe(self, job: FinalJob) -> None:
+        assert self.language is not None
+        decoded = await self._stt.final(job.span, self.language)
+        self.asr_rejected += decoded.rejected
+        events = self._state.feed_words(job.role, job.span, decoded.words, self.language)
+        await self._emit(events)
 
     async def finish(self) -> dict[str, Any]:
         """Flush every channel, wait for the last transcripts, close the core; the analysis."""
@@ -292,7 +342,9 @@ class LiveSession:
             await self._worker
         await self._emit(self._state.close())
         language = self.language or "unknown"
-        return analysis_from_events(self._log, self.audio_s, language)
+        analysis = analysis_from_events(self._log, self.audio_s, language)
+        analysis["asr_rejected"] = self.asr_rejected
+        return analysis
 
     async def abort(self) -> None:
         if self._worker is not None:

@@ -13,7 +13,7 @@ import anyio
 import numpy as np
 import numpy.typing as npt
 
-from praesent.asr.transcriber import Span, TimedWord, Transcriber
+from praesent.asr.transcriber import Decoded, Span, Transcriber
 
 
 class SpeechToText:
@@ -35,8 +35,7 @@ class SpeechToText:
             self._busy -= 1
             self._changed.notify_all()
 
-    async def final(self, span: Span, language: str | None) -> tuple[list[TimedWord], str]:
-        """The words of a finished utterance; detects the language first when it is None."""
+    async def _claim(self) -> None:
         async with self._changed:
             self._finals_waiting += 1
             try:
@@ -44,14 +43,25 @@ class SpeechToText:
             finally:
                 self._finals_waiting -= 1
             self._busy += 1
-        transcriber = self._transcriber
 
-        def run() -> tuple[list[TimedWord], str]:
-            known = language or transcriber.detect_language(span.audio)
-            return transcriber.transcribe_spans([span], known)[0], known
-
+    async def final(self, span: Span, language: str) -> Decoded:
+        """The words of a finished utterance (checked: a looping decode comes back rejected)."""
+        await self._claim()
         try:
-            return await anyio.to_thread.run_sync(run, limiter=self._threads)
+            decoded = await anyio.to_thread.run_sync(
+                self._transcriber.transcribe_spans, [span], language, limiter=self._threads
+            )
+            return decoded[0]
+        finally:
+            await self._release()
+
+    async def language_probabilities(self, span: Span) -> dict[str, float]:
+        """Whisper's language probabilities for a finished utterance (it goes with the finals)."""
+        await self._claim()
+        try:
+            return await anyio.to_thread.run_sync(
+                self._transcriber.language_probabilities, span.audio, limiter=self._threads
+            )
         finally:
             await self._release()
 

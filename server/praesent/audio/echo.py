@@ -1,0 +1,427 @@
+"""Echo and crosstalk between the two channels of a call, removed before voice activity.
+
+A seller without a headset: the microphone also hears the customer from the speakers, 20-250 ms
+late, 10-25 dB down, coloured by the room. Counted as the seller's speech it invents talk time,
+overlaps and backchannels, and Whisper writes the customer's words into the seller's transcript.
+
+``EchoGate`` removes from each channel what is the other channel's signal, delayed and filtered,
+and keeps what is not (double talk: the seller speaking over the customer stays):
+
+1. The delay: GCC-PHAT (generalised cross-correlation with phase transform) between the channel
+   and the other over the last second, every 64 ms while the other speaks, 0-250 ms; a peak well
+   above the correlation's spread is echo, a flat correlation is none. The delay is tracked over
+   the call (the median of the recent confident estimates).
+2. The echo's spectrum: the other channel's power spectrum at that delay, with a reverberation
+   tail, times the echo path's gain per band. The gain is the minimum, over the last seconds in
+   which the other channel spoke, of this channel's power over the other's (minimum statistics:
+   frames of pure echo give the gain, frames with the seller's own speech only raise the ratio).
+3. A suppression gain per frequency bin (spectral subtraction with overestimation, as residual
+   echo suppressors do), applied in a short-time Fourier transform with perfect reconstruction.
+
+A linear echo canceller (speexdsp's, WebRTC's) was the alternative; none installs as a wheel
+here, a canceller must converge before it helps and leaves residual echo that a voice-activity
+model still hears. numpy's FFT does all the work; there is no per-sample filtering.
+
+Both channels must be pushed in equal lengths; the output lags the input by one window (32 ms)
+and is sample-aligned with it: sample i out is sample i in, cleaned.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from praesent.audio import SAMPLE_RATE
+
+Samples = npt.NDArray[np.float32]
+
+_WINDOW = 512  # 32 ms
+_HOP = 256
+_BINS = _WINDOW // 2 + 1
+_BAND_BINS = 8
+_BANDS = (_BINS - 1) // _BAND_BINS  # the last bin (8 kHz) goes with the last band
+_UNKNOWN = 1e30  # a band whose ratio was not measured (the other channel was quiet there)
+
+
+@dataclass(frozen=True, slots=True)
+class EchoOptions:
+    max_delay_ms: int = 250
+    # No path through loudspeakers and a microphone is shorter (device buffers alone take
+    # ~10 ms); the same signal on both channels at once is one recording, not echo.
+    min_delay_ms: int = 5
+    # Cross-correlation over this much audio of both channels, every ``delay_every_ms``.
+    delay_window_ms: int = 1000
+    delay_every_ms: int = 32
+    # A correlation peak this many standard deviations above the correlation's spread is echo.
+    delay_peak_sigmas: float = 6.0
+    # The echo path's gain is the minimum power ratio over this much of the other's speech.
+    gain_memory_s: float = 6.0
+    gain_percentile: float = 20.0
+    # An "echo" no quieter than this is the same recording on both channels, not echo.
+    max_echo_gain_db: float = -6.0
+    # Reverberation of the room the echo passes through (the tail of the echo estimate).
+    reverb_s: float = 0.3
+    # Spectral subtraction: remove this multiple of the echo estimate; keep at least this gain.
+    overestimate: float = 4.0
+    floor_gain: float = 0.0
+    echo_frame_kept: float = 0.1
+    # A frame whose coherence with the other channel is above this is echo only.
+    echo_coherence: float = 0.5
+    coherence_smoothing: float = 0.7
+    # Frames at least this coherent with the other channel teach the echo path's level.
+    related_coherence: float = 0.15
+    # A frame no louder than the echo path lets the other channel through, plus this, is echo.
+    echo_margin_db: float = 7.5
+
+
+class _DelayTracker:
+    """The other channel's delay into this one, from GCC-PHAT over a sliding window."""
+
+    def __init__(self, options: EchoOptions) -> None:
+        self._max_lag = options.max_delay_ms * SAMPLE_RATE // 1000
+        self._min_lag = options.min_delay_ms * SAMPLE_RATE // 1000
+        self._sigmas = options.delay_peak_sigmas
+        self._estimates: list[int] = []
+        self._votes = 3
+        self._agree = 2 * SAMPLE_RATE // 1000
+        self.delay: int | None = None  # samples; None until echo was found
+
+    def update(self, correlation: npt.NDArray[np.float64]) -> None:
+        """``correlation``: GCC-PHAT of this channel with the other at lags -max..+max (a
+        positive lag: this channel hears the other later). A peak at a negative lag is this
+        channel's own sound in the other (the echo goes the other way), one near zero the same
+        recording on both channels."""
+        peak = int(np.argmax(correlation)) - self._max_lag
+        spread = float(np.std(correlation))
+        if spread <= 0 or peak < 0:
+            return
+        if peak < self._min_lag:
+            # The same sound on both channels at once: a vote against any echo delay.
+            self._estimates = [*self._estimates[-8:], -1]
+            return
+        if correlation[peak + self._max_lag] - float(np.median(correlation)) < (
+            self._sigmas * spread
+        ):
+            return
+        self._estimates = [*self._estimates[-8:], peak]
+        # The delay changes only when more recent estimates agree on the new one (within 2 ms)
+        # than on the current one, and at least three.
+        agreeing = [e for e in self._estimates if abs(e - peak) <= self._agree]
+        current = (
+            0
+            if self.delay is None
+            else sum(abs(e - self.delay) <= self._agree for e in self._estimates)
+        )
+        needed = self._votes if self.delay is not None else 2
+        if len(agreeing) >= needed and len(agreeing) > current:
+            self.delay = int(np.median(agreeing))
+
+
+class _Floor:
+    """A channel's background level (followed down at once, up 3 dB a second): does the
+    channel sound above it?"""
+
+    def __init__(self) -> None:
+        self._floor_db: float | None = None
+        self._rise_db = 3.0 * 0.032
+
+    def sounding(self, recent: Samples) -> bool:
+        power = float(np.dot(recent, recent)) / max(recent.shape[0], 1)
+        level_db = 10 * np.log10(max(power, 1e-12))
+        floor = (
+            level_db if self._floor_db is None else min(level_db, self._floor_db + self._rise_db)
+        )
+        self._floor_db = floor
+        return bool(level_db > max(floor + 10, -90))
+
+
+class _Suppressor:
+    """Removes the far channel's echo from the near channel, one STFT frame at a time."""
+
+    def __init__(self, options: EchoOptions) -> None:
+        self._options = options
+        memory = max(1, round(options.gain_memory_s * SAMPLE_RATE / _HOP))
+        self._ratios = np.full((memory, _BANDS), _UNKNOWN)
+        self._next = 0
+        self._seen = 0
+        self._tail = 10 ** (-6 * _HOP / SAMPLE_RATE / options.reverb_s)  # 60 dB over reverb_s
+        self._echo = np.zeros(_BINS)
+        self._loudest = np.zeros(_BANDS)
+        self._near_smooth = np.zeros(_BANDS)
+        self._echo_smooth = np.zeros(_BANDS)
+        self._max_gain = 10 ** (options.max_echo_gain_db / 10)
+        self._cross = np.zeros(_BINS, dtype=np.complex128)
+        self._broadband = _BroadbandGate(options)
+        self._gain: npt.NDArray[np.float64] | None = None
+        self._gain_at = 0
+        self._near_power = np.zeros(_BINS)
+        self._far_power = np.zeros(_BINS)
+
+    def gains(
+        self, near_spectrum: npt.NDArray[np.complex128], far_spectrum: npt.NDArray[np.complex128]
+    ) -> npt.NDArray[np.float64]:
+        """Per-bin gains for one frame of this channel, given the other's frame at the delay."""
+        near = np.abs(near_spectrum) ** 2
+        far_delayed = np.abs(far_spectrum) ** 2
+        self._echo = np.maximum(far_delayed, self._echo * self._tail)
+        # Coherence between the two over the last few frames: near 1 where this channel is the
+        # other's sound passed through a filter, low where a voice of its own dominates.
+        a = self._options.coherence_smoothing
+        self._cross = a * self._cross + (1 - a) * near_spectrum * np.conj(far_spectrum)
+        self._near_power = a * self._near_power + (1 - a) * near
+        self._far_power = a * self._far_power + (1 - a) * far_delayed
+        near_bands = _bands(near)
+        echo_bands = _bands(self._echo)
+        self._near_smooth = 0.5 * self._near_smooth + 0.5 * near_bands
+        self._echo_smooth = 0.5 * self._echo_smooth + 0.5 * echo_bands
+        self._loudest = np.maximum(self._loudest, self._echo_smooth)
+        active = (self._echo_smooth > 1e-3 * self._loudest) & (self._echo_smooth > 1e-12)
+        if active.mean() > 0.25:
+            ratio = np.where(
+                active, self._near_smooth / np.maximum(self._echo_smooth, 1e-20), _UNKNOWN
+            )
+            self._ratios[self._next] = ratio
+            self._next = (self._next + 1) % self._ratios.shape[0]
+            self._seen += 1
+        if self._seen == 0:
+            return np.ones(_BINS)
+        if self._gain is None or self._seen != self._gain_at:
+            filled = self._ratios[: min(self._seen, self._ratios.shape[0])]
+            self._gain = np.percentile(
+                filled, self._options.gain_percentile, axis=0, method="lower"
+            )
+            self._gain_at = self._seen
+        gain = self._gain
+        # Unknown bands take the median of the known ones; a gain near 0 dB is no echo.
+        known = gain < _UNKNOWN
+        if not known.any():
+            return np.ones(_BINS)
+        gain = np.where(known, gain, float(np.median(gain[known])))
+        if float(np.median(gain)) > self._max_gain:
+            return np.ones(_BINS)
+        # An echo is quieter than what it echoes: a frame as loud as the other channel's is
+        # a voice of its own, or the same recording on both channels (crosstalk, not echo).
+        if float(np.sum(near)) > self._max_gain * float(np.sum(self._echo)):
+            return np.ones(_BINS)
+        coherence = self.coherence()
+        if active.mean() > 0.25 and coherence > self._options.echo_coherence:
+            return np.zeros(_BINS)
+        if self._broadband.echo_only(
+            float(np.sum(near)),
+            float(np.sum(self._echo)),
+            related=coherence > self._options.related_coherence,
+        ):
+            return np.zeros(_BINS)
+        echo = _unbands(gain) * self._echo
+        gains = np.clip(
+            1.0 - self._options.overestimate * echo / np.maximum(near, 1e-20),
+            self._options.floor_gain,
+            1.0,
+        )
+        # A frame that keeps little of its energy was echo with a residue: all of it goes.
+        kept = float(np.sum(gains**2 * near)) / max(float(np.sum(near)), 1e-20)
+        if kept < self._options.echo_frame_kept:
+            return np.zeros(_BINS)
+        return np.asarray(gains, dtype=np.float64)
+
+    def coherence(self) -> float:
+        """Magnitude-squared coherence over 250 Hz-4 kHz, weighted by this channel's power."""
+        band = slice(8, 129)
+        near = self._near_power[band]
+        coherence = np.abs(self._cross[band]) ** 2 / np.maximum(near * self._far_power[band], 1e-30)
+        return float(np.sum(coherence * near) / max(float(np.sum(near)), 1e-30))
+
+
+class _BroadbandGate:
+    """Whole frames that are echo only: this channel's level no higher above the other's
+    (delayed, with its reverberation) than the echo path lets through, plus a margin. The
+    path's level difference is a low percentile of the recent differences where both
+    channels sound; the seller's own voice at the microphone is far above it."""
+
+    def __init__(self, options: EchoOptions) -> None:
+        self._options = options
+        memory = max(1, round(options.gain_memory_s * SAMPLE_RATE / _HOP))
+        self._differences: deque[float] = deque(maxlen=memory)
+        self._floor_db: float | None = None
+        self._loudest_db = -200.0
+        self._rise_db = 3.0 * _HOP / SAMPLE_RATE  # the floor follows a louder background slowly
+        self._path_db: float | None = None
+        self._path_count = 0
+        self._frames_since = 0
+
+    def echo_only(self, near_power: float, echo_power: float, related: bool) -> bool:
+        """``related``: this frame is coherent with the other channel's at the delay; only
+        such frames teach the echo path's level (a voice of its own is not)."""
+        near_db = 10 * np.log10(max(near_power, 1e-20))
+        echo_db = 10 * np.log10(max(echo_power, 1e-20))
+        floor = near_db if self._floor_db is None else min(near_db, self._floor_db + self._rise_db)
+        self._floor_db = floor
+        self._loudest_db = max(self._loudest_db, echo_db)
+        if echo_db < self._loudest_db - 40 or echo_db < -150:
+            return False  # the other channel is silent: nothing here can be its echo
+        if near_db > floor + 6 and related:
+            self._differences.append(near_db - echo_db)
+        if len(self._differences) < 4:
+            return False
+        if self._path_db is None or self._frames_since >= 1:
+            self._path_db = float(np.percentile(np.fromiter(self._differences, float), 30))
+            self._path_count = len(self._differences)
+            self._frames_since = 0
+        self._frames_since += 1
+        path_db = self._path_db
+        if path_db > self._options.max_echo_gain_db:
+            return False
+        return bool(near_db < echo_db + path_db + self._options.echo_margin_db)
+
+
+def _bands(power: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return np.asarray(power[: _BANDS * _BAND_BINS].reshape(_BANDS, _BAND_BINS).mean(axis=1))
+
+
+def _unbands(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return np.append(np.repeat(values, _BAND_BINS), values[-1])
+
+
+_ANALYSIS = np.sqrt(np.hanning(_WINDOW + 1)[:_WINDOW])  # periodic: overlap-adds to one
+
+
+class EchoGate:
+    """Two channels in, the same two channels out with each one's echo of the other removed."""
+
+    def __init__(self, options: EchoOptions | None = None) -> None:
+        self.options = options or EchoOptions()
+        self._history = self.options.delay_window_ms * SAMPLE_RATE // 1000
+        self._trackers = (_DelayTracker(self.options), _DelayTracker(self.options))
+        self._suppressors = (_Suppressor(self.options), _Suppressor(self.options))
+        self._max_frames = self.options.max_delay_ms * SAMPLE_RATE // 1000 // _HOP + 2
+        self._spectra: list[list[npt.NDArray[np.complex128]]] = [[], []]
+        # Input from padded index ``_base`` on; the stream is padded with one hop of zeros so
+        # that its first samples are covered by two frames like every other sample.
+        self._input = [np.zeros(_HOP, np.float32), np.zeros(_HOP, np.float32)]
+        self._base = 0
+        self._frame = 0
+        self._sums = [np.zeros(_WINDOW), np.zeros(_WINDOW)]
+        self._skip = _HOP  # the padding, not yet dropped from the output
+        self._received = 0
+        self._emitted = 0
+        self._every = max(1, self.options.delay_every_ms * SAMPLE_RATE // 1000 // _HOP)
+        self._floors = (_Floor(), _Floor())
+        self._max_lag = self.options.max_delay_ms * SAMPLE_RATE // 1000
+        self._fft_size = 1 << int(np.ceil(np.log2(2 * self._history)))
+
+    @property
+    def delays_ms(self) -> tuple[float | None, float | None]:
+        """The tracked delay of the other channel's echo in channel 0 and in channel 1."""
+        return tuple(  # type: ignore[return-value]
+            None if t.delay is None else t.delay * 1000 / SAMPLE_RATE for t in self._trackers
+        )
+
+    def push(self, channels: Sequence[Samples]) -> list[Samples]:
+        if len(channels) != 2 or channels[0].shape[0] != channels[1].shape[0]:
+            raise ValueError("EchoGate needs two channels of equal length")
+        self._received += channels[0].shape[0]
+        for index in (0, 1):
+            self._input[index] = np.concatenate([self._input[index], channels[index]])
+        return self._run()
+
+    def finish(self) -> list[Samples]:
+        """The rest of the output, up to the last sample pushed."""
+        for index in (0, 1):
+            self._input[index] = np.concatenate([self._input[index], np.zeros(_WINDOW, np.float32)])
+        out = self._run()
+        extra = self._emitted - self._received
+        if extra > 0:
+            out = [channel[: channel.shape[0] - extra] for channel in out]
+            self._emitted = self._received
+        return out
+
+    def _run(self) -> list[Samples]:
+        outputs: list[list[npt.NDArray[np.float64]]] = [[], []]
+        while (self._frame * _HOP + _WINDOW) - self._base <= self._input[0].shape[0]:
+            begin = self._frame * _HOP - self._base
+            segments = [self._input[i][begin : begin + _WINDOW] for i in (0, 1)]
+            if self._frame % self._every == 0:
+                self._track(begin + _WINDOW)
+            echoing = any(tracker.delay is not None for tracker in self._trackers)
+            # Spectra only once echo was found somewhere: a clean call costs almost nothing.
+            if echoing and not self._spectra[0]:
+                self._backfill(begin)
+            spectra = [np.fft.rfft(segment * _ANALYSIS) for segment in segments] if echoing else []
+            for index in (0, 1) if echoing else ():
+                history = self._spectra[index]
+                history.append(spectra[index])
+                if len(history) > self._max_frames:
+                    del history[0]
+            for index in (0, 1):
+                if self._trackers[index].delay is None:
+                    # No echo found in this channel: the frame goes through as it came.
+                    self._sums[index] += segments[index] * _ANALYSIS**2
+                else:
+                    gains = self._gains(index, spectra[index])
+                    self._sums[index] += np.fft.irfft(spectra[index] * gains, _WINDOW) * _ANALYSIS
+                outputs[index].append(self._sums[index][:_HOP].copy())
+                self._sums[index] = np.concatenate([self._sums[index][_HOP:], np.zeros(_HOP)])
+            self._frame += 1
+        # Keep what the next frame and the delay search still need.
+        keep_from = max(0, self._frame * _HOP - self._base - self._history)
+        if keep_from > 0:
+            for index in (0, 1):
+                self._input[index] = self._input[index][keep_from:]
+            self._base += keep_from
+        result = [
+            np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+            for chunks in outputs
+        ]
+        if self._skip and result[0].shape[0]:
+            cut = min(self._skip, result[0].shape[0])
+            result = [channel[cut:] for channel in result]
+            self._skip -= cut
+        self._emitted += result[0].shape[0]
+        return result
+
+    def _backfill(self, begin: int) -> None:
+        """The spectra of the frames before ``begin`` that the echo's delay reaches back to,
+        from the input still kept (the delay search keeps a second of it)."""
+        for back in range(self._max_frames - 1, 0, -1):
+            start = begin - back * _HOP
+            if start < 0:
+                continue
+            for index in (0, 1):
+                segment = self._input[index][start : start + _WINDOW]
+                self._spectra[index].append(np.fft.rfft(segment * _ANALYSIS))
+
+    def _track(self, end: int) -> None:
+        begin = max(0, end - self._history)
+        recent = [self._input[i][begin:end] for i in (0, 1)]
+        if recent[0].shape[0] < self._history // 2:
+            return
+        # Nothing to learn unless both channels sound above their background (on a clean call
+        # only while both speak at once): skip the FFTs.
+        sounding = [self._floors[i].sounding(recent[i][-_WINDOW * 2 :]) for i in (0, 1)]
+        if not all(sounding):
+            return
+        size = self._fft_size
+        spectrum = np.fft.rfft(recent[0], size) * np.conj(np.fft.rfft(recent[1], size))
+        spectrum /= np.maximum(np.abs(spectrum), 1e-12)
+        full = np.fft.irfft(spectrum, size)
+        lags = self._max_lag
+        # One correlation serves both directions: channel 1's is channel 0's reversed.
+        correlation = np.concatenate([full[-lags:], full[: lags + 1]])
+        self._trackers[0].update(correlation)
+        self._trackers[1].update(correlation[::-1])
+
+    def _gains(
+        self, index: int, near_spectrum: npt.NDArray[np.complex128]
+    ) -> npt.NDArray[np.float64]:
+        delay = self._trackers[index].delay
+        if delay is None:
+            return np.ones(_BINS)
+        far = self._spectra[1 - index]
+        if not far:
+            return np.ones(_BINS)
+        lag = min(round(delay / _HOP), len(far) - 1)
+        return self._suppressors[index].gains(near_spectrum, far[-1 - lag])
