@@ -75,16 +75,17 @@ def test_bad_input_is_one_clear_line(bad_files: dict[str, Path], name: str, mess
     assert message in result.stderr
 
 
-def test_missing_model_names_the_fix(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("diarizer", "missing"), [("none", "base"), ("embedded", "speakers")])
+def test_missing_model_names_the_fix(tmp_path: Path, diarizer: str, missing: str) -> None:
     result = _praesent(
         "analyze",
         str(shared("de-read-1spk/test_de.wav")),
         "--mono",
-        env={"PRAESENT_DATA_DIR": str(tmp_path)},
+        env={"PRAESENT_DATA_DIR": str(tmp_path), "PRAESENT_DIARIZER": diarizer},
     )
     assert result.returncode == 3
     assert one_line(result.stderr)
-    assert "praesent models pull base" in result.stderr
+    assert f"praesent models pull {missing}" in result.stderr
 
 
 def test_models_list_and_verify() -> None:
