@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from uuid import uuid4
 
@@ -23,13 +24,10 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        # A directory that does not exist yet: the store creates it.
-        yield f"sqlite:///{tmp_path / 'data' / 'praesent.db'}"
-        return
-    schema = f"praesent_test_{uuid4().hex[:12]}"
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A fresh schema on this machine's PostgreSQL (required), dropped afterwards."""
+    schema = f"{prefix}_{uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     try:
         with admin.begin() as connection:
@@ -44,6 +42,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        # A directory that does not exist yet: the store creates it.
+        yield f"sqlite:///{tmp_path / 'data' / 'praesent.db'}"
+        return
+    with postgres_schema("praesent_test") as url:
+        yield url
 
 
 @pytest.fixture

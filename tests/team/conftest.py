@@ -3,20 +3,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from praesent.analysis import AnalysisRequest, analyse_file
 from praesent.api.app import create_app
 from praesent.engines import Engines
 from praesent.settings import Settings
 from praesent.store import EventStore
-from tests.store.conftest import POSTGRES_URL
+from tests.store.conftest import postgres_schema
 from tests.team.world import World
 
 
@@ -43,18 +39,5 @@ def team_server(
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh schema on this machine's PostgreSQL (required), dropped afterwards."""
-    schema = f"praesent_team_{uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is required and unreachable: {exc}")
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("praesent_team") as url:
+        yield url

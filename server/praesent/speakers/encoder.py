@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from praesent.errors import ModelError
 from praesent.speakers.checkpoint import load_legacy_checkpoint
+from praesent.speakers.onnx import open_session
 
 SAMPLE_RATE = 16_000
 # Resemblyzer's front end: 25 ms windows every 10 ms, 40 mel bands, 1.6 s partials.
@@ -183,17 +184,7 @@ class OnnxEncoder:
     (batch, dimension). Each waveform is run on its own, so any length works."""
 
     def __init__(self, path: Path, threads: int = 1) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as error:  # noqa: BLE001 - onnxruntime raises its own untyped errors
-            raise ModelError(f"cannot load the speaker model {path}: {error}") from None
+        self._session = open_session(path, "speaker model", threads)
         inputs = self._session.get_inputs()
         outputs = self._session.get_outputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 2 or len(outputs[0].shape) != 2:

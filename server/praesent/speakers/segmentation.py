@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from praesent.errors import ModelError
+from praesent.speakers.onnx import open_session
 
 SAMPLE_RATE = 16_000
 WINDOW_SAMPLES = 10 * SAMPLE_RATE
@@ -37,17 +37,7 @@ def frame_start_sample(frame: int | np.ndarray) -> int | np.ndarray:
 
 class Segmentation:
     def __init__(self, path: Path, threads: int = 1) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as error:  # noqa: BLE001 - onnxruntime raises its own untyped errors
-            raise ModelError(f"cannot load the segmentation model {path}: {error}") from None
+        self._session = open_session(path, "segmentation model", threads)
         self._input = self._session.get_inputs()[0].name
 
     def __call__(self, window: np.ndarray) -> np.ndarray:
