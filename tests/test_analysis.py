@@ -47,7 +47,8 @@ STEREO_WER_BAR = 0.10
 ENGLISH_WER_BAR = 0.18
 # Speech-activity F1 of the mono phone call against its RTTM: 0.988 in every run (VAD only).
 ACTIVITY_F1_BAR = 0.95
-# Two-channel talk time: 0.52 s (seller) and 0.42 s (customer) short in every run; bar 1.0 s.
+# Two-channel talk time: 0.52 s (seller) and 0.42 s (customer) short in every run, 0.02 s and
+# 0.39 s with the speech-level step; bar 1.0 s.
 TALK_TIME_TOLERANCE_S = 1.0
 
 
