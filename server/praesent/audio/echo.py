@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import scipy.fft
 
 from praesent.audio import SAMPLE_RATE
 
@@ -189,11 +190,12 @@ class _Suppressor:
             self._seen += 1
         if self._seen == 0:
             return np.ones(_BINS)
-        if self._gain is None or self._seen != self._gain_at:
+        # The minimum statistics move slowly: refreshed every fourth measured frame.
+        if self._gain is None or self._seen - self._gain_at >= 4:
             filled = self._ratios[: min(self._seen, self._ratios.shape[0])]
-            self._gain = np.percentile(
-                filled, self._options.gain_percentile, axis=0, method="lower"
-            )
+            # The percentile's "lower" value, without np.percentile's overhead per frame.
+            k = int(self._options.gain_percentile / 100 * (filled.shape[0] - 1))
+            self._gain = np.partition(filled, k, axis=0)[k]
             self._gain_at = self._seen
         gain = self._gain
         # Unknown bands take the median of the known ones; a gain near 0 dB is no echo.
@@ -250,7 +252,6 @@ class _BroadbandGate:
         self._loudest_db = -200.0
         self._rise_db = 3.0 * _HOP / SAMPLE_RATE  # the floor follows a louder background slowly
         self._path_db: float | None = None
-        self._path_count = 0
         self._frames_since = 0
 
     def echo_only(self, near_power: float, echo_power: float, related: bool) -> bool:
@@ -267,9 +268,9 @@ class _BroadbandGate:
             self._differences.append(near_db - echo_db)
         if len(self._differences) < 4:
             return False
-        if self._path_db is None or self._frames_since >= 1:
+        # The path's level moves slowly: its percentile is refreshed every fourth frame.
+        if self._path_db is None or self._frames_since >= 4:
             self._path_db = float(np.percentile(np.fromiter(self._differences, float), 30))
-            self._path_count = len(self._differences)
             self._frames_since = 0
         self._frames_since += 1
         path_db = self._path_db
@@ -287,6 +288,14 @@ def _unbands(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 _ANALYSIS = np.sqrt(np.hanning(_WINDOW + 1)[:_WINDOW])  # periodic: overlap-adds to one
+
+
+def _frames(samples: Samples, start: int, count: int) -> npt.NDArray[np.float64]:
+    """``count`` frames of ``_WINDOW`` samples, ``_HOP`` apart, from ``start`` on."""
+    if count <= 0:
+        return np.zeros((0, _WINDOW))
+    span = samples[start : start + (count - 1) * _HOP + _WINDOW].astype(np.float64)
+    return np.lib.stride_tricks.sliding_window_view(span, _WINDOW)[::_HOP]
 
 
 class EchoGate:
@@ -311,7 +320,8 @@ class EchoGate:
         self._every = max(1, self.options.delay_every_ms * SAMPLE_RATE // 1000 // _HOP)
         self._floors = (_Floor(), _Floor())
         self._max_lag = self.options.max_delay_ms * SAMPLE_RATE // 1000
-        self._fft_size = 1 << int(np.ceil(np.log2(2 * self._history)))
+        # Long enough that no lag up to the maximum wraps around; a size scipy's FFT is fast at.
+        self._fft_size = scipy.fft.next_fast_len(self._history + self._max_lag + 1, real=True)
 
     @property
     def delays_ms(self) -> tuple[float | None, float | None]:
@@ -340,42 +350,55 @@ class EchoGate:
         return out
 
     def _run(self) -> list[Samples]:
-        outputs: list[list[npt.NDArray[np.float64]]] = [[], []]
-        while (self._frame * _HOP + _WINDOW) - self._base <= self._input[0].shape[0]:
-            begin = self._frame * _HOP - self._base
-            segments = [self._input[i][begin : begin + _WINDOW] for i in (0, 1)]
+        count = (self._input[0].shape[0] + self._base - _WINDOW) // _HOP - self._frame + 1
+        count = max(0, count)
+        # All frames of this push at once: one FFT call per channel, not one per frame.
+        first = self._frame * _HOP - self._base
+        windowed = [_frames(self._input[i], first, count) * _ANALYSIS for i in (0, 1)]
+        spectra: list[npt.NDArray[np.complex128]] | None = None
+        gains = [np.ones((count, _BINS)), np.ones((count, _BINS))]
+        passed = [np.ones(count, dtype=bool), np.ones(count, dtype=bool)]
+        for offset in range(count):
+            begin = first + offset * _HOP
             if self._frame % self._every == 0:
                 self._track(begin + _WINDOW)
-            echoing = any(tracker.delay is not None for tracker in self._trackers)
             # Spectra only once echo was found somewhere: a clean call costs almost nothing.
-            if echoing and not self._spectra[0]:
-                self._backfill(begin)
-            spectra = [np.fft.rfft(segment * _ANALYSIS) for segment in segments] if echoing else []
-            for index in (0, 1) if echoing else ():
-                history = self._spectra[index]
-                history.append(spectra[index])
-                if len(history) > self._max_frames:
-                    del history[0]
-            for index in (0, 1):
-                if self._trackers[index].delay is None:
-                    # No echo found in this channel: the frame goes through as it came.
-                    self._sums[index] += segments[index] * _ANALYSIS**2
-                else:
-                    gains = self._gains(index, spectra[index])
-                    self._sums[index] += np.fft.irfft(spectra[index] * gains, _WINDOW) * _ANALYSIS
-                outputs[index].append(self._sums[index][:_HOP].copy())
-                self._sums[index] = np.concatenate([self._sums[index][_HOP:], np.zeros(_HOP)])
+            if spectra is None and any(t.delay is not None for t in self._trackers):
+                if not self._spectra[0]:
+                    self._backfill(begin)
+                spectra = [np.fft.rfft(frames, axis=1) for frames in windowed]
+            if spectra is not None:
+                for index in (0, 1):
+                    history = self._spectra[index]
+                    history.append(spectra[index][offset])
+                    if len(history) > self._max_frames:
+                        del history[0]
+                for index in (0, 1):
+                    if self._trackers[index].delay is not None:
+                        gains[index][offset] = self._gains(index, spectra[index][offset])
+                        passed[index][offset] = False
             self._frame += 1
+        outputs = []
+        for index in (0, 1):
+            # A frame without the other's echo goes through as it came (analysis and synthesis
+            # windows overlap-add to one).
+            pieces = windowed[index] * _ANALYSIS
+            if spectra is not None and not passed[index].all():
+                cleaned = np.fft.irfft(spectra[index] * gains[index], _WINDOW, axis=1) * _ANALYSIS
+                pieces = np.where(passed[index][:, None], pieces, cleaned)
+            # Overlap-add: each hop of output is a frame's first half plus the previous
+            # frame's second half.
+            carried = np.vstack([self._sums[index][None, :_HOP], pieces[:-1, _HOP:]])
+            outputs.append((pieces[:, :_HOP] + carried[:count]).reshape(-1))
+            if count:
+                self._sums[index] = np.concatenate([pieces[-1, _HOP:], np.zeros(_HOP)])
         # Keep what the next frame and the delay search still need.
         keep_from = max(0, self._frame * _HOP - self._base - self._history)
         if keep_from > 0:
             for index in (0, 1):
                 self._input[index] = self._input[index][keep_from:]
             self._base += keep_from
-        result = [
-            np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-            for chunks in outputs
-        ]
+        result = [channel.astype(np.float32) for channel in outputs]
         if self._skip and result[0].shape[0]:
             cut = min(self._skip, result[0].shape[0])
             result = [channel[cut:] for channel in result]
@@ -386,13 +409,11 @@ class EchoGate:
     def _backfill(self, begin: int) -> None:
         """The spectra of the frames before ``begin`` that the echo's delay reaches back to,
         from the input still kept (the delay search keeps a second of it)."""
-        for back in range(self._max_frames - 1, 0, -1):
-            start = begin - back * _HOP
-            if start < 0:
-                continue
-            for index in (0, 1):
-                segment = self._input[index][start : start + _WINDOW]
-                self._spectra[index].append(np.fft.rfft(segment * _ANALYSIS))
+        back = min(self._max_frames - 1, begin // _HOP)
+        start = begin - back * _HOP
+        for index in (0, 1):
+            frames = _frames(self._input[index], start, back) * _ANALYSIS
+            self._spectra[index].extend(np.fft.rfft(frames, axis=1))
 
     def _track(self, end: int) -> None:
         begin = max(0, end - self._history)
@@ -405,9 +426,10 @@ class EchoGate:
         if not all(sounding):
             return
         size = self._fft_size
-        spectrum = np.fft.rfft(recent[0], size) * np.conj(np.fft.rfft(recent[1], size))
+        both = scipy.fft.rfft(np.stack(recent), size, axis=1)
+        spectrum = both[0] * np.conj(both[1])
         spectrum /= np.maximum(np.abs(spectrum), 1e-12)
-        full = np.fft.irfft(spectrum, size)
+        full = scipy.fft.irfft(spectrum, size)
         lags = self._max_lag
         # One correlation serves both directions: channel 1's is channel 0's reversed.
         correlation = np.concatenate([full[-lags:], full[: lags + 1]])
