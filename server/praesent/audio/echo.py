@@ -22,8 +22,12 @@ A linear echo canceller (speexdsp's, WebRTC's) was the alternative; none install
 here, a canceller must converge before it helps and leaves residual echo that a voice-activity
 model still hears. numpy's FFT does all the work; there is no per-sample filtering.
 
-Both channels must be pushed in equal lengths; the output lags the input by one window (32 ms)
-and is sample-aligned with it: sample i out is sample i in, cleaned.
+The delay is known only some 100 ms after the other side starts to speak; the frames in between
+would let its first words through. So while both channels sound and no echo is known yet, the
+output waits up to 128 ms for the search (at most 10 s of a call in all).
+
+Both channels must be pushed in equal lengths; the output lags the input by one window (32 ms),
+plus that wait, and is sample-aligned with it: sample i out is sample i in, cleaned.
 """
 
 from __future__ import annotations
@@ -59,6 +63,11 @@ class EchoOptions:
     delay_every_ms: int = 32
     # A correlation peak this many standard deviations above the correlation's spread is echo.
     delay_peak_sigmas: float = 6.0
+    # While both channels sound and no echo is known, frames wait this long for the delay
+    # search (the other side's first words would pass otherwise), for at most this much of a
+    # call in all.
+    hold_ms: int = 128
+    hold_budget_s: float = 10.0
     # The echo path's gain is the minimum power ratio over this much of the other's speech.
     gain_memory_s: float = 6.0
     gain_percentile: float = 20.0
@@ -307,13 +316,21 @@ class EchoGate:
         self._trackers = (_DelayTracker(self.options), _DelayTracker(self.options))
         self._suppressors = (_Suppressor(self.options), _Suppressor(self.options))
         self._max_frames = self.options.max_delay_ms * SAMPLE_RATE // 1000 // _HOP + 2
-        self._spectra: list[list[npt.NDArray[np.complex128]]] = [[], []]
         # Input from padded index ``_base`` on; the stream is padded with one hop of zeros so
         # that its first samples are covered by two frames like every other sample.
         self._input = [np.zeros(_HOP, np.float32), np.zeros(_HOP, np.float32)]
         self._base = 0
+        # Frames are searched for echo as they arrive (``_searched``) and cleaned later
+        # (``_frame``): while a delay is being found, the frames it will apply to wait.
+        self._searched = 0
         self._frame = 0
-        self._sums = [np.zeros(_WINDOW), np.zeros(_WINDOW)]
+        self._first = 0  # the frame of ``_windowed[i][0]`` and ``_spectra[i][0]``
+        self._windowed: list[deque[npt.NDArray[np.float64]]] = [deque(), deque()]
+        self._spectra: list[deque[npt.NDArray[np.complex128]]] = [deque(), deque()]
+        self._hold = self.options.hold_ms * SAMPLE_RATE // 1000 // _HOP
+        self._hold_left = round(self.options.hold_budget_s * SAMPLE_RATE / _HOP)
+        self._sounding = False
+        self._sums = [np.zeros(_HOP), np.zeros(_HOP)]
         self._skip = _HOP  # the padding, not yet dropped from the output
         self._received = 0
         self._emitted = 0
@@ -336,69 +353,56 @@ class EchoGate:
         self._received += channels[0].shape[0]
         for index in (0, 1):
             self._input[index] = np.concatenate([self._input[index], channels[index]])
-        return self._run()
+        return self._run(finishing=False)
 
     def finish(self) -> list[Samples]:
         """The rest of the output, up to the last sample pushed."""
         for index in (0, 1):
             self._input[index] = np.concatenate([self._input[index], np.zeros(_WINDOW, np.float32)])
-        out = self._run()
+        out = self._run(finishing=True)
         extra = self._emitted - self._received
         if extra > 0:
             out = [channel[: channel.shape[0] - extra] for channel in out]
             self._emitted = self._received
         return out
 
-    def _run(self) -> list[Samples]:
-        count = (self._input[0].shape[0] + self._base - _WINDOW) // _HOP - self._frame + 1
+    def _run(self, finishing: bool) -> list[Samples]:
+        count = (self._input[0].shape[0] + self._base - _WINDOW) // _HOP - self._searched + 1
         count = max(0, count)
-        # All frames of this push at once: one FFT call per channel, not one per frame.
-        first = self._frame * _HOP - self._base
-        windowed = [_frames(self._input[i], first, count) * _ANALYSIS for i in (0, 1)]
-        spectra: list[npt.NDArray[np.complex128]] | None = None
-        gains = [np.ones((count, _BINS)), np.ones((count, _BINS))]
-        passed = [np.ones(count, dtype=bool), np.ones(count, dtype=bool)]
-        for offset in range(count):
-            begin = first + offset * _HOP
-            if self._frame % self._every == 0:
-                self._track(begin + _WINDOW)
-            # Spectra only once echo was found somewhere: a clean call costs almost nothing.
-            if spectra is None and any(t.delay is not None for t in self._trackers):
-                if not self._spectra[0]:
-                    self._backfill(begin)
-                spectra = [np.fft.rfft(frames, axis=1) for frames in windowed]
-            if spectra is not None:
-                for index in (0, 1):
-                    history = self._spectra[index]
-                    history.append(spectra[index][offset])
-                    if len(history) > self._max_frames:
-                        del history[0]
-                for index in (0, 1):
-                    if self._trackers[index].delay is not None:
-                        gains[index][offset] = self._gains(index, spectra[index][offset])
-                        passed[index][offset] = False
-            self._frame += 1
-        outputs = []
+        # All new frames at once: one FFT call per channel, not one per frame.
+        start = self._searched * _HOP - self._base
         for index in (0, 1):
-            # A frame without the other's echo goes through as it came (analysis and synthesis
-            # windows overlap-add to one).
-            pieces = windowed[index] * _ANALYSIS
-            if spectra is not None and not passed[index].all():
-                cleaned = np.fft.irfft(spectra[index] * gains[index], _WINDOW, axis=1) * _ANALYSIS
-                pieces = np.where(passed[index][:, None], pieces, cleaned)
-            # Overlap-add: each hop of output is a frame's first half plus the previous
-            # frame's second half.
-            carried = np.vstack([self._sums[index][None, :_HOP], pieces[:-1, _HOP:]])
-            outputs.append((pieces[:, :_HOP] + carried[:count]).reshape(-1))
-            if count:
-                self._sums[index] = np.concatenate([pieces[-1, _HOP:], np.zeros(_HOP)])
-        # Keep what the next frame and the delay search still need.
-        keep_from = max(0, self._frame * _HOP - self._base - self._history)
+            windowed = _frames(self._input[index], start, count) * _ANALYSIS
+            self._windowed[index].extend(windowed)
+            self._spectra[index].extend(np.fft.rfft(windowed, axis=1))
+        pieces: list[list[npt.NDArray[np.float64]]] = [[], []]
+        for _ in range(count):
+            begin = self._searched * _HOP - self._base
+            if self._searched % self._every == 0:
+                self._track(begin + _WINDOW)
+            self._searched += 1
+            # Both channels sound and no echo is known yet: the frames wait (up to
+            # ``hold_ms``) for the delay search, so that the other side's first words are
+            # removed too. Within a budget per call: a clean call is not held back for long.
+            holding = (
+                self._sounding
+                and self._hold_left > 0
+                and all(tracker.delay is None for tracker in self._trackers)
+            )
+            if holding:
+                self._hold_left -= 1
+            until = self._searched - self._hold if holding and not finishing else self._searched
+            while self._frame < until:
+                self._clean(pieces)
+        while finishing and self._frame < self._searched:
+            self._clean(pieces)
+        # Keep what the delay search still needs.
+        keep_from = max(0, self._searched * _HOP - self._base - self._history)
         if keep_from > 0:
             for index in (0, 1):
                 self._input[index] = self._input[index][keep_from:]
             self._base += keep_from
-        result = [channel.astype(np.float32) for channel in outputs]
+        result = [self._overlap_add(index, pieces[index]) for index in (0, 1)]
         if self._skip and result[0].shape[0]:
             cut = min(self._skip, result[0].shape[0])
             result = [channel[cut:] for channel in result]
@@ -406,14 +410,35 @@ class EchoGate:
         self._emitted += result[0].shape[0]
         return result
 
-    def _backfill(self, begin: int) -> None:
-        """The spectra of the frames before ``begin`` that the echo's delay reaches back to,
-        from the input still kept (the delay search keeps a second of it)."""
-        back = min(self._max_frames - 1, begin // _HOP)
-        start = begin - back * _HOP
+    def _clean(self, pieces: list[list[npt.NDArray[np.float64]]]) -> None:
+        """Frame ``_frame`` of each channel with the other's echo removed, windowed for the
+        overlap-add (analysis and synthesis windows overlap-add to one)."""
+        offset = self._frame - self._first
         for index in (0, 1):
-            frames = _frames(self._input[index], start, back) * _ANALYSIS
-            self._spectra[index].extend(np.fft.rfft(frames, axis=1))
+            delay = self._trackers[index].delay
+            far_offset = offset - (0 if delay is None else round(delay / _HOP))
+            if delay is None or far_offset < 0:
+                pieces[index].append(self._windowed[index][offset] * _ANALYSIS)
+                continue
+            near = self._spectra[index][offset]
+            gains = self._suppressors[index].gains(near, self._spectra[1 - index][far_offset])
+            pieces[index].append(np.fft.irfft(near * gains, _WINDOW) * _ANALYSIS)
+        self._frame += 1
+        # Spectra stay as long as an echo's delay can reach back to them.
+        while self._frame - self._first > self._max_frames:
+            for index in (0, 1):
+                self._windowed[index].popleft()
+                self._spectra[index].popleft()
+            self._first += 1
+
+    def _overlap_add(self, index: int, pieces: list[npt.NDArray[np.float64]]) -> Samples:
+        """Each hop of output: a frame's first half plus the previous frame's second half."""
+        if not pieces:
+            return np.zeros(0, np.float32)
+        frames = np.stack(pieces)
+        carried = np.vstack([self._sums[index][None, :], frames[:-1, _HOP:]])
+        self._sums[index] = frames[-1, _HOP:].copy()
+        return np.asarray((frames[:, :_HOP] + carried).reshape(-1), dtype=np.float32)
 
     def _track(self, end: int) -> None:
         begin = max(0, end - self._history)
@@ -423,7 +448,8 @@ class EchoGate:
         # Nothing to learn unless both channels sound above their background (on a clean call
         # only while both speak at once): skip the FFTs.
         sounding = [self._floors[i].sounding(recent[i][-_WINDOW * 2 :]) for i in (0, 1)]
-        if not all(sounding):
+        self._sounding = all(sounding)
+        if not self._sounding:
             return
         size = self._fft_size
         both = scipy.fft.rfft(np.stack(recent), size, axis=1)
@@ -435,15 +461,3 @@ class EchoGate:
         correlation = np.concatenate([full[-lags:], full[: lags + 1]])
         self._trackers[0].update(correlation)
         self._trackers[1].update(correlation[::-1])
-
-    def _gains(
-        self, index: int, near_spectrum: npt.NDArray[np.complex128]
-    ) -> npt.NDArray[np.float64]:
-        delay = self._trackers[index].delay
-        if delay is None:
-            return np.ones(_BINS)
-        far = self._spectra[1 - index]
-        if not far:
-            return np.ones(_BINS)
-        lag = min(round(delay / _HOP), len(far) - 1)
-        return self._suppressors[index].gains(near_spectrum, far[-1 - lag])
