@@ -152,8 +152,13 @@ def plain_worker(args: argparse.Namespace) -> int:
         word_timestamps=True,
     )
     n_segments = n_words = n_chars = 0
+    windows: set[int] = set()
+    fallbacks: set[int] = set()
     for segment in segments:  # the generator does the work; consume all of it
         n_segments += 1
+        windows.add(segment.seek)
+        if segment.temperature:
+            fallbacks.add(segment.seek)
         n_words += len(segment.words or [])
         n_chars += len(segment.text)
     t3 = time.perf_counter()
@@ -166,6 +171,12 @@ def plain_worker(args: argparse.Namespace) -> int:
         "segments": n_segments,
         "words": n_words,
         "chars": n_chars,
+        "asr": {
+            "audio_s": info.duration,
+            "decodes": 1,
+            "windows": len(windows),
+            "fallbacks": len(fallbacks),
+        },
     }
     print(json.dumps(report))
     return 0
@@ -257,6 +268,24 @@ def print_table(rows: list[dict[str, Any]], duration_s: float, repeats: int) -> 
         )
 
 
+def print_cost(rows: list[dict[str, Any]]) -> None:
+    """What each side's speech-to-text did: the figures that explain a difference in time."""
+    print("\nwhat speech-to-text did (last run of each side):")
+    for row in rows:
+        asr = (row.get("report") or {}).get("asr")
+        if not isinstance(asr, dict):
+            continue
+        parts = [f"audio to the decoder {asr.get('audio_s', 0):.0f} s"]
+        if "speech_s" in asr:
+            parts.append(f"speech {asr['speech_s']:.0f} s")
+        parts.append(f"{asr.get('decodes', 0)} decodes, {asr.get('windows', 0)} windows")
+        parts.append(f"{asr.get('fallbacks', 0)} temperature fallbacks")
+        if "retries" in asr:
+            parts.append(f"{asr['retries']} utterances decoded again, {asr['rejected']} dropped")
+            parts.append(f"{asr['language_passes']} language passes")
+        print(f"  {row['name']:22} " + ", ".join(parts))
+
+
 def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
@@ -345,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     if do_plain:
         rows.append(summarise("plain faster-whisper", plain_runs, duration_s))
     print_table(rows, duration_s, args.repeats)
+    print_cost(rows)
     load = (load_before, os.getloadavg()[0])
     print(f"load average (1 min) before / after: {load[0]:.1f} / {load[1]:.1f}")
 

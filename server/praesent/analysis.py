@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from praesent.asr.language import LanguageVote
-from praesent.asr.transcriber import Span, TimedWord, Transcriber
+from praesent.asr.transcriber import AsrStats, Span, TimedWord, Transcriber
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
 from praesent.audio.decode import iter_blocks, probe
@@ -97,6 +97,7 @@ class _Transcription:
         self._held: list[tuple[_Channel, Span]] = []
         self.utterances: list[_Utterance] = []
         self.rejected = 0
+        self.stats = AsrStats()
 
     def add(self, finished: list[tuple[_Channel, Span]]) -> None:
         """Spans that just ended, of every channel."""
@@ -106,7 +107,7 @@ class _Transcription:
                 continue
             assert self._vote is not None
             self._held.append((channel, span))
-            probabilities = self._transcriber.language_probabilities(span.audio)
+            probabilities = self._transcriber.language_probabilities(span.audio, self.stats)
             speech_s = (span.end_sample - span.start_sample) / SAMPLE_RATE
             if self._vote.add(probabilities, speech_s) is not None:
                 self._release()
@@ -129,7 +130,7 @@ class _Transcription:
         if not spans:
             return
         assert self.language is not None
-        decoded = self._transcriber.transcribe_spans(spans, self.language)
+        decoded = self._transcriber.transcribe_spans(spans, self.language, self.stats)
         for span, result in zip(spans, decoded, strict=True):
             self.rejected += result.rejected
             self.utterances.append(_Utterance(channel.role, span, result.words))
@@ -203,6 +204,7 @@ def analyse_file(
             channels, transcription.utterances, duration_s, language, request.mono, samples
         )
     result["asr_rejected"] = transcription.rejected
+    result["asr"] = transcription.stats.as_dict()
     return result
 
 

@@ -30,6 +30,32 @@ class AsrOptions:
     retry_temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
+@dataclass(slots=True)
+class AsrStats:
+    """What speech-to-text did for one call: what its cost is made of."""
+
+    speech_s: float = 0.0  # speech in the utterances transcribed
+    audio_s: float = 0.0  # audio sent to the decoder (speech, context, packing gaps, retries)
+    decodes: int = 0  # calls into Whisper for words (a pack or a retried utterance)
+    windows: int = 0  # decoder windows that gave text (one encoder pass each, up to 30 s)
+    fallbacks: int = 0  # windows decoded again at a higher temperature
+    retries: int = 0  # utterances decoded again alone after failing the checks
+    rejected: int = 0  # utterances dropped after failing twice
+    language_passes: int = 0  # encoder passes spent on deciding the language
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "speech_s": round(self.speech_s, 2),
+            "audio_s": round(self.audio_s, 2),
+            "decodes": self.decodes,
+            "windows": self.windows,
+            "fallbacks": self.fallbacks,
+            "retries": self.retries,
+            "rejected": self.rejected,
+            "language_passes": self.language_passes,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class TimedWord:
     text: str
@@ -83,15 +109,21 @@ class Transcriber:
     def multilingual(self) -> bool:
         return bool(self._model.model.is_multilingual)
 
-    def language_probabilities(self, audio: npt.NDArray[np.float32]) -> dict[str, float]:
+    def language_probabilities(
+        self, audio: npt.NDArray[np.float32], stats: AsrStats | None = None
+    ) -> dict[str, float]:
         """Whisper's probability of each language for ``audio`` (its first 30 s)."""
         if not self.multilingual:
             return {"en": 1.0}
+        if stats is not None:
+            stats.language_passes += 1
         with self._lock:
             _language, _probability, probabilities = self._model.detect_language(audio=audio)
         return {str(language): float(p) for language, p in probabilities}
 
-    def transcribe_spans(self, spans: list[Span], language: str) -> list[Decoded]:
+    def transcribe_spans(
+        self, spans: list[Span], language: str, stats: AsrStats | None = None
+    ) -> list[Decoded]:
         """Transcribe several spans of one channel in one pass; returns the words of each span.
 
         The spans are packed into one buffer with short silences between them, so a decoder
@@ -110,28 +142,36 @@ class Transcriber:
             pieces.extend((span.audio, gap))
             position += span.audio.shape[0] + gap.shape[0]
         packed = np.concatenate(pieces)
+        stats = stats if stats is not None else AsrStats()
+        stats.speech_s += sum(span.end_sample - span.start_sample for span in spans) / SAMPLE_RATE
         words: list[list[TimedWord]] = [[] for _ in spans]
-        for packed_start, packed_end, text, probability in self._words(packed, language):
+        for packed_start, packed_end, text, probability in self._words(packed, language, stats):
             middle = (packed_start + packed_end) // 2
             index = max(0, int(np.searchsorted(offsets, middle, side="right")) - 1)
             words[index].append(
                 _timed(spans[index], offsets[index], packed_start, packed_end, text, probability)
             )
         return [
-            self.checked(span, found, language) for span, found in zip(spans, words, strict=True)
+            self.checked(span, found, language, stats)
+            for span, found in zip(spans, words, strict=True)
         ]
 
-    def checked(self, span: Span, words: list[TimedWord], language: str) -> Decoded:
+    def checked(
+        self, span: Span, words: list[TimedWord], language: str, stats: AsrStats | None = None
+    ) -> Decoded:
         """``words`` decoded for ``span`` as they are, or decoded again, or dropped."""
         duration_s = (span.end_sample - span.start_sample) / SAMPLE_RATE
         if failure(_text(words), duration_s, self.options.quality) is None:
             return Decoded(words)
+        stats = stats if stats is not None else AsrStats()
+        stats.retries += 1
         again = [
             _timed(span, 0, start, end, text, probability)
-            for start, end, text, probability in self._words(span.audio, language, retry=True)
+            for start, end, text, probability in self._words(span.audio, language, stats, True)
         ]
         if failure(_text(again), duration_s, self.options.quality) is None:
             return Decoded(again, retried=True)
+        stats.rejected += 1
         return Decoded([], rejected=True, retried=True)
 
     def preview(self, audio: npt.NDArray[np.float32], language: str) -> str:
@@ -153,9 +193,17 @@ class Transcriber:
         return "" if failure(text, duration_s, self.options.quality) else text
 
     def _words(
-        self, audio: npt.NDArray[np.float32], language: str, retry: bool = False
+        self,
+        audio: npt.NDArray[np.float32],
+        language: str,
+        stats: AsrStats,
+        retry: bool = False,
     ) -> list[tuple[int, int, str, float]]:
         options = self.options
+        stats.decodes += 1
+        stats.audio_s += audio.shape[0] / SAMPLE_RATE
+        windows: set[int] = set()
+        fallbacks: set[int] = set()
         with self._lock:
             segments, _info = self._model.transcribe(
                 audio,
@@ -177,6 +225,11 @@ class Transcriber:
             )
             found: list[tuple[int, int, str, float]] = []
             for segment in segments:
+                # Segments of one decoder window share its ``seek``; a window decoded above
+                # temperature 0 took the fallback.
+                windows.add(segment.seek)
+                if segment.temperature:
+                    fallbacks.add(segment.seek)
                 if is_invented(segment.text, segment.no_speech_prob, segment.avg_logprob):
                     continue
                 for word in segment.words or ():
@@ -188,6 +241,8 @@ class Transcriber:
                             float(word.probability),
                         )
                     )
+        stats.windows += max(1, len(windows))
+        stats.fallbacks += len(fallbacks)
         return [item for item in found if item[2]]
 
 
