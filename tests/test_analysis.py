@@ -165,3 +165,17 @@ def test_german_is_detected_and_transcribed(engines: Engines, figure: Figure) ->
     measured = pooled_wer(references, hypotheses)
     figure("WER German, pooled", measured, f"<= {GERMAN_WER_BAR}")
     assert measured <= GERMAN_WER_BAR, f"German WER {measured:.3f} over {len(files)} files"
+
+
+def test_what_speech_to_text_did_adds_up(phonecall_mono: dict[str, Any]) -> None:
+    """The ``asr`` figures of a call: the speech sent is the utterances' speech, the audio sent
+    adds only their context and packing gaps, and the 30 s call fits in few decoder windows."""
+    asr = phonecall_mono["asr"]
+    speech = sum(u["end_s"] - u["start_s"] for u in phonecall_mono["utterances"])
+    # Utterances without words are not listed; the phone call's all have words.
+    assert asr["speech_s"] == pytest.approx(speech, abs=0.5)
+    assert asr["speech_s"] <= asr["audio_s"] <= asr["speech_s"] * 1.5
+    assert 1 <= asr["decodes"] <= 3
+    assert 1 <= asr["windows"] <= 3
+    assert asr["rejected"] == phonecall_mono["asr_rejected"] == 0
+    assert asr["language_passes"] >= 1
