@@ -32,6 +32,7 @@ plus that wait, and is sample-aligned with it: sample i out is sample i in, clea
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -168,6 +169,7 @@ class _Suppressor:
         self._broadband = _BroadbandGate(options)
         self._gain: npt.NDArray[np.float64] | None = None
         self._gain_at = 0
+        self._path: npt.NDArray[np.float64] | None = None  # the echo path's gain per bin
         self._near_power = np.zeros(_BINS)
         self._far_power = np.zeros(_BINS)
 
@@ -190,7 +192,8 @@ class _Suppressor:
         self._echo_smooth = 0.5 * self._echo_smooth + 0.5 * echo_bands
         self._loudest = np.maximum(self._loudest, self._echo_smooth)
         active = (self._echo_smooth > 1e-3 * self._loudest) & (self._echo_smooth > 1e-12)
-        if active.mean() > 0.25:
+        mostly_active = np.count_nonzero(active) > 0.25 * _BANDS
+        if mostly_active:
             ratio = np.where(
                 active, self._near_smooth / np.maximum(self._echo_smooth, 1e-20), _UNKNOWN
             )
@@ -201,43 +204,50 @@ class _Suppressor:
             return np.ones(_BINS)
         # The minimum statistics move slowly: refreshed every fourth measured frame.
         if self._gain is None or self._seen - self._gain_at >= 4:
-            filled = self._ratios[: min(self._seen, self._ratios.shape[0])]
-            # The percentile's "lower" value, without np.percentile's overhead per frame.
-            k = int(self._options.gain_percentile / 100 * (filled.shape[0] - 1))
-            self._gain = np.partition(filled, k, axis=0)[k]
-            self._gain_at = self._seen
-        gain = self._gain
-        # Unknown bands take the median of the known ones; a gain near 0 dB is no echo.
-        known = gain < _UNKNOWN
-        if not known.any():
-            return np.ones(_BINS)
-        gain = np.where(known, gain, float(np.median(gain[known])))
-        if float(np.median(gain)) > self._max_gain:
+            self._refresh_gain()
+        if self._path is None:
             return np.ones(_BINS)
         # An echo is quieter than what it echoes: a frame as loud as the other channel's is
         # a voice of its own, or the same recording on both channels (crosstalk, not echo).
-        if float(np.sum(near)) > self._max_gain * float(np.sum(self._echo)):
+        near_total, echo_total = float(near.sum()), float(self._echo.sum())
+        if near_total > self._max_gain * echo_total:
             return np.ones(_BINS)
         coherence = self.coherence()
-        if active.mean() > 0.25 and coherence > self._options.echo_coherence:
+        if mostly_active and coherence > self._options.echo_coherence:
             return np.zeros(_BINS)
         if self._broadband.echo_only(
-            float(np.sum(near)),
-            float(np.sum(self._echo)),
-            related=coherence > self._options.related_coherence,
+            near_total, echo_total, related=coherence > self._options.related_coherence
         ):
             return np.zeros(_BINS)
-        echo = _unbands(gain) * self._echo
+        echo = self._path * self._echo
         gains = np.clip(
             1.0 - self._options.overestimate * echo / np.maximum(near, 1e-20),
             self._options.floor_gain,
             1.0,
         )
         # A frame that keeps little of its energy was echo with a residue: all of it goes.
-        kept = float(np.sum(gains**2 * near)) / max(float(np.sum(near)), 1e-20)
+        kept = float(np.dot(gains**2, near)) / max(near_total, 1e-20)
         if kept < self._options.echo_frame_kept:
             return np.zeros(_BINS)
         return np.asarray(gains, dtype=np.float64)
+
+    def _refresh_gain(self) -> None:
+        """The echo path's gain per bin from the measured power ratios; None where it is not
+        echo (nothing measured, or no quieter than its source)."""
+        filled = self._ratios[: min(self._seen, self._ratios.shape[0])]
+        # The percentile's "lower" value, without np.percentile's overhead.
+        k = int(self._options.gain_percentile / 100 * (filled.shape[0] - 1))
+        gain = np.partition(filled, k, axis=0)[k]
+        self._gain = gain
+        self._gain_at = self._seen
+        self._path = None
+        # Unknown bands take the median of the known ones; a gain near 0 dB is no echo.
+        known = gain < _UNKNOWN
+        if not known.any():
+            return
+        gain = np.where(known, gain, float(np.median(gain[known])))
+        if float(np.median(gain)) <= self._max_gain:
+            self._path = _unbands(gain)
 
     def coherence(self) -> float:
         """Magnitude-squared coherence over 250 Hz-4 kHz, weighted by this channel's power."""
@@ -266,8 +276,8 @@ class _BroadbandGate:
     def echo_only(self, near_power: float, echo_power: float, related: bool) -> bool:
         """``related``: this frame is coherent with the other channel's at the delay; only
         such frames teach the echo path's level (a voice of its own is not)."""
-        near_db = 10 * np.log10(max(near_power, 1e-20))
-        echo_db = 10 * np.log10(max(echo_power, 1e-20))
+        near_db = 10 * math.log10(max(near_power, 1e-20))
+        echo_db = 10 * math.log10(max(echo_power, 1e-20))
         floor = near_db if self._floor_db is None else min(near_db, self._floor_db + self._rise_db)
         self._floor_db = floor
         self._loudest_db = max(self._loudest_db, echo_db)
@@ -289,7 +299,9 @@ class _BroadbandGate:
 
 
 def _bands(power: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return np.asarray(power[: _BANDS * _BAND_BINS].reshape(_BANDS, _BAND_BINS).mean(axis=1))
+    return np.asarray(
+        power[: _BANDS * _BAND_BINS].reshape(_BANDS, _BAND_BINS).sum(axis=1) / _BAND_BINS
+    )
 
 
 def _unbands(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
