@@ -50,11 +50,12 @@ test-pyannote: $(STAMP_DEV)
 	sh scripts/pyannote-venv.sh $(PYANNOTE_VENV)
 	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_VENV)/bin/python $(BIN)/python -m pytest tests/speakers/test_pyannote_backend.py
 
-# DER and speaker count of speaker attribution (with pyannote.audio beside it once its venv exists).
+# pyannote.audio runs in its own venv (built once, ~8 min); its DER is printed beside ours.
 eval-speakers: $(STAMP_DEV)
-	if [ -x $(PYANNOTE_VENV)/bin/python ]; then PYTHONPATH=server $(PYANNOTE_VENV)/bin/python \
-		-m praesent.speakers.pyannote_models .cache/pyannote-pipeline > /dev/null; fi
-	$(BIN)/python bench/eval_speakers.py $(if $(wildcard $(PYANNOTE_VENV)/bin/python),--pyannote-python $(PYANNOTE_VENV)/bin/python --pipeline .cache/pyannote-pipeline)
+	sh scripts/pyannote-venv.sh $(PYANNOTE_VENV)
+	PYTHONPATH=server $(PYANNOTE_VENV)/bin/python \
+		-m praesent.speakers.pyannote_models .cache/pyannote-pipeline > /dev/null
+	$(BIN)/python bench/eval_speakers.py --pyannote-python $(PYANNOTE_VENV)/bin/python --pipeline .cache/pyannote-pipeline
 
 bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_core.py
