@@ -50,6 +50,15 @@ const live = {
   retries: 0, lostSince: 0, retryTimer: 0,
 };
 
+const CALL_LANGUAGES = new Set(["auto", "de", "en"]);
+// The call's language: "auto" or pinned; chosen = the seller picked it on this page (or the URL),
+// else the start message names none and the server takes the seller's setting.
+const callLang = {
+  setting: CALL_LANGUAGES.has(params.get("language")) ? params.get("language") : "auto",
+  chosen: CALL_LANGUAGES.has(params.get("language")),
+  heard: null, // the language the server decided, while "auto"
+};
+
 const check = { active: false, started: 0, heardMs: { seller: 0, customer: 0 }, timer: 0 };
 const echo = { watch: new EchoWatch(), frames: 0, yes: 0, no: 0 };
 let pip = null; // the Document Picture-in-Picture window, when open
@@ -91,7 +100,50 @@ function applyLanguage(lang) {
   renderCue();
   renderGap();
   renderReport();
+  renderCallLang();
   if (check.active) renderCheck();
+}
+
+function renderCallLang() {
+  $("call-lang").value = callLang.setting;
+  const auto = $("call-lang").querySelector("option[value=auto]");
+  auto.textContent = callLang.heard
+    ? t(view.lang, "callLanguage.heard", { l: t(view.lang, `callLanguage.${callLang.heard}`) })
+    : t(view.lang, "callLanguage.auto");
+}
+
+// Before joining: the start message's choice. During the call: pinned for what follows.
+function chooseCallLang(setting) {
+  callLang.setting = setting;
+  callLang.chosen = true;
+  if (setting !== "auto") callLang.heard = null;
+  renderCallLang();
+  if (live.ready && live.ws?.readyState === WebSocket.OPEN && !live.ended) {
+    live.ws.send(JSON.stringify({ type: "language", language: setting }));
+  }
+}
+
+// The seller's saved setting, shown before joining (the server applies it either way).
+async function loadCallLangSetting() {
+  if (callLang.chosen) return;
+  try {
+    const response = await fetch("/v1/me", { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    if (!response.ok) return;
+    const saved = (await response.json())?.user?.call_language;
+    if (!callLang.chosen && CALL_LANGUAGES.has(saved)) { callLang.setting = saved; renderCallLang(); }
+  } catch (error) {
+    console.warn("settings", error);
+  }
+}
+
+function onLanguageEvent(event) {
+  if (event.source === "pinned") { callLang.setting = event.language; callLang.heard = null; }
+  else {
+    callLang.setting = "auto";
+    callLang.heard = CALL_LANGUAGES.has(event.language) ? event.language : null;
+  }
+  root.dataset.callLanguage = event.language || "";
+  renderCallLang();
 }
 
 // --- audio ------------------------------------------------------------------------------------
@@ -380,7 +432,8 @@ function openLive() {
       sample_rate: 16000,
       sample_format: "s16le",
       channels: live.roles,
-      language: params.get("language") || "auto",
+      // Left out unless chosen: the server takes the seller's setting.
+      language: callLang.chosen ? callLang.setting : undefined,
       title: live.demo ? "Demo" : (params.get("title") || ""),
       customer_informed: live.demo || $("informed").checked,
       transcribe: params.get("transcribe") !== "0",
@@ -432,6 +485,7 @@ function reconnect() {
 
 function observe(sessionId) {
   showLive();
+  $("call-lang").disabled = true; // the call's own page chooses it
   $("stop").hidden = true;
   live.sessionId = sessionId;
   setStatus(view.lastSeq ? "status.reconnecting" : "status.connecting");
@@ -472,6 +526,12 @@ function onEvent(event) {
     case "ready":
       live.sessionId = event.session_id || live.sessionId;
       setStatus("status.live");
+      if (event.language_setting) {
+        onLanguageEvent({ language: event.language, source: event.language_setting === "auto" ? "auto" : "pinned" });
+      }
+      break;
+    case "language":
+      onLanguageEvent(event);
       break;
     case "activity":
       view.speaking[event.role] = event.speaking ? event.at_s : null;
@@ -717,6 +777,7 @@ function onKey(event) {
 
 function init() {
   $("lang").addEventListener("change", (event) => applyLanguage(event.target.value));
+  $("call-lang").addEventListener("change", (event) => chooseCallLang(event.target.value));
   $("start").addEventListener("click", join);
   $("demo").addEventListener("click", demo);
   $("begin").addEventListener("click", begin);
@@ -730,6 +791,7 @@ function init() {
   setInterval(renderNow, 500);
   const session = params.get("session");
   if (session) observe(session);
+  else loadCallLangSetting();
 }
 
 init();

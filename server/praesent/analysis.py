@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from praesent.asr.language import LanguageVote
+from praesent.asr.language import CallLanguage
 from praesent.asr.transcriber import AsrStats, Span, TimedWord, Transcriber
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
@@ -65,6 +65,7 @@ class _Utterance:
     role: ChannelRole
     span: Span
     words: list[TimedWord]
+    language: str
 
 
 class _Channel:
@@ -74,6 +75,7 @@ class _Channel:
         self.listener = ChannelListener(engines.vad, vad)
         self.edges: list[SpeechEdge] = []
         self.queued: list[Span] = []
+        self.queued_language = ""
 
 
 def _check_channels(path: Path, request: AnalysisRequest, channels: int) -> None:
@@ -87,60 +89,70 @@ def _check_channels(path: Path, request: AnalysisRequest, channels: int) -> None
 
 
 class _Transcription:
-    """Packs finished spans per channel and transcribes them. With ``auto`` the spans are held
-    until the call's language is decided from enough speech (``LanguageVote``)."""
+    """Packs finished spans per channel and transcribes them in the call's language
+    (``CallLanguage``): with ``auto`` the spans are held until it is decided from enough speech,
+    and a confident later detection changes it for the spans that follow."""
 
     def __init__(self, transcriber: Transcriber, language: str) -> None:
         self._transcriber = transcriber
-        self.language: str | None = None if language == "auto" else language
-        self._vote = LanguageVote() if self.language is None else None
+        self.call = CallLanguage(language)
         self._held: list[tuple[_Channel, Span]] = []
         self.utterances: list[_Utterance] = []
         self.rejected = 0
         self.stats = AsrStats()
 
+    @property
+    def language(self) -> str | None:
+        return self.call.language
+
     def add(self, finished: list[tuple[_Channel, Span]]) -> None:
         """Spans that just ended, of every channel."""
         for channel, span in sorted(finished, key=lambda item: item[1].end_sample):
-            if self.language is not None:
-                self._queue(channel, span)
-                continue
-            assert self._vote is not None
-            self._held.append((channel, span))
-            probabilities = self._transcriber.language_probabilities(span.audio, self.stats)
-            speech_s = (span.end_sample - span.start_sample) / SAMPLE_RATE
-            if self._vote.add(probabilities, speech_s) is not None:
+            detection = self.call.listen(span.audio, span.end_sample)
+            if detection is not None:
+                probabilities = self._transcriber.language_probabilities(
+                    detection.audio, self.stats
+                )
+                self.call.add(probabilities, detection.speech_s, detection.sample)
+            if self.call.language is None:
+                self._held.append((channel, span))
+            else:
                 self._release()
+                self._queue(channel, span, self.call.language)
 
-    def finish(self, channels: list[_Channel]) -> None:
-        if self.language is None and self._held:
+    def finish(self, channels: list[_Channel], end_sample: int) -> None:
+        if self._held:
+            self.call.finish(end_sample)
             self._release()
         for channel in channels:
             self._flush(channel)
 
     def _release(self) -> None:
-        assert self._vote is not None
-        self.language = self._vote.decide()
         held, self._held = self._held, []
         for channel, span in held:
-            self._queue(channel, span)
+            assert self.call.language is not None
+            self._queue(channel, span, self.call.language)
 
     def _flush(self, channel: _Channel) -> None:
         spans, channel.queued = channel.queued, []
         if not spans:
             return
-        assert self.language is not None
-        decoded = self._transcriber.transcribe_spans(spans, self.language, self.stats)
+        language = channel.queued_language
+        decoded = self._transcriber.transcribe_spans(spans, language, self.stats)
         for span, result in zip(spans, decoded, strict=True):
             self.rejected += result.rejected
-            self.utterances.append(_Utterance(channel.role, span, result.words))
+            self.utterances.append(_Utterance(channel.role, span, result.words, language))
 
-    def _queue(self, channel: _Channel, span: Span) -> None:
+    def _queue(self, channel: _Channel, span: Span, language: str) -> None:
+        # A pack is decoded in one language: a changed language starts a new one.
         limit = self._transcriber.options.pack_max_s * SAMPLE_RATE
         queued = sum(s.audio.shape[0] for s in channel.queued)
-        if channel.queued and queued + span.audio.shape[0] > limit:
+        if channel.queued and (
+            queued + span.audio.shape[0] > limit or language != channel.queued_language
+        ):
             self._flush(channel)
         channel.queued.append(span)
+        channel.queued_language = language
 
 
 def analyse_file(
@@ -175,7 +187,7 @@ def analyse_file(
             finished += [(channel, span) for span in channel.listener.pop_spans()]
         transcription.add(finished)
         if final:
-            transcription.finish(channels)
+            transcription.finish(channels, samples)
 
     for block in iter_blocks(path):
         listen(
@@ -193,9 +205,10 @@ def analyse_file(
         if progress is not None:
             progress(samples / SAMPLE_RATE, max(total_s, samples / SAMPLE_RATE))
     listen([np.zeros(0, np.float32) for _ in channels], final=True)
-    language = transcription.language or (
-        request.language if request.language != "auto" else "unknown"
-    )
+    changes = transcription.call.changes
+    # The core starts in the call's first language; each transcript carries its own.
+    first = next((c.language for c in changes if c.language), None)
+    language = CallLanguages(first or "unknown", transcription.language or "unknown")
     duration_s = samples / SAMPLE_RATE
     if attribution is not None:
         result = _attributed_result(attribution, transcription.utterances, duration_s, language)
@@ -203,26 +216,39 @@ def analyse_file(
         result = _result(
             channels, transcription.utterances, duration_s, language, request.mono, samples
         )
+    result["language_changes"] = [change.to_dict() for change in changes]
     result["asr_rejected"] = transcription.rejected
     result["asr"] = transcription.stats.as_dict()
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class CallLanguages:
+    """The language a call's conversation starts in, and the one it ends in (the result's)."""
+
+    first: str
+    last: str
 
 
 def _attributed_result(
     attribution: SpeakerAttribution,
     utterances: list[_Utterance],
     duration_s: float,
-    language: str,
+    language: CallLanguages,
 ) -> dict[str, Any]:
     """A one-channel call analysed like a two-channel one, with roles from speaker attribution."""
     call = attribution.finish()
     end_sample = round(duration_s * SAMPLE_RATE)
     ordered = sorted(utterances, key=lambda u: u.span.start_sample)
-    pieces = call.split_utterances([(u.span, u.words) for u in ordered])
+    pieces = [
+        (role, span, words, u.language)
+        for u in ordered
+        for role, span, words in call.split_utterances([(u.span, u.words)])
+    ]
     facts = call_facts(call.role_edges(), pieces, end_sample)
-    conversation = Conversation(language=language)
+    conversation = Conversation(language=language.first)
     events = conversation.feed_many(facts) + conversation.finish(end_sample)
-    return call.annotate(analysis_from_events(events, duration_s, language))
+    return call.annotate(analysis_from_events(events, duration_s, language.last))
 
 
 def _seconds(sample: int) -> float:
@@ -261,7 +287,7 @@ def _utterance_dict(utterance: _Utterance) -> dict[str, Any]:
 
 def call_facts(
     channels_edges: Sequence[tuple[Role, Sequence[SpeechEdge]]],
-    utterances: Sequence[tuple[Role, Span, Sequence[TimedWord]]],
+    utterances: Sequence[tuple[Role, Span, Sequence[TimedWord], str]],
     end_sample: int,
 ) -> list[Fact]:
     """Facts as a live call would deliver them: activity in time order with ticks (the same
@@ -273,9 +299,9 @@ def call_facts(
     keyed: list[tuple[int, int, Fact]] = [
         (_fact_sample(fact), index, fact) for index, fact in enumerate(activity)
     ]
-    for role, span, words in utterances:
+    for role, span, words, language in utterances:
         # Known once its speech has ended: the same rule the live path follows with its lag.
-        utterance = utterance_fact(role, span, words, known_sample=span.end_sample)
+        utterance = utterance_fact(role, span, words, language, known_sample=span.end_sample)
         if utterance is not None:
             keyed.append((span.end_sample, len(activity), utterance))
     keyed.sort(key=lambda item: (item[0], item[1]))
@@ -349,7 +375,7 @@ def _result(
     channels: list[_Channel],
     utterances: list[_Utterance],
     duration_s: float,
-    language: str,
+    language: CallLanguages,
     mono: bool,
     end_sample: int,
 ) -> dict[str, Any]:
@@ -357,19 +383,19 @@ def _result(
     if not mono:
         facts = call_facts(
             [(c.role, c.edges) for c in channels if c.role is not None],
-            [(u.role, u.span, u.words) for u in ordered if u.role is not None],
+            [(u.role, u.span, u.words, u.language) for u in ordered if u.role is not None],
             end_sample,
         )
-        conversation = Conversation(language=language)
+        conversation = Conversation(language=language.first)
         events = conversation.feed_many(facts) + conversation.finish(end_sample)
-        return analysis_from_events(events, duration_s, language)
+        return analysis_from_events(events, duration_s, language.last)
     edges = channels[0].edges
     talk = sum(
         stop.sample - start.sample for start, stop in zip(edges[::2], edges[1::2], strict=True)
     )
     return {
         "duration_s": round(duration_s, 3),
-        "language": language,
+        "language": language.last,
         "mode": "mono",
         "roles_from": None,
         "note": "one channel holds both voices: speech activity and transcript have no roles "

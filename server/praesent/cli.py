@@ -220,7 +220,9 @@ def stream(
     channels: Annotated[str, typer.Option(help="Role of each channel.")] = "seller,customer",
     speed: Annotated[float, typer.Option(help="1 = real time, 4 = four times, 0 = at once.")] = 1.0,
     url: Annotated[str, typer.Option(help="The server.")] = "ws://127.0.0.1:8000",
-    language: Annotated[str, typer.Option(help="de, en, … or auto.")] = "auto",
+    language: Annotated[
+        str | None, typer.Option(help="de, en or auto (default: your setting, else the server's).")
+    ] = None,
     title: Annotated[str, typer.Option(help="A title for the session.")] = "",
     token: Annotated[
         str | None,

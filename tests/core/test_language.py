@@ -1,4 +1,5 @@
-"""A conversation started with language "auto" takes the language of its first transcript."""
+"""A conversation started with language "auto" takes the language of its first transcript; a
+transcript in another language changes the call's language from then on."""
 
 from __future__ import annotations
 
@@ -38,9 +39,15 @@ def test_auto_takes_the_first_transcripts_language() -> None:
     assert [(q.text, q.open) for q in questions] == [("Wie läuft die Einführung?", True)]
 
 
-def test_a_fixed_language_is_not_overridden() -> None:
+def test_a_transcripts_language_changes_the_calls() -> None:
+    # The call's language was corrected or pinned anew: what follows speaks it.
     cues, _ = _run("en", "de")
-    assert [(c.language, c.text) for c in cues] == [("en", "Let the customer finish")]
+    assert [(c.language, c.text) for c in cues] == [("de", "Lass den Kunden ausreden")]
+
+
+def test_a_transcript_without_a_language_keeps_the_calls() -> None:
+    cues, _ = _run("de", None)
+    assert [c.language for c in cues] == ["de"]
 
 
 def test_auto_without_a_known_language_speaks_english() -> None:

@@ -1,30 +1,156 @@
-"""The call's language is decided from several seconds of speech, not from the first mumble."""
+"""The call's language rule (``CallLanguage``), the one ``analyze`` and the live socket share:
+decided from several seconds of speech, not from the first mumble; corrected by a confident
+later batch; pinned by the seller."""
 
 from __future__ import annotations
 
-from praesent.asr.language import LanguageOptions, LanguageVote
+import numpy as np
+import pytest
+
+from praesent.asr.language import CallLanguage, LanguageOptions, call_setting
+
+RATE = 16_000
+
+
+def _speech(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * RATE), np.float32)
+
+
+def _hear(call: CallLanguage, probabilities: dict[str, float], seconds: float, at_s: float):
+    """One finished utterance, with the probabilities Whisper would give what is detected."""
+    detection = call.listen(_speech(seconds), round(at_s * RATE))
+    if detection is None:
+        return None
+    return call.add(probabilities, detection.speech_s, detection.sample)
 
 
 def test_a_short_first_mumble_does_not_decide() -> None:
-    vote = LanguageVote()
+    call = CallLanguage()
     # The first, short, mumbled utterance sounds German to Whisper ...
-    assert vote.add({"de": 0.62, "en": 0.30, "nl": 0.08}, 0.8) is None
+    assert _hear(call, {"de": 0.62, "en": 0.30, "nl": 0.08}, 0.8, 1.0) is None
     # ... the next seconds are clearly English.
-    assert vote.add({"en": 0.95, "de": 0.03}, 2.5) is None
-    assert vote.add({"en": 0.91, "de": 0.05}, 3.0) == "en"
-    assert vote.language == "en"
-    # Once decided, the language stays fixed for the call.
-    assert vote.add({"de": 0.99}, 20.0) == "en"
+    assert _hear(call, {"en": 0.95, "de": 0.03}, 2.5, 4.0) is None
+    change = _hear(call, {"en": 0.91, "de": 0.05}, 3.0, 8.0)
+    assert change is not None and (change.language, change.source) == ("en", "detected")
+    assert change.sample == 8 * RATE and call.language == "en"
+
+
+def test_a_split_vote_waits_for_more_speech() -> None:
+    # 4.4 s of German, then English: at 7.7 s German still holds more than a third, so the
+    # language is not fixed yet (the recorded case: it was German from the first mumble on).
+    call = CallLanguage()
+    assert _hear(call, {"de": 1.0}, 4.4, 5.0) is None
+    assert _hear(call, {"en": 0.75}, 1.1, 13.0) is None
+    assert _hear(call, {"en": 0.98}, 2.2, 15.0) is None
+    assert call.language is None
+    change = _hear(call, {"en": 0.99}, 6.1, 20.0)
+    assert change is not None and change.language == "en"
+
+
+def test_fifteen_seconds_decide_even_a_split_vote() -> None:
+    call = CallLanguage()
+    for at_s in (4.0, 8.0, 12.0):
+        assert _hear(call, {"de": 0.5, "en": 0.5}, 4.0, at_s) is None
+    change = _hear(call, {"de": 0.6, "en": 0.4}, 4.0, 16.0)
+    assert change is not None and change.language == "de" and change.speech_s == 16.0
 
 
 def test_candidates_only() -> None:
-    vote = LanguageVote(LanguageOptions(min_speech_s=1.0))
+    call = CallLanguage(options=LanguageOptions(min_speech_s=1.0))
     # Dutch is not a language of praesent: the mass goes to the nearer candidate.
-    assert vote.add({"nl": 0.7, "de": 0.2, "en": 0.1}, 1.5) == "de"
+    change = _hear(call, {"nl": 0.7, "de": 0.2, "en": 0.02}, 1.5, 2.0)
+    assert change is not None and change.language == "de"
 
 
 def test_a_call_with_little_speech_decides_at_its_end() -> None:
-    vote = LanguageVote()
-    vote.add({"de": 0.8, "en": 0.2}, 1.0)
-    assert vote.language is None
-    assert vote.decide() == "de"
+    call = CallLanguage()
+    _hear(call, {"de": 0.8, "en": 0.2}, 1.0, 1.0)
+    assert call.language is None
+    change = call.finish(5 * RATE)
+    assert change is not None and change.language == "de"
+
+
+def test_a_confident_later_batch_corrects_the_language() -> None:
+    call = CallLanguage()
+    # Seven seconds of German decide ...
+    assert _hear(call, {"de": 1.0}, 4.4, 5.0) is None
+    decided = _hear(call, {"de": 1.0}, 3.1, 8.0)
+    assert decided is not None and decided.language == "de"
+    # ... then English: joined into a batch of 10 s, detected once.
+    assert call.listen(_speech(4.0), 12 * RATE) is None
+    assert call.listen(_speech(3.0), 15 * RATE) is None
+    batch = call.listen(_speech(3.5), 19 * RATE)
+    assert batch is not None and batch.speech_s == pytest.approx(10.5)
+    assert batch.audio.shape[0] == round(10.5 * RATE) and batch.sample == 19 * RATE
+    change = call.add({"en": 0.97, "de": 0.01}, batch.speech_s, batch.sample)
+    assert change is not None
+    assert (change.language, change.previous, change.source) == ("en", "de", "corrected")
+    assert change.to_dict() == {
+        "at_s": 19.0,
+        "language": "en",
+        "previous": "de",
+        "source": "corrected",
+        "speech_s": 18.0,
+    }
+    assert [c.source for c in call.changes] == ["detected", "corrected"]
+
+
+def test_a_mixed_batch_does_not_correct() -> None:
+    # A bilingual stretch (the customer answers in English) is no evidence against German.
+    call = CallLanguage(options=LanguageOptions(min_speech_s=1.0))
+    _hear(call, {"de": 0.9}, 2.0, 2.0)
+    batch = call.listen(_speech(12.0), 20 * RATE)
+    assert batch is not None
+    assert call.add({"en": 0.7, "de": 0.3}, batch.speech_s, batch.sample) is None
+    assert call.language == "de"
+
+
+def test_the_review_ends() -> None:
+    call = CallLanguage(options=LanguageOptions(min_speech_s=1.0))
+    _hear(call, {"de": 0.9}, 2.0, 2.0)
+    for n in range(3):
+        assert _hear(call, {"de": 0.99}, 10.0, 20.0 + 10 * n) is None
+    # 30 s reviewed: no more detections, whatever is said.
+    assert not call.listening
+    assert call.listen(_speech(20.0), 90 * RATE) is None
+    assert call.add({"en": 1.0}, 20.0, 90 * RATE) is None
+    assert call.language == "de"
+
+
+def test_a_pinned_language_is_neither_detected_nor_corrected() -> None:
+    call = CallLanguage("de")
+    assert call.language == "de" and call.setting == "de" and not call.listening
+    assert call.listen(_speech(30.0), 30 * RATE) is None
+    assert call.add({"en": 1.0}, 30.0, 30 * RATE) is None
+    assert call.changes == []  # given at the start: not a change
+
+
+def test_pinning_mid_call_and_handing_back() -> None:
+    call = CallLanguage()
+    # Pinned while still undecided: held utterances go out in the pinned language.
+    change = call.pin("en", 3 * RATE)
+    assert change is not None and (change.language, change.previous, change.source) == (
+        "en",
+        None,
+        "pinned",
+    )
+    assert call.setting == "en" and not call.listening
+    # Back to "auto": the same rule reviews English against what follows.
+    back = call.pin("auto", 10 * RATE)
+    assert back is not None and (back.language, back.source) == ("en", "auto")
+    assert call.setting == "auto" and call.listening
+    assert call.pin("auto", 11 * RATE) is None  # nothing changed
+    batch = call.listen(_speech(10.0), 25 * RATE)
+    assert batch is not None
+    corrected = call.add({"de": 0.95}, batch.speech_s, batch.sample)
+    assert corrected is not None and corrected.language == "de"
+    assert [c.source for c in call.changes] == ["pinned", "auto", "corrected"]
+
+
+def test_the_first_choice_made_wins() -> None:
+    # The call's own choice, then the seller's setting, then the server's default.
+    assert call_setting("en", "de", "auto") == "en"
+    assert call_setting(None, "de", "auto") == "de"
+    assert call_setting(None, None, "de") == "de"
+    assert call_setting(None, None, None) == "auto"
+    assert call_setting(None, "auto", "de") == "auto"

@@ -74,7 +74,7 @@ def test_the_previous_schema_upgrades_without_loss(db_url: str) -> None:
         with store.engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
             events = connection.execute(select(func.count()).select_from(Event)).scalar()
-        assert version == "0003"
+        assert version == "0004"
         assert events == SESSIONS * EVENTS_PER_SESSION, f"{events} events after the upgrade"
         sessions = store.list_sessions()
         assert len(sessions) == SESSIONS
@@ -87,6 +87,10 @@ def test_the_previous_schema_upgrades_without_loss(db_url: str) -> None:
         assert len(store.list_sessions(query=SessionQuery(local_owner=True))) == SESSIONS
         # The upgraded database works as a new one: an admin gives the old calls to a seller.
         seller = store.people.create_user("old@example.com", "seller")
+        # A seller's call language (0004): unset until chosen, then kept.
+        assert seller.call_language is None
+        store.people.set_call_language(seller.id, "de")
+        assert (found := store.people.user(seller.id)) is not None and found.call_language == "de"
         assert store.assign_owner(seller.id) == SESSIONS
         mine = store.list_sessions(query=SessionQuery(owner_id=seller.id))
         assert len(mine) == SESSIONS

@@ -122,6 +122,7 @@ REQUESTS: dict[str, Builder] = {
     "PUT /v1/me/sharing": lambda w, c, t: Call(
         "PUT", "/v1/me/sharing", {"share_by_default": False}
     ),
+    "PUT /v1/me/language": lambda w, c, t: Call("PUT", "/v1/me/language", {"language": "auto"}),
     "GET /v1/me/tokens": lambda w, c, t: Call("GET", "/v1/me/tokens"),
     "POST /v1/me/tokens": lambda w, c, t: Call(
         "POST", "/v1/me/tokens", {"name": "laptop", "scopes": ["read"]}, ok=201

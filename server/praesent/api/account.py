@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Request, Response
@@ -58,6 +58,12 @@ class NewToken(BaseModel):
 
 class SharingDefault(BaseModel):
     share_by_default: bool = Field(strict=True)
+
+
+class CallLanguageSetting(BaseModel):
+    language: Literal["auto", "de", "en"] | None = Field(
+        description="auto: detected per call; de, en: pinned; null: the server's default"
+    )
 
 
 def _user(access: Access) -> UserRecord:
@@ -148,6 +154,18 @@ async def set_sharing_default(
     people = app_state(request).sessions.store.people
     await anyio.to_thread.run_sync(people.set_share_by_default, user.id, body.share_by_default)
     return {"share_by_default": body.share_by_default}
+
+
+@router.put("/me/language", responses=errors(401, 403, 422))
+async def set_call_language(
+    request: Request, body: CallLanguageSetting, access: Annotated[Access, guard(Rule.USER)]
+) -> dict[str, Any]:
+    """The language of your calls when a call or an upload names none: ``auto`` detects it,
+    ``de`` or ``en`` pins it. The overlay can still change it during a call."""
+    user = _user(access)
+    people = app_state(request).sessions.store.people
+    await anyio.to_thread.run_sync(people.set_call_language, user.id, body.language)
+    return {"language": body.language}
 
 
 @router.get("/me/tokens", responses=errors(401, 403))

@@ -14,6 +14,7 @@ from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
 from praesent.api.auth import Access, guard
 from praesent.api.docs import errors
 from praesent.api.state import AppState, app_state
+from praesent.asr.language import call_setting
 from praesent.audio.decode import probe
 from praesent.errors import InputError, TooLargeError
 from praesent.speakers.setup import speaker_attribution
@@ -47,19 +48,22 @@ async def _save(upload: UploadFile, target: Path, limit: int) -> None:
 @router.post("/analyses", responses=errors(401, 403, 413, 422, 503))
 async def create_analysis(
     request: Request,
-    _access: Annotated[Access, guard(Rule.USER)],
+    access: Annotated[Access, guard(Rule.USER)],
     file: Annotated[
         UploadFile, File(description="The recording", json_schema_extra={"minLength": 1})
     ],
     channels: Annotated[str, Form()] = "seller,customer",
     mono: Annotated[bool, Form()] = False,
-    language: Annotated[str | None, Form()] = None,
+    language: Annotated[
+        str | None, Form(description="auto, de, en; default: your setting, else the server's")
+    ] = None,
     seller: Annotated[str | None, Form(description="mono: the seller's voice profile")] = None,
     seller_speaker: Annotated[str, Form(description="mono: first, most or S2")] = "first",
     speakers: Annotated[int | None, Form(description="mono: how many speakers")] = None,
     diarizer: Annotated[str | None, Form(description="mono: embedded, pyannote, none")] = None,
 ) -> dict[str, Any]:
     state = app_state(request)
+    user = access.principal.user
     limit = _limit_bytes(state)
     _check_declared_size(request, limit)
     roles = () if mono else parse_channels(channels)
@@ -77,7 +81,9 @@ async def create_analysis(
     analysis = AnalysisRequest(
         channel_roles=roles,
         mono=mono,
-        language=language or state.settings.language,
+        language=call_setting(
+            language, user.call_language if user else None, state.settings.language
+        ),
         speakers=attribution,
     )
     directory = Path(tempfile.mkdtemp(prefix="praesent-upload-"))

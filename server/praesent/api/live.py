@@ -15,6 +15,7 @@ from praesent.api.auth import Access, guard
 from praesent.api.docs import errors
 from praesent.api.security import websocket_refusal
 from praesent.api.state import app_state
+from praesent.asr.language import call_setting
 from praesent.live.hub import Subscription
 from praesent.live.manager import SessionManager, logged
 from praesent.live.protocol import (
@@ -22,6 +23,7 @@ from praesent.live.protocol import (
     CLOSE_NORMAL,
     CLOSE_POLICY,
     FocusMessage,
+    LanguageMessage,
     ProtocolError,
     ProtocolState,
     StartMessage,
@@ -82,9 +84,15 @@ class _Connection:
     """One live socket: the protocol state, the session once started, its event forwarder."""
 
     def __init__(
-        self, websocket: WebSocket, manager: SessionManager, idle_s: float, access: Access
+        self,
+        websocket: WebSocket,
+        manager: SessionManager,
+        idle_s: float,
+        access: Access,
+        default_language: str,
     ) -> None:
         self.websocket = websocket
+        self.default_language = default_language
         self.access = access
         self.manager = manager
         self.idle_s = idle_s
@@ -122,8 +130,12 @@ class _Connection:
         if isinstance(parsed, StartMessage):
             assert self.protocol.stream is not None
             user = self.access.principal.user
+            # A start message that names no language takes the seller's setting.
+            language = call_setting(
+                parsed.language, user.call_language if user else None, self.default_language
+            )
             attached = await self.manager.start(
-                parsed,
+                parsed.model_copy(update={"language": language}),
                 self.protocol.stream,
                 owner=self,
                 owner_id=None if user is None else user.id,
@@ -141,6 +153,8 @@ class _Connection:
                 "type": "ready",
                 "at_s": round(self.session.audio_s, 3),
                 "session_id": self.session.id,
+                "language": self.session.language,
+                "language_setting": self.session.language_setting,
             }
             if parsed.resume is not None:
                 ready["resumed"] = self.session.id == parsed.resume.session_id
@@ -149,6 +163,10 @@ class _Connection:
             self._check_owner()
             assert self.session is not None
             await self.session.feed_focus(parsed.focused)
+        elif isinstance(parsed, LanguageMessage):
+            self._check_owner()
+            assert self.session is not None
+            await self.session.pin_language(parsed.language)
         elif isinstance(parsed, StopMessage):
             return False
         return True
@@ -197,7 +215,13 @@ async def live(
         await websocket.close(CLOSE_POLICY, refusal)
         return
     await websocket.accept()
-    connection = _Connection(websocket, state.sessions, state.settings.live_idle_timeout_s, access)
+    connection = _Connection(
+        websocket,
+        state.sessions,
+        state.settings.live_idle_timeout_s,
+        access,
+        state.settings.language,
+    )
     try:
         while True:
             message = await connection.receive()

@@ -1,53 +1,193 @@
-"""The call's language, decided from enough speech rather than from the first mumble.
+"""The call's language: decided from enough speech, corrected by confident later speech, or
+pinned by the seller.
 
-Whisper's language probabilities are accumulated over the call's first utterances (both
-channels, each weighted by its seconds of speech) until ``min_speech_s`` of speech was heard;
-then the most probable language is fixed for the call. Until then transcripts are held. The
-file path and the live path feed the same utterances in the same order (by the end of their
-speech), so they decide the same.
+Whisper's language probabilities are accumulated over the call's utterances (both channels,
+each weighted by its seconds of speech, in the order their speech ended) and transcripts are
+held until the language is decided: after ``min_speech_s`` of speech once one language holds
+``decide_share`` of the probability mass, after ``decide_by_s`` whatever holds the most. Then
+the call's first ``review_s`` of speech is reviewed in batches of ``batch_s`` (one detection of
+the utterances joined, a Whisper encoder pass each): a batch in which another language holds
+``correct_share`` corrects the call's language for what follows. A pinned language (``de``,
+``en``) is neither detected nor corrected; handing the choice back ("auto") mid-call reviews
+the current language by the same rule. The file path and the live path feed the same
+utterances in the same order, so they decide the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from praesent.audio import SAMPLE_RATE
+
+# "auto": the seller handed the choice back to detection.
+ChangeSource = Literal["detected", "corrected", "pinned", "auto"]
+Samples = npt.NDArray[np.float32]
+_WINDOW = 30 * SAMPLE_RATE  # Whisper detects from its first 30 s window
+
+
+def call_setting(*choices: str | None) -> str:
+    """The first choice made, in order: the call's own (a start message, an upload, a command
+    line), the seller's setting, the server's default; else "auto"."""
+    return next((choice for choice in choices if choice), "auto")
 
 
 @dataclass(frozen=True, slots=True)
 class LanguageOptions:
-    # A short "hello?" says little; six seconds of speech from the call say enough.
-    min_speech_s: float = 6.0
     # praesent speaks German and English; a mumble heard as Dutch is one of the two.
     candidates: tuple[str, ...] = ("de", "en")
+    # A short "hello?" says little; six seconds of speech from the call say enough when they
+    # agree, ...
+    min_speech_s: float = 6.0
+    decide_share: float = 2 / 3
+    # ... and fifteen seconds decide even when they do not.
+    decide_by_s: float = 15.0
+    # Review: batches of this much later speech, ...
+    batch_s: float = 10.0
+    # ... one in which another language holds this share corrects the call's language, ...
+    correct_share: float = 0.85
+    # ... for the call's first seconds of speech after the decision (each batch costs an
+    # encoder pass).
+    review_s: float = 30.0
 
 
-class LanguageVote:
-    """Pure: language probabilities per utterance in, the call's language out once decided."""
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """Audio whose language probabilities are wanted: ``speech_s`` of speech that ended at
+    ``sample`` (one utterance, or a review batch of several joined)."""
 
-    def __init__(self, options: LanguageOptions | None = None) -> None:
-        self.options = options or LanguageOptions()
-        self._mass = dict.fromkeys(self.options.candidates, 0.0)
-        self.speech_s = 0.0
+    audio: Samples
+    speech_s: float
+    sample: int
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageChange:
+    """The call's language from ``sample`` on (the end of the speech that decided, or the
+    moment of a pin). ``language`` is None only for "auto" handed back before any decision."""
+
+    sample: int
+    language: str | None
+    previous: str | None
+    source: ChangeSource
+    speech_s: float
+
+    def to_dict(self) -> dict[str, str | float | None]:
+        return {
+            "at_s": round(self.sample / SAMPLE_RATE, 3),
+            "language": self.language,
+            "previous": self.previous,
+            "source": self.source,
+            "speech_s": round(self.speech_s, 1),
+        }
+
+
+class CallLanguage:
+    """Pure: finished utterances and their language probabilities (or a pin) in, the call's
+    language out. ``changes`` lists every change during the call (not a language given at the
+    start)."""
+
+    def __init__(self, setting: str = "auto", options: LanguageOptions | None = None) -> None:
+        self.options = o = options or LanguageOptions()
         self.language: str | None = None
+        self.changes: list[LanguageChange] = []
+        self.speech_s = 0.0
+        self._auto = True
+        self._mass = dict.fromkeys(o.candidates, 0.0)
+        self._batch: list[Samples] = []
+        self._batch_s = 0.0
+        self._review_left_s = o.review_s
+        if setting != "auto":
+            # Pinned from the start: not a change.
+            self._auto = False
+            self.language = setting
 
-    def add(self, probabilities: Mapping[str, float], speech_s: float) -> str | None:
-        """Count one utterance; returns the language once it is decided."""
-        if self.language is not None:
-            return self.language
-        total = sum(probabilities.get(c, 0.0) for c in self.options.candidates)
-        if total > 0:
-            for candidate in self.options.candidates:
-                self._mass[candidate] += speech_s * probabilities.get(candidate, 0.0) / total
-            self.speech_s += speech_s
-        if self.speech_s >= self.options.min_speech_s:
-            self.decide()
-        return self.language
+    @property
+    def setting(self) -> str:
+        """ "auto" while detection decides, else the pinned language."""
+        return "auto" if self._auto else self.language or "auto"
+
+    @property
+    def listening(self) -> bool:
+        """Whether finished utterances go to ``listen``."""
+        return self._auto and (self.language is None or self._review_left_s > 0)
+
+    def listen(self, audio: Samples, sample: int) -> Detection | None:
+        """A finished utterance (ended at ``sample``): what to detect the language of now, if
+        anything (this utterance while undecided; a full review batch after)."""
+        if not self.listening:
+            return None
+        speech_s = audio.shape[0] / SAMPLE_RATE
+        if self.language is None:
+            return Detection(audio, speech_s, sample)
+        self._batch.append(audio)
+        self._batch_s += speech_s
+        if self._batch_s < self.options.batch_s:
+            return None
+        joined = np.concatenate(self._batch)[:_WINDOW]
+        detection = Detection(joined, self._batch_s, sample)
+        self._batch, self._batch_s = [], 0.0
+        return detection
+
+    def add(
+        self, probabilities: Mapping[str, float], speech_s: float, sample: int
+    ) -> LanguageChange | None:
+        """Count one detection (``speech_s`` of speech that ended at ``sample``); a change of
+        the call's language, if it decided or corrected it."""
+        if not self.listening:
+            return None
+        o = self.options
+        total = sum(probabilities.get(c, 0.0) for c in o.candidates)
+        if total <= 0:
+            return None
+        shares = {c: probabilities.get(c, 0.0) / total for c in o.candidates}
+        self.speech_s += speech_s
+        if self.language is None:
+            for candidate in o.candidates:
+                self._mass[candidate] += speech_s * shares[candidate]
+            best = self.best()
+            if self.speech_s >= o.decide_by_s or (
+                self.speech_s >= o.min_speech_s
+                and self._mass[best] >= o.decide_share * self.speech_s
+            ):
+                return self._change(best, "detected", sample)
+            return None
+        self._review_left_s -= speech_s
+        other = max((c for c in o.candidates if c != self.language), key=lambda c: shares[c])
+        if shares[other] >= o.correct_share:
+            return self._change(other, "corrected", sample)
+        return None
 
     def best(self) -> str:
         return max(self.options.candidates, key=lambda c: self._mass[c])
 
-    def decide(self) -> str:
-        """Fix the language now (the end of a call with little speech)."""
-        if self.language is None:
-            self.language = self.best()
-        return self.language
+    def finish(self, sample: int) -> LanguageChange | None:
+        """The call ended before enough speech: fix the best guess from what was heard."""
+        if self.language is not None:
+            return None
+        return self._change(self.best(), "detected", sample)
+
+    def pin(self, setting: str, sample: int) -> LanguageChange | None:
+        """The seller's choice from ``sample`` on: a language, or "auto" (detection reviews the
+        current language again, by the same rule)."""
+        if setting != "auto":
+            self._auto = False
+            return self._change(setting, "pinned", sample)
+        if self._auto:
+            return None
+        self._auto = True
+        self._review_left_s = self.options.review_s
+        change = LanguageChange(sample, self.language, self.language, "auto", self.speech_s)
+        self.changes.append(change)
+        return change
+
+    def _change(self, language: str, source: ChangeSource, sample: int) -> LanguageChange:
+        change = LanguageChange(sample, language, self.language, source, self.speech_s)
+        self.language = language
+        self._batch, self._batch_s = [], 0.0
+        self.changes.append(change)
+        return change

@@ -24,7 +24,9 @@ def capture(
     no_call: Annotated[
         bool, typer.Option("--no-call", help="Capture the microphone only.")
     ] = False,
-    language: Annotated[str, typer.Option(help="de, en, … or auto.")] = "auto",
+    language: Annotated[
+        str | None, typer.Option(help="de, en or auto (default: your setting, else the server's).")
+    ] = None,
     title: Annotated[str, typer.Option(help="A title for the session.")] = "",
     customer_informed: Annotated[
         bool, typer.Option(help="The customer was told the call is analysed.")

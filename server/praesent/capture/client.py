@@ -34,7 +34,8 @@ class CaptureOptions:
     call: str | None = None
     use_mic: bool = True
     use_call: bool = True
-    language: str = "auto"
+    # None: the seller's setting, else the server's default.
+    language: str | None = None
     title: str = ""
     customer_informed: bool = False
     transcribe: bool = True

@@ -118,9 +118,10 @@ class _Answer:
 
 class Conversation:
     def __init__(self, options: CoreOptions | None = None, language: str = "en") -> None:
-        """``language`` "auto": English until the first transcript says which language it is."""
+        """``language`` "auto": English until the first transcript says which language it is.
+        A transcript that names its language sets the call's language from then on: the call's
+        language may be corrected, or pinned by the seller, mid-call."""
         self.options = o = options or CoreOptions()
-        self._language_open = language == "auto"
         self.language = language = "en" if language == "auto" else language
         self._tl: dict[Role, SpeechTimeline] = {
             "seller": SpeechTimeline(),
@@ -471,9 +472,8 @@ class Conversation:
             self._apply_utterance(utterance, now)
 
     def _apply_utterance(self, u: Utterance, now: int) -> None:
-        if self._language_open and u.language:
+        if u.language and u.language != self.language:
             # Applied at an activity fact like every transcript, so batches and streams agree.
-            self._language_open = False
             self.language = u.language
             self._cues.set_language(u.language)
             self._topics.set_language(u.language)

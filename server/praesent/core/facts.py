@@ -70,7 +70,7 @@ class Utterance:
     end_sample: int
     text: str
     words: tuple[Word, ...] = ()
-    # The language speech-to-text heard; a conversation started with "auto" takes the first.
+    # The language speech-to-text decoded in: the call's language from this transcript on.
     language: str | None = None
     # The audio time at which the transcript became known (live: how much audio had been heard
     # when speech-to-text finished). With it the transcript takes effect at that audio time, at a

@@ -231,3 +231,43 @@ def all_calls(data: Path) -> list[BuiltCall]:
         clip_call("en-read", "en", english_clips(data)),
         clip_call("de-read", "de", german_clips(data)),
     ]
+
+
+def german_first(
+    call: BuiltCall, clips: Iterable[tuple[npt.NDArray[np.float32], str]]
+) -> BuiltCall:
+    """``call`` with German speech of the seller before it (the clips one after another, each
+    trimmed, 0.4 s apart): a call whose first seconds sound German though it goes on in English."""
+    pieces: list[npt.NDArray[np.float32]] = [np.zeros(SAMPLE_RATE // 2, np.float32)]
+    words: list[StmSegment] = []
+    position = pieces[0].shape[0]
+    for clip, text in clips:
+        extent = speech_extent(clip)
+        if not extent:
+            continue
+        trimmed = clip[max(0, extent[0][0] - SAMPLE_RATE // 10) : extent[-1][1] + SAMPLE_RATE // 10]
+        words.append(
+            StmSegment(
+                call.name,
+                "1",
+                "seller",
+                position / SAMPLE_RATE,
+                (position + trimmed.shape[0]) / SAMPLE_RATE,
+                text,
+            )
+        )
+        pieces += [trimmed, np.zeros(round(0.4 * SAMPLE_RATE), np.float32)]
+        position += trimmed.shape[0] + round(0.4 * SAMPLE_RATE)
+    seller = np.concatenate(pieces)
+    offset_s = seller.shape[0] / SAMPLE_RATE
+    audio = np.concatenate([np.zeros((2, seller.shape[0]), np.float32), call.audio], axis=1)
+    audio[0, : seller.shape[0]] = seller
+    shifted = [
+        StmSegment(s.uri, s.channel, s.speaker, s.start_s + offset_s, s.end_s + offset_s, s.text)
+        for s in call.words
+    ]
+    turns = [
+        RttmTurn(t.uri, t.channel, t.speaker, t.start_s + offset_s, t.duration_s)
+        for t in call.turns
+    ]
+    return BuiltCall(f"de-then-{call.name}", call.language, audio, turns, words + shifted)

@@ -54,8 +54,11 @@ def analysis_from_log(store: EventStore, session_id: str) -> dict[str, Any]:
     record = store.get_session(session_id)
     events = [e for item in stored if (e := event_from_dict(logged(item))) is not None]
     duration = max((item.at_s for item in stored), default=0.0)
-    language = record.language if record is not None else "unknown"
-    analysis = analysis_from_events(events, duration, language)
+    changes = [{"at_s": item.at_s, **item.payload} for item in stored if item.type == "language"]
+    decided = [str(change["language"]) for change in changes if change.get("language")]
+    given = record.language if record is not None and record.language != "auto" else "unknown"
+    analysis = analysis_from_events(events, duration, decided[-1] if decided else given)
+    analysis["language_changes"] = changes
     analysis["gaps"] = [_gap(item.payload) for item in stored if item.type == "gap"]
     return analysis
 
@@ -118,7 +121,7 @@ class SessionManager:
         record = await anyio.to_thread.run_sync(
             lambda: self.store.create_session(
                 title=start.title,
-                language=start.language,
+                language=start.language or "auto",
                 customer_informed=start.customer_informed,
                 owner_id=owner_id,
                 shared=shared,

@@ -47,7 +47,7 @@ async def stream_file(
     url: str,
     *,
     speed: float = 1.0,
-    language: str = "auto",
+    language: str | None = None,
     title: str = "",
     token: str | None = None,
     transcribe: bool = True,

@@ -31,6 +31,7 @@ CLOSE_INTERNAL = 1011
 
 SUPPORTED_RATES = (8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
 MAX_FRAME_MS = 100
+LANGUAGE_PATTERN = r"^(auto|[a-z]{2,3})$"
 # Clients' timers jitter; a frame may run somewhat over the documented 100 ms.
 _FRAME_SLACK = 2
 
@@ -69,7 +70,9 @@ class StartMessage(BaseModel):
     sample_format: str = "s16le"
     # The role of each interleaved channel, in order.
     channels: list[Role] = Field(default_factory=_both_roles, min_length=1, max_length=2)
-    language: str = "auto"
+    # "auto", "de", "en" (or another language Whisper knows). Left out: the seller's setting,
+    # else the server's default.
+    language: str | None = Field(default=None, pattern=LANGUAGE_PATTERN)
     title: str = Field(default="", max_length=200)
     # The seller confirms the customer was told the call is analysed.
     customer_informed: bool = False
@@ -77,6 +80,15 @@ class StartMessage(BaseModel):
     transcribe: bool = True
     # Carry on with a session after a dropped connection or a restarted server.
     resume: ResumeRequest | None = None
+
+
+class LanguageMessage(BaseModel):
+    """The seller pins the call's language mid-call, for what follows ("auto": detect again)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["language"]
+    language: str = Field(pattern=LANGUAGE_PATTERN)
 
 
 class StopMessage(BaseModel):
@@ -94,15 +106,16 @@ class FocusMessage(BaseModel):
     focused: bool
 
 
-ClientMessage = Annotated[StartMessage | StopMessage | FocusMessage, Field(discriminator="type")]
-_client_message: TypeAdapter[StartMessage | StopMessage | FocusMessage] = TypeAdapter(ClientMessage)
+AnyClientMessage = StartMessage | StopMessage | FocusMessage | LanguageMessage
+ClientMessage = Annotated[AnyClientMessage, Field(discriminator="type")]
+_client_message: TypeAdapter[AnyClientMessage] = TypeAdapter(ClientMessage)
 
 
 def client_message_schema() -> dict[str, Any]:
     return _client_message.json_schema()
 
 
-def parse_text(text: str) -> StartMessage | StopMessage | FocusMessage:
+def parse_text(text: str) -> AnyClientMessage:
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
@@ -111,7 +124,7 @@ def parse_text(text: str) -> StartMessage | StopMessage | FocusMessage:
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise ProtocolError("invalid_message", "a message needs a 'type'", CLOSE_INVALID_DATA)
-    if data["type"] not in ("start", "stop", "focus"):
+    if data["type"] not in ("start", "stop", "focus", "language"):
         raise ProtocolError("unknown_type", f"unknown message type {data['type']!r}", CLOSE_POLICY)
     try:
         return _client_message.validate_python(data)
@@ -206,7 +219,7 @@ class ProtocolState:
         self.start: StartMessage | None = None
         self.stopped = False
 
-    def on_text(self, text: str) -> StartMessage | StopMessage | FocusMessage:
+    def on_text(self, text: str) -> AnyClientMessage:
         message = parse_text(text)
         if isinstance(message, StartMessage):
             if self.stream is not None:

@@ -19,6 +19,24 @@ _TRANSPORT_EVENTS: dict[str, dict[str, Any]] = {
             "description": "after a resume: true when the same session goes on, false when a "
             "new session continues the lost one's log",
         },
+        "language": {
+            "type": ["string", "null"],
+            "description": "the call's language; null while it is still being detected",
+        },
+        "language_setting": {"type": "string", "description": "auto, or the pinned language"},
+    },
+    "language": {
+        "language": {
+            "type": ["string", "null"],
+            "description": "the call's language from at_s on (null: auto before any decision)",
+        },
+        "previous": {"type": ["string", "null"]},
+        "source": {
+            "enum": ["detected", "corrected", "pinned", "auto"],
+            "description": "detected from enough speech, corrected by confident later speech, "
+            "pinned by the seller, or handed back to detection",
+        },
+        "speech_s": {"type": "number", "description": "speech heard when it was decided"},
     },
     "gap": {
         "from_s": {"type": "number"},

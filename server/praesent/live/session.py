@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from praesent.analysis import analysis_from_events, utterance_fact
-from praesent.asr.language import LanguageVote
+from praesent.asr.language import CallLanguage, LanguageChange
 from praesent.asr.transcriber import Span, TimedWord
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
@@ -169,15 +169,15 @@ class LiveSession:
         time at which this session's own audio begins."""
         self.id = session_id
         self.start = start
-        self.language: str | None = None if start.language == "auto" else start.language
+        setting = start.language or "auto"
         # With "auto", finals are held until enough speech decided the call's language.
-        self._vote = LanguageVote() if self.language is None else None
+        self._language = CallLanguage(setting)
         self._held: list[FinalJob] = []
         self.asr_rejected = 0
         self._stt = speech_to_text
         self._persist = persist
         self._publish = publish
-        self._state = CallState(engines, stream, start.language)
+        self._state = CallState(engines, stream, setting)
         self._seq = first_seq - 1
         self._log: list[Event] = list(history)
         self._continuation = Continuation.after(history, round(start_s * SAMPLE_RATE))
@@ -201,6 +201,20 @@ class LiveSession:
     @property
     def roles(self) -> tuple[Role, ...]:
         return self._state.roles
+
+    @property
+    def language(self) -> str | None:
+        """The call's language now; None while it is still being detected."""
+        return self._language.language
+
+    @property
+    def language_setting(self) -> str:
+        """ "auto" while detection decides, else the pinned language."""
+        return self._language.setting
+
+    @property
+    def language_changes(self) -> list[dict[str, object]]:
+        return [self._shifted(change) for change in self._language.changes]
 
     def begin(self) -> None:
         self._worker = asyncio.create_task(self._transcribe_finals(), name=f"asr-{self.id}")
@@ -253,6 +267,24 @@ class LiveSession:
     async def feed_focus(self, focused: bool) -> None:
         await self._emit(self._state.feed_focus(focused))
 
+    async def pin_language(self, setting: str) -> None:
+        """The seller's choice mid-call, for what follows: a language, or "auto" again."""
+        change = self._language.pin(setting, self._state.samples)
+        if change is not None:
+            await self._announce(change)
+            # Utterances held for detection go out in the pinned language.
+            self._finals_ready.set()
+
+    def _shifted(self, change: LanguageChange) -> dict[str, object]:
+        return {
+            **change.to_dict(),
+            "at_s": round((change.sample + self._continuation.offset) / SAMPLE_RATE, 3),
+        }
+
+    async def _announce(self, change: LanguageChange | None) -> None:
+        if change is not None:
+            await self.emit_extra({"type": "language", **self._shifted(change)})
+
     def _queue_finals(self, jobs: list[FinalJob]) -> None:
         if jobs and self.start.transcribe:
             self._finals.extend(jobs)
@@ -295,37 +327,40 @@ class LiveSession:
             await self._finals_ready.wait()
             while self._finals:
                 job = self._finals[0]
+                await self._listen(job)
                 if self.language is None:
-                    await self._vote_language(job)
+                    self._held.append(job)
                 else:
+                    await self._release_held()
                     await self._transcribe(job)
                 self._finals.popleft()
             self._finals_ready.clear()
+            if self._closing and self.language is None and self._held:
+                await self._announce(self._language.finish(self._state.samples))
+            await self._release_held()  # a pin may have decided while nothing new came
             if self._closing:
-                if self.language is None and self._held:
-                    await self._release_held()
                 return
 
-    async def _vote_language(self, job: FinalJob) -> None:
-        assert self._vote is not None
-        self._held.append(job)
-        probabilities = await self._stt.language_probabilities(job.span)
-        speech_s = (job.span.end_sample - job.span.start_sample) / SAMPLE_RATE
-        if self._vote.add(probabilities, speech_s) is not None:
-            await self._release_held()
+    async def _listen(self, job: FinalJob) -> None:
+        """The same rule as ``analyze``, fed the same finished utterances in the same order."""
+        detection = self._language.listen(job.span.audio, job.span.end_sample)
+        if detection is None:
+            return
+        probabilities = await self._stt.language_probabilities(detection.audio)
+        await self._announce(
+            self._language.add(probabilities, detection.speech_s, detection.sample)
+        )
 
     async def _release_held(self) -> None:
-        assert self._vote is not None
-        self.language = self._vote.decide()
-        held, self._held = self._held, []
-        for job in held:
-            await self._transcribe(job)
+        while self._held and self.language is not None:
+            await self._transcribe(self._held.pop(0))
 
     async def _transcribe(self, job: FinalJob) -> None:
-        assert self.language is not None
-        decoded = await self._stt.final(job.span, self.language)
+        language = self.language
+        assert language is not None
+        decoded = await self._stt.final(job.span, language)
         self.asr_rejected += decoded.rejected
-        events = self._state.feed_words(job.role, job.span, decoded.words, self.language)
+        events = self._state.feed_words(job.role, job.span, decoded.words, language)
         await self._emit(events)
 
     async def finish(self) -> dict[str, Any]:
@@ -343,6 +378,7 @@ class LiveSession:
         await self._emit(self._state.close())
         language = self.language or "unknown"
         analysis = analysis_from_events(self._log, self.audio_s, language)
+        analysis["language_changes"] = self.language_changes
         analysis["asr_rejected"] = self.asr_rejected
         return analysis
 

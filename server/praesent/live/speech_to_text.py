@@ -55,12 +55,12 @@ class SpeechToText:
         finally:
             await self._release()
 
-    async def language_probabilities(self, span: Span) -> dict[str, float]:
-        """Whisper's language probabilities for a finished utterance (it goes with the finals)."""
+    async def language_probabilities(self, audio: npt.NDArray[np.float32]) -> dict[str, float]:
+        """Whisper's language probabilities for finished speech (it goes with the finals)."""
         await self._claim()
         try:
             return await anyio.to_thread.run_sync(
-                self._transcriber.language_probabilities, span.audio, limiter=self._threads
+                self._transcriber.language_probabilities, audio, limiter=self._threads
             )
         finally:
             await self._release()

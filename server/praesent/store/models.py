@@ -140,6 +140,8 @@ class User(Base):
     # "issuer subject" of an OpenID Connect account.
     oidc_subject: Mapped[str | None] = mapped_column(String(600), unique=True)
     share_by_default: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # The seller's call language: "auto", "de" or "en"; NULL: the server's default.
+    call_language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -41,6 +41,9 @@ from praesent.store.records import (
     UserRecord,
 )
 
+# A seller's call language; None leaves it to the server's default.
+CALL_LANGUAGES = (None, "auto", "de", "en")
+
 
 def normalise_email(email: str) -> str:
     value = email.strip().lower()
@@ -208,6 +211,12 @@ class PeopleStore:
     def set_share_by_default(self, user_id: str, shared: bool) -> None:
         with self._transaction() as db:
             db.execute(update(User).where(User.id == user_id).values(share_by_default=shared))
+
+    def set_call_language(self, user_id: str, language: str | None) -> None:
+        if language not in CALL_LANGUAGES:
+            raise InvalidRecordError(f"a call language is auto, de or en, not {language!r}")
+        with self._transaction() as db:
+            db.execute(update(User).where(User.id == user_id).values(call_language=language))
 
     def set_teams(self, user_id: str, team_names: Sequence[str]) -> None:
         with self._transaction() as db:
@@ -414,6 +423,7 @@ class PeopleStore:
             role=check_role(row.role),
             share_by_default=row.share_by_default,
             created_at=row.created_at,
+            call_language=row.call_language,
             teams=tuple(_team(team) for team in teams),
         )
 

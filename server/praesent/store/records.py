@@ -87,6 +87,8 @@ class UserRecord:
     share_by_default: bool
     created_at: datetime
     teams: tuple[TeamRecord, ...] = ()
+    # "auto", "de" or "en" for the seller's calls; None: the server's default.
+    call_language: str | None = None
 
     @property
     def team_ids(self) -> frozenset[str]:
@@ -99,6 +101,7 @@ class UserRecord:
             "role": self.role,
             "teams": [team.name for team in self.teams],
             "share_by_default": self.share_by_default,
+            "call_language": self.call_language,
             "created_at": self.created_at.isoformat(),
         }
 
