@@ -222,6 +222,10 @@ def stream(
     url: Annotated[str, typer.Option(help="The server.")] = "ws://127.0.0.1:8000",
     language: Annotated[str, typer.Option(help="de, en, … or auto.")] = "auto",
     title: Annotated[str, typer.Option(help="A title for the session.")] = "",
+    seller: Annotated[
+        str | None,
+        typer.Option(help="The seller (a server without accounts): adds to their voice profile."),
+    ] = None,
     token: Annotated[
         str | None,
         typer.Option(
@@ -251,6 +255,7 @@ def stream(
                 language=language,
                 title=title,
                 token=token,
+                seller=seller,
                 on_event=show,
             )
         )
