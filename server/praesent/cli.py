@@ -224,6 +224,10 @@ def stream(
         str | None, typer.Option(help="de, en or auto (default: your setting, else the server's).")
     ] = None,
     title: Annotated[str, typer.Option(help="A title for the session.")] = "",
+    seller: Annotated[
+        str | None,
+        typer.Option(help="The seller (a server without accounts): adds to their voice profile."),
+    ] = None,
     token: Annotated[
         str | None,
         typer.Option(
@@ -253,6 +257,7 @@ def stream(
                 language=language,
                 title=title,
                 token=token,
+                seller=seller,
                 on_event=show,
             )
         )

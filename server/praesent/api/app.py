@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -38,6 +39,7 @@ from praesent.live.hub import EventHub
 from praesent.live.manager import SessionManager
 from praesent.live.speech_to_text import SpeechToText
 from praesent.settings import Settings
+from praesent.speakers.profiles import learn_live_voice
 from praesent.store import EventStore, StoreError, migrate
 from praesent.summaries_llm import options_from_settings
 from praesent.team.access import Rule
@@ -89,6 +91,11 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             hub=EventHub(queue_size=settings.observer_queue_size),
             llm=options_from_settings(settings),
             resume_grace_s=settings.live_resume_grace_s,
+            learn_voice=(
+                functools.partial(learn_live_voice, settings)
+                if settings.live_voice_profiles
+                else None
+            ),
         )
         recovered = await manager.recover()
         if recovered:

@@ -90,6 +90,10 @@ class ChannelListener:
         """No edge reported later will carry an earlier sample."""
         return self._tracker.watermark()
 
+    def settled_sample(self) -> int:
+        """No span popped later starts before this sample."""
+        return self._utterance_start if self._utterance_start is not None else self.watermark()
+
     def push(self, samples: npt.NDArray[np.float32]) -> list[SpeechEdge]:
         self._buffer.append(samples)
         self._received += samples.shape[0]

@@ -32,6 +32,10 @@ def capture(
         bool, typer.Option(help="The customer was told the call is analysed.")
     ] = False,
     transcribe: Annotated[bool, typer.Option(help="Speech-to-text on or off.")] = True,
+    seller: Annotated[
+        str | None,
+        typer.Option(help="The seller (a server without accounts): adds to their voice profile."),
+    ] = None,
     duration: Annotated[
         float | None, typer.Option(help="Stop after this many seconds (default: Ctrl-C).")
     ] = None,
@@ -62,6 +66,7 @@ def capture(
         title=title,
         customer_informed=customer_informed,
         transcribe=transcribe,
+        seller=seller,
         duration_s=duration,
     )
     raise typer.Exit(capture_main(options))

@@ -39,6 +39,7 @@ class CaptureOptions:
     title: str = ""
     customer_informed: bool = False
     transcribe: bool = True
+    seller: str | None = None  # names the seller on a server without accounts
     duration_s: float | None = None  # stop after this long (None: until Ctrl-C)
 
 
@@ -147,6 +148,8 @@ async def _one_connection(
         "customer_informed": options.customer_informed,
         "transcribe": options.transcribe,
     }
+    if options.seller is not None:
+        start["seller"] = options.seller
     async with connect(url, additional_headers=headers, max_size=None) as socket:
         if call.session_id is not None:
             first = call.produced - len(call.frames)

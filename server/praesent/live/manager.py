@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,11 +26,13 @@ from praesent.live.protocol import (
     CLOSE_POLICY,
     ProtocolError,
     ResumeRequest,
+    Samples,
     StartMessage,
     StreamFormat,
 )
 from praesent.live.session import LiveSession
 from praesent.live.speech_to_text import SpeechToText
+from praesent.speakers.profiles import MAX_SAMPLE_SPEECH_S
 from praesent.store import EventStore, FinalStatus, SessionRecord, StoredEvent
 from praesent.summaries_llm import LlmOptions, with_abstractive_summaries
 
@@ -37,6 +40,9 @@ log = logging.getLogger(__name__)
 # A resumed session fills at most this much audio it never got with silence; a longer gap stays a
 # gap (the session's time line then runs behind the call's by the rest).
 _MAX_SILENCE_FILL_S = 120.0
+
+# Adds a seller's own speech of a call to their voice profile (blocking; None: too little).
+VoiceLearner = Callable[[str, list[Samples]], object]
 
 
 def _stored(event: LoggedEvent) -> StoredEvent:
@@ -87,9 +93,15 @@ class SessionManager:
     llm: LlmOptions | None = None
     # How long a session whose client vanished waits to be resumed before it is finalised.
     resume_grace_s: float = 30.0
+    # Live calls of a known seller add to the seller's voice profile when this is set.
+    learn_voice: VoiceLearner | None = None
     # The connection that feeds each live session; a resuming client takes a session over.
     _owners: dict[str, object] = field(default_factory=dict)
     _expiring: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    # Whose voice profile each live session adds to.
+    _voice_sellers: dict[str, str] = field(default_factory=dict)
+    # One embedding at a time: call ends queue up rather than crowd out speech-to-text.
+    _voice_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(1))
 
     async def start(
         self,
@@ -100,11 +112,15 @@ class SessionManager:
         owner_id: str | None = None,
         shared: bool = False,
     ) -> Attached:
-        """Start or resume a session of ``owner_id`` (None: the local owner); ``owner`` is the
-        connection that feeds it."""
+        """Start or resume a session of ``owner_id`` (None: the local owner, whose start
+        message may name the seller); ``owner`` is the connection that feeds it."""
         if start.resume is not None:
             return await self._resume(start.resume, start, stream, owner, owner_id)
-        return Attached(await self._open(start, stream, owner, owner_id=owner_id, shared=shared))
+        seller_id = start.seller if owner_id is None else None
+        session = await self._open(
+            start, stream, owner, owner_id=owner_id, shared=shared, seller_id=seller_id
+        )
+        return Attached(session)
 
     async def _open(
         self,
@@ -140,6 +156,10 @@ class SessionManager:
             self.hub.publish(session_id, events)
 
         past = [e for item in history or [] if (e := event_from_dict(logged(item))) is not None]
+        # With accounts the seller is the user, their profile kept under their id (as the voice
+        # API keys it); without, the seller the start message named.
+        voice_seller = owner_id if owner_id is not None else seller_id
+        learns = voice_seller is not None and self.learn_voice is not None
         session = LiveSession(
             session_id,
             start,
@@ -151,7 +171,10 @@ class SessionManager:
             first_seq=history[-1].seq + 1 if history else 1,
             history=past,
             start_s=start_s,
+            seller_speech_limit=round(MAX_SAMPLE_SPEECH_S * SAMPLE_RATE) if learns else 0,
         )
+        if learns and voice_seller is not None:
+            self._voice_sellers[session_id] = voice_seller
         session.gaps = [_gap(item.payload) for item in history or [] if item.type == "gap"]
         self.live[session_id] = session
         self._owners[session_id] = owner
@@ -247,8 +270,11 @@ class SessionManager:
         if self.live.pop(session.id, None) is None:
             return {}
         self._owners.pop(session.id, None)
+        seller = self._voice_sellers.pop(session.id, None)
         try:
             analysis = await session.finish()
+            if seller is not None:
+                await self._learn_voice(session, seller)
         except Exception:
             log.exception("session %s did not finish cleanly", session.id)
             await session.abort()
@@ -275,6 +301,28 @@ class SessionManager:
         )
         self.hub.close(session.id)
         return analysis
+
+    async def _learn_voice(self, session: LiveSession, seller: str) -> None:
+        """The seller's own speech of the call goes into their voice profile as an embedding; the
+        audio is dropped. A failure here costs the sample, never the session."""
+        speech = session.take_seller_speech()
+        assert self.learn_voice is not None
+        try:
+            sample = await anyio.to_thread.run_sync(
+                self.learn_voice, seller, speech, limiter=self._voice_threads
+            )
+        except Exception:
+            log.exception("session %s: the seller's voice profile was not updated", session.id)
+            return
+        heard = sum(piece.shape[0] for piece in speech) / SAMPLE_RATE
+        if sample is None:
+            log.info("session %s: %.1f s of the seller's own speech, too little", session.id, heard)
+        else:
+            log.info(
+                "session %s: %.1f s of the seller's speech added to their voice profile",
+                session.id,
+                heard,
+            )
 
     async def analysis_from_store(self, session_id: str) -> dict[str, Any]:
         """The analysis as a pure function of what the log holds (used after a crash too)."""

@@ -51,16 +51,18 @@ async def stream_file(
     title: str = "",
     token: str | None = None,
     transcribe: bool = True,
+    seller: str | None = None,
     on_event: Callable[[dict[str, Any]], None] = lambda _event: None,
 ) -> dict[str, Any]:
-    """Stream the file; returns the final message. ``speed`` 0 sends as fast as possible."""
+    """Stream the file; returns the final message. ``speed`` 0 sends as fast as possible;
+    ``seller`` names the seller on a server without accounts (their voice profile learns)."""
     picks, names = plan_channels(path, roles)
     headers = {"Authorization": f"Bearer {token}"} if token else None
     try:
         async with connect(
             url.rstrip("/") + "/v1/live", additional_headers=headers, max_size=None
         ) as socket:
-            start = {
+            start: dict[str, Any] = {
                 "type": "start",
                 "sample_rate": SAMPLE_RATE,
                 "sample_format": "s16le",
@@ -69,6 +71,8 @@ async def stream_file(
                 "title": title or path.name,
                 "transcribe": transcribe,
             }
+            if seller is not None:
+                start["seller"] = seller
             await socket.send(json.dumps(start))
             receiver = asyncio.create_task(_receive(socket, on_event))
             await _send(socket, path, picks, speed, receiver)

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from praesent.audio import SAMPLE_RATE
 from praesent.core.facts import Role
 from praesent.errors import PraesentError
+from praesent.store.models import SELLER_ID_MAX
 
 # RFC 6455 close codes, as the protocol uses them.
 CLOSE_NORMAL = 1000
@@ -78,6 +79,9 @@ class StartMessage(BaseModel):
     customer_informed: bool = False
     # False: talk balance, interruptions and cues only, no speech-to-text.
     transcribe: bool = True
+    # The seller's id on a server without accounts (with accounts it is the socket's user): the
+    # call adds their own channel's speech to their voice profile.
+    seller: str | None = Field(default=None, min_length=1, max_length=SELLER_ID_MAX)
     # Carry on with a session after a dropped connection or a restarted server.
     resume: ResumeRequest | None = None
 

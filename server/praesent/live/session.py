@@ -33,6 +33,7 @@ from praesent.live.merger import ActivityMerger
 from praesent.live.protocol import Resampler, Samples, StartMessage, StreamFormat
 from praesent.live.resume import Continuation
 from praesent.live.speech_to_text import SpeechToText
+from praesent.speakers.own_speech import OwnSpeech
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,13 @@ class PartialJob:
 class CallState:
     """Everything a live call decides, fed audio and transcripts, returning core events."""
 
-    def __init__(self, engines: Engines, stream: StreamFormat, language: str) -> None:
+    def __init__(
+        self,
+        engines: Engines,
+        stream: StreamFormat,
+        language: str,
+        seller_speech: OwnSpeech | None = None,
+    ) -> None:
         self.roles: tuple[Role, ...] = stream.channels
         self._listeners = {role: ChannelListener(engines.vad) for role in self.roles}
         self._resamplers = {role: Resampler(stream.sample_rate) for role in self.roles}
@@ -71,6 +78,8 @@ class CallState:
         self.conversation = Conversation(language=language)
         self.samples = 0
         self._last_partial = dict.fromkeys(self.roles, 0)
+        # The seller's own speech for their voice profile (a call with a seller channel).
+        self.seller_speech = seller_speech if "seller" in self.roles else None
 
     def feed_audio(self, channels: Sequence[Samples]) -> tuple[list[Event], list[FinalJob]]:
         audio = [
@@ -89,12 +98,23 @@ class CallState:
         self.samples = min(listener.received_samples for listener in self._listeners.values())
         return self._merger.release()
 
-    def _pop_jobs(self) -> list[FinalJob]:
-        return [
-            FinalJob(role, span)
-            for role in self.roles
-            for span in self._listeners[role].pop_spans()
-        ]
+    def _pop_jobs(self, ended: bool = False) -> list[FinalJob]:
+        spans = {role: self._listeners[role].pop_spans() for role in self.roles}
+        if self.seller_speech is not None:
+            self._collect_seller_speech(spans, ended)
+        return [FinalJob(role, span) for role in self.roles for span in spans[role]]
+
+    def _collect_seller_speech(self, spans: dict[Role, list[Span]], ended: bool) -> None:
+        assert self.seller_speech is not None
+        customer = self._listeners.get("customer")
+        self.seller_speech.add(spans["seller"], spans.get("customer", []))
+        if ended:
+            self.seller_speech.settle(None, None)
+        else:
+            self.seller_speech.settle(
+                None if customer is None else customer.settled_sample(),
+                self._listeners["seller"].settled_sample(),
+            )
 
     def feed_focus(self, focused: bool) -> list[Event]:
         # It takes effect where every channel's activity is known, after the facts due by then
@@ -136,7 +156,7 @@ class CallState:
         for role in self.roles:
             listener = self._listeners[role]
             self._merger.push(role, listener.finish(), listener.received_samples)
-        jobs = self._pop_jobs()
+        jobs = self._pop_jobs(ended=True)
         end = max(listener.received_samples for listener in self._listeners.values())
         self.samples = end
         return self.conversation.feed_many(facts + self._merger.finish(end)), jobs
@@ -164,9 +184,11 @@ class LiveSession:
         first_seq: int = 1,
         history: Sequence[Event] = (),
         start_s: float = 0.0,
+        seller_speech_limit: int = 0,
     ) -> None:
         """``history`` and ``start_s`` continue a lost session: its events so far, and the audio
-        time at which this session's own audio begins."""
+        time at which this session's own audio begins. ``seller_speech_limit``: how many samples
+        of the seller's own speech to keep for their voice profile (0: none)."""
         self.id = session_id
         self.start = start
         setting = start.language or "auto"
@@ -177,7 +199,8 @@ class LiveSession:
         self._stt = speech_to_text
         self._persist = persist
         self._publish = publish
-        self._state = CallState(engines, stream, setting)
+        seller_speech = OwnSpeech(seller_speech_limit) if seller_speech_limit > 0 else None
+        self._state = CallState(engines, stream, setting, seller_speech)
         self._seq = first_seq - 1
         self._log: list[Event] = list(history)
         self._continuation = Continuation.after(history, round(start_s * SAMPLE_RATE))
@@ -381,6 +404,11 @@ class LiveSession:
         analysis["language_changes"] = self.language_changes
         analysis["asr_rejected"] = self.asr_rejected
         return analysis
+
+    def take_seller_speech(self) -> list[Samples]:
+        """The seller's own speech collected in the call (after ``finish``), handed over once."""
+        collected = self._state.seller_speech
+        return [] if collected is None else collected.take()
 
     async def abort(self) -> None:
         if self._worker is not None:

@@ -14,8 +14,9 @@ import numpy as np
 from praesent.audio.decode import iter_blocks
 from praesent.errors import InputError
 from praesent.settings import Settings
-from praesent.speakers.attribution import SpeakerModels
+from praesent.speakers.attribution import SpeakerModels, load_speaker_models
 from praesent.speakers.diarizer import Diarizer
+from praesent.speakers.own_speech import without_overlap
 from praesent.speakers.segmentation import SAMPLE_RATE
 from praesent.store.engine import make_engine
 from praesent.store.migrate import upgrade
@@ -40,7 +41,8 @@ class NoProfileError(InputError):
         super().__init__(
             f"no voice profile for seller {seller_id!r}; enrol one with "
             f"`praesent voice enroll --seller {seller_id} CLIP` (a clip of their voice alone), "
-            f"or analyse one of their two-channel calls with --seller {seller_id}"
+            f"or analyse one of their two-channel calls with --seller {seller_id} (a live call "
+            "adds to it too)"
         )
 
 
@@ -107,23 +109,12 @@ def sample_from_clip(models: SpeakerModels, path: Path) -> VoiceSample:
 
 def _clean_seller_spans(result: dict[str, Any]) -> list[tuple[float, float]]:
     """The seller's speech with every stretch of customer speech cut out (echo, overlap)."""
-    customer = sorted(
-        (s["start_s"], s["end_s"]) for s in result["segments"] if s["role"] == "customer"
-    )
-    spans: list[tuple[float, float]] = []
-    for segment in result["segments"]:
-        if segment["role"] != "seller":
-            continue
-        start, end = float(segment["start_s"]), float(segment["end_s"])
-        for a, b in customer:
-            if b <= start or a >= end:
-                continue
-            if a > start:
-                spans.append((start, a))
-            start = max(start, b)
-        if end > start:
-            spans.append((start, end))
-    return spans
+
+    def spans(role: str) -> list[tuple[float, float]]:
+        segments = result["segments"]
+        return [(float(s["start_s"]), float(s["end_s"])) for s in segments if s["role"] == role]
+
+    return without_overlap(spans("seller"), spans("customer"))
 
 
 def sample_from_channel(
@@ -168,6 +159,22 @@ def learn_seller_voice(
             profiles.add_sample(
                 seller_id, sample.embedding, sample.speech_s, "call", models.embedding_model
             )
+    return sample
+
+
+def learn_live_voice(
+    settings: Settings, seller_id: str, speech: Sequence[np.ndarray]
+) -> VoiceSample | None:
+    """Adds the seller's own speech of a live call (the customer's cut out, held in memory only)
+    to their profile; None when there was too little. Blocking: run it in a worker thread."""
+    if sum(piece.shape[0] for piece in speech) < MIN_ENROLMENT_SPEECH_S * SAMPLE_RATE:
+        return None
+    models = load_speaker_models(settings)
+    sample = sample_from_speech(models, speech)
+    with open_profiles(settings) as profiles:
+        profiles.add_sample(
+            seller_id, sample.embedding, sample.speech_s, "call", models.embedding_model
+        )
     return sample
 
 
