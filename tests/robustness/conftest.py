@@ -30,6 +30,8 @@ def activity(
 ) -> tuple[list[Segments], EchoGate | None]:
     """Speech segments per channel as ``analyze`` and the live socket find them: the echo gate,
     then voice activity, fed in 100 ms blocks."""
+    # As a 16-bit recording holds it: the gate's decisions must not hang on float precision.
+    audio = (np.round(np.clip(audio, -1, 1) * 32767) / 32768).astype(np.float32)
     gate = EchoGate() if echo else None
     listeners = [ChannelListener(vad), ChannelListener(vad)]
     edges: list[list[int]] = [[], []]

@@ -69,8 +69,9 @@ class EchoOptions:
     # call in all.
     hold_ms: int = 128
     hold_budget_s: float = 10.0
-    # The echo path's gain is the minimum power ratio over this much of the other's speech.
-    gain_memory_s: float = 6.0
+    # The echo path's gain is the minimum power ratio over this much of the other's speech:
+    # long enough that seconds of double talk do not fill it.
+    gain_memory_s: float = 12.0
     gain_percentile: float = 20.0
     # An "echo" no quieter than this is the same recording on both channels, not echo.
     max_echo_gain_db: float = -6.0
