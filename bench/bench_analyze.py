@@ -219,6 +219,40 @@ def run_praesent(args: argparse.Namespace, call: Path, model_dir: Path) -> Run:
     return measure(cmd, env)
 
 
+def baseline_tree(revision: str, cache: Path) -> Path:
+    """praesent's package as it was at ``revision`` (``git archive``), run with this venv."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", revision],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    target = cache / f"baseline-{commit}"
+    if not (target / "server" / "praesent").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", commit, "server", "models"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target
+
+
+def run_baseline(args: argparse.Namespace, call: Path, model_dir: Path, tree: Path) -> Run:
+    """``praesent analyze`` of an earlier commit, with the same settings as the current side."""
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(tree / "server"),
+        PRAESENT_MODEL=str(model_dir),
+        PRAESENT_COMPUTE_TYPE=args.compute_type,
+        PRAESENT_CPU_THREADS=str(args.cpu_threads),
+        PRAESENT_LANGUAGE=args.language,
+    )
+    cmd = [sys.executable, "-m", "praesent", "analyze", str(call), "--channels"]
+    return measure([*cmd, "seller,customer", "--format", "json"], env)
+
+
 def summarise(name: str, runs: list[Run], duration_s: float) -> dict[str, Any]:
     ok = [r for r in runs if r.returncode == 0]
     if not ok:
@@ -308,6 +342,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--hour", action="store_true", help="praesent only, on a 60-minute call: RSS and RTF"
     )
     parser.add_argument("--plain-only", action="store_true", help="skip the praesent side")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also run `praesent analyze` as it was at this git revision, side by side",
+    )
     parser.add_argument("--cpu-threads", type=int, default=2)
     parser.add_argument("--compute-type", default="int8")
     # faster-whisper's default beam; keep it equal to what praesent uses.
@@ -359,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     do_plain = not args.hour
     praesent_runs: list[Run] = []
     plain_runs: list[Run] = []
+    baseline_runs: list[Run] = []
+    tree = baseline_tree(args.baseline, args.cache_dir) if args.baseline else None
     for i in range(args.repeats):
         # Alternate the sides so slow drift of the machine hits both alike.
         if do_praesent:
@@ -367,10 +408,15 @@ def main(argv: list[str] | None = None) -> int:
         if do_plain:
             print(f"[{i + 1}/{args.repeats}] plain faster-whisper ...", flush=True)
             plain_runs.append(run_plain(args, call, model_dir))
+        if tree is not None:
+            print(f"[{i + 1}/{args.repeats}] praesent analyze at {args.baseline} ...", flush=True)
+            baseline_runs.append(run_baseline(args, call, model_dir, tree))
 
     rows: list[dict[str, Any]] = []
     if do_praesent:
         rows.append(summarise("praesent analyze", praesent_runs, duration_s))
+    if tree is not None:
+        rows.append(summarise(f"praesent @{tree.name[9:]}", baseline_runs, duration_s))
     if do_plain:
         rows.append(summarise("plain faster-whisper", plain_runs, duration_s))
     print_table(rows, duration_s, args.repeats)
@@ -403,6 +449,15 @@ def main(argv: list[str] | None = None) -> int:
         figures["ratio"] = ratio
         print(f"ratio praesent / plain wall time: {ratio:.2f}  (goal <= {GOAL_RATIO}: ", end="")
         print(f"{verdict(ratio <= GOAL_RATIO)})")
+    earlier = next((row for row in rows if row["name"].startswith("praesent @")), {})
+    if "wall_s" in ours and "wall_s" in earlier:
+        print(
+            f"praesent now / {earlier['name'][9:]}: wall {ours['wall_s'] / earlier['wall_s']:.2f}"
+            f", CPU {ours['cpu_s'] / earlier['cpu_s']:.2f}"
+        )
+        if "wall_s" in plain:
+            figures["ratio_baseline"] = earlier["wall_s"] / plain["wall_s"]
+            print(f"ratio {earlier['name']} / plain wall time: {figures['ratio_baseline']:.2f}")
     if "wall_s" in ours:
         rtf_ok = verdict(ours["rtf"] <= GOAL_RTF)
         print(f"praesent RTF: {ours['rtf']:.3f}  (goal <= {GOAL_RTF}: {rtf_ok})")
