@@ -57,11 +57,14 @@ eval-speakers: $(STAMP_DEV)
 		-m praesent.speakers.pyannote_models .cache/pyannote-pipeline > /dev/null
 	$(BIN)/python bench/eval_speakers.py --pyannote-python $(PYANNOTE_VENV)/bin/python --pipeline .cache/pyannote-pipeline
 
+# The file analysis runs beside praesent as it was before the real-world-audio steps (echo gate,
+# speech level, the language rule, loop checks): what they cost, measured in the same run.
+BENCH_BASELINE ?= 0b32277
 bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_topics.py
-	$(BIN)/python bench/bench_analyze.py
+	$(BIN)/python bench/bench_analyze.py --baseline $(BENCH_BASELINE)
 	$(BIN)/python bench/bench_live.py
 	$(BIN)/python bench/bench_speakers.py
 
