@@ -21,7 +21,7 @@ $(STAMP_RUN): pyproject.toml | $(BIN)/python
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	sh scripts/install-system-deps.sh
-	$(BIN)/python -m pip install --quiet -e '.[base,tiny-en,eval,dev,capture]'
+	$(BIN)/python -m pip install --quiet -e '.[base,tiny-en,eval,dev,capture,queue]'
 	$(BIN)/praesent models pull base
 	$(BIN)/praesent models pull tiny.en
 	$(BIN)/praesent models pull speakers

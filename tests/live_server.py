@@ -21,6 +21,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def process_env(data_dir: Path, extra: dict[str, str]) -> dict[str, str]:
+    # A developer's own PRAESENT_* settings (a token, a database) must not leak into tests.
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PRAESENT_")},
+        "PRAESENT_DATA_DIR": str(data_dir),
+        # The data dir holds the database only; the models stay where `make` put them.
+        "PRAESENT_MODELS_DIR": str(Settings().model_root),
+        **extra,
+    }
+
+
 class ServerProcess:
     def __init__(self, data_dir: Path, port: int | None = None, **env: str) -> None:
         self.data_dir = data_dir
@@ -38,14 +49,7 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> ServerProcess:
-        # A developer's own PRAESENT_* settings (a token, a database) must not leak into tests.
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("PRAESENT_")},
-            "PRAESENT_DATA_DIR": str(self.data_dir),
-            # The data dir holds the database only; the models stay where `make` put them.
-            "PRAESENT_MODELS_DIR": str(Settings().model_root),
-            **self.env,
-        }
+        env = process_env(self.data_dir, self.env)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "praesent", "serve", "--port", str(self.port)],
@@ -69,3 +73,48 @@ class ServerProcess:
         assert self.process is not None
         self.process.send_signal(sig)
         return self.process.wait(timeout=60)
+
+
+class WorkerProcess:
+    """A real `praesent worker` in its own process."""
+
+    def __init__(self, data_dir: Path, **env: str) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir = data_dir
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = data_dir / "worker.log"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def spawn(self) -> WorkerProcess:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "praesent", "worker"],
+                env=process_env(self.data_dir, self.env),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        return self
+
+    def wait_ready(self) -> WorkerProcess:
+        """Until it takes jobs (its models loaded); a worker that exits fails at once."""
+        assert self.process is not None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited: {self.log.read_text()[-2000:]}")
+            if "is waiting for jobs" in self.log.read_text(errors="replace"):
+                return self
+            time.sleep(0.2)
+        raise RuntimeError("worker did not start")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=120)

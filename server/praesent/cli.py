@@ -85,6 +85,24 @@ def serve(
 
 
 @app.command()
+def worker() -> None:
+    """Run background jobs from the queue (PRAESENT_REDIS_URL): analyses of uploads."""
+    import logging
+
+    from praesent.asr.models import resolve_model_dir
+
+    settings = Settings()
+    if settings.redis_url is None:
+        _fail(InputError("a worker needs the job queue: set PRAESENT_REDIS_URL"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with _reported():
+        resolve_model_dir(settings)  # a missing model fails here, before any job is taken
+        from praesent.jobs.worker import run_worker
+
+        run_worker(settings)
+
+
+@app.command()
 def analyze(
     file: Annotated[Path, typer.Argument(help="A recording: WAV, FLAC, MP3, M4A, OGG/Opus.")],
     channels: Annotated[

@@ -42,3 +42,9 @@ class ModelError(PraesentError):
     """A speech model is missing, incomplete or does not load."""
 
     code = "model_unavailable"
+
+
+class QueueUnavailableError(PraesentError):
+    """No job queue is configured, or it cannot be reached."""
+
+    code = "queue_unavailable"

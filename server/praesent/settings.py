@@ -80,6 +80,30 @@ class Settings(BaseSettings):
     # (pyannote.audio's pipeline from ``pyannote_pipeline``, a local directory) or "none".
     diarizer: str = "embedded"
     pyannote_pipeline: Path | None = None
+    # Background jobs (`praesent worker`): the Redis that carries the job queue. None: no queue,
+    # `praesent serve` is the single process it always was and POST /v1/jobs answers 503.
+    redis_url: str | None = None
+    # A worker that sends no heartbeat for this long counts as dead: its unfinished jobs go back
+    # to the queue for another worker.
+    queue_heartbeat_s: float = 60.0
+    # A job that fails for a passing reason (database, object store) is tried again this many
+    # times, after an exponential backoff between the two bounds.
+    job_retries: int = 3
+    job_min_backoff_s: float = 5.0
+    job_max_backoff_s: float = 300.0
+    # One analysis job may run this long; then it fails.
+    job_time_limit_s: float = 7200.0
+    # Keep an uploaded recording after its analysis (the session records that it was kept).
+    keep_audio: bool = False
+    # Where uploads wait for a worker: this directory (default: data_dir/uploads; shared by all
+    # processes on one machine) or, with ``s3_bucket`` set, an S3-compatible object store.
+    uploads_dir: Path | None = None
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_prefix: str = "uploads/"
 
     @property
     def local_only(self) -> bool:
@@ -103,3 +127,7 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'praesent.db'}"
+
+    @property
+    def effective_uploads_dir(self) -> Path:
+        return self.uploads_dir or self.data_dir / "uploads"

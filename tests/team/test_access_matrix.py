@@ -94,6 +94,13 @@ def _fresh_user(world: World) -> str:
     return world.store.people.create_user(f"gone-{uuid4().hex[:8]}@example.com", "seller").id
 
 
+def _job(world: World, case: Case) -> str:
+    job_id = uuid4().hex
+    owner = world.users[case.actor or "ada"].id
+    world.store.jobs.create(job_id, "analysis", owner, {}, "call.wav", f"{job_id}.wav")
+    return job_id
+
+
 Builder = Callable[[World, Case, Target], Call]
 
 # One request per route, keyed by "METHOD path" as the route table spells it.
@@ -103,6 +110,12 @@ REQUESTS: dict[str, Builder] = {
     "POST /v1/analyses": lambda w, c, t: Call(
         "POST", "/v1/analyses", files={"file": ("empty.wav", b"", "audio/wav")}, ok=422
     ),
+    # No queue is configured here: a valid upload would get 503; an empty one is refused first.
+    "POST /v1/jobs": lambda w, c, t: Call(
+        "POST", "/v1/jobs", files={"file": ("empty.wav", b"", "audio/wav")}, ok=422
+    ),
+    # A job is its uploader's: each user reaches their own.
+    "GET /v1/jobs/{job_id}": lambda w, c, t: Call("GET", f"/v1/jobs/{_job(w, c)}"),
     "GET /v1/sessions": lambda w, c, t: Call("GET", "/v1/sessions"),
     "GET /v1/sessions/{session_id}": lambda w, c, t: Call("GET", f"/v1/sessions/{t.session_id}"),
     "PUT /v1/sessions/{session_id}/sharing": lambda w, c, t: Call(

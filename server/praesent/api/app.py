@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import anyio
 from fastapi import FastAPI
@@ -19,6 +20,7 @@ from praesent.api import (
     admin,
     analyses,
     dashboards,
+    jobs,
     live,
     oidc,
     reports,
@@ -34,6 +36,7 @@ from praesent.api.security import token_middleware
 from praesent.api.state import AppState
 from praesent.asr.models import resolve_model_dir
 from praesent.engines import Engines
+from praesent.jobs.objects import open_objects
 from praesent.jobs.retention import run_retention
 from praesent.live.hub import EventHub
 from praesent.live.manager import SessionManager
@@ -43,6 +46,9 @@ from praesent.speakers.profiles import learn_live_voice
 from praesent.store import EventStore, StoreError, migrate
 from praesent.summaries_llm import options_from_settings
 from praesent.team.access import Rule
+
+if TYPE_CHECKING:
+    from praesent.jobs.queue import JobQueue
 
 EngineLoader = Callable[[Settings], Engines]
 log = logging.getLogger("praesent")
@@ -73,6 +79,15 @@ async def _retention_loop(store: EventStore, settings: Settings) -> None:
         await asyncio.sleep(settings.retention_interval_s)
 
 
+def _job_queue(settings: Settings) -> JobQueue | None:
+    """The job queue when one is configured (the ``queue`` extra brings its packages)."""
+    if settings.redis_url is None:
+        return None
+    from praesent.jobs.queue import JobQueue
+
+    return JobQueue(settings)
+
+
 def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     """Build the app. ``load`` lets tests share one set of loaded models between apps."""
     loader = load or _default_loader
@@ -101,7 +116,12 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
         if recovered:
             log.warning("finalised %d session(s) left live by an earlier run", len(recovered))
         app.state.praesent = AppState(
-            settings=settings, engines=engines, inference_limiter=limiter, sessions=manager
+            settings=settings,
+            engines=engines,
+            inference_limiter=limiter,
+            sessions=manager,
+            objects=open_objects(settings),
+            job_queue=_job_queue(settings),
         )
         retention = asyncio.create_task(_retention_loop(store, settings))
         try:
@@ -111,12 +131,15 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await retention
             await manager.shutdown()
+            if app.state.praesent.job_queue is not None:
+                app.state.praesent.job_queue.close()
             store.close()
 
     app = FastAPI(title="praesent", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
     app.middleware("http")(token_middleware(settings))
     app.include_router(analyses.router)
+    app.include_router(jobs.router)
     app.include_router(sessions.router)
     app.include_router(live.router)
     app.include_router(reports.router)

@@ -23,7 +23,7 @@ _DESCRIPTIONS = {
     413: "Too large",
     422: "Invalid input",
     429: "Too many attempts",
-    503: "A model or the database is unavailable",
+    503: "A model, the database, the job queue or the object store is unavailable",
 }
 
 

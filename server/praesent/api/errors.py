@@ -24,6 +24,8 @@ _BY_CODE = {
     "rate_limited": 429,
     "store_unavailable": 503,
     "provider_unavailable": 503,
+    "queue_unavailable": 503,
+    "object_store_unavailable": 503,
 }
 
 

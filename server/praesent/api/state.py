@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import anyio
 from starlette.requests import HTTPConnection
 
 from praesent.api.observers import ObserverRegistry
 from praesent.engines import Engines
+from praesent.jobs.objects import ObjectStore
 from praesent.live.manager import SessionManager
 from praesent.settings import Settings
 from praesent.store import EventStore
 from praesent.team.limits import FailureWindow
+
+if TYPE_CHECKING:
+    from praesent.jobs.queue import JobQueue
 
 
 @dataclass(slots=True)
@@ -39,6 +44,9 @@ class AppState:
     # Bounds how many inference jobs run at once across all requests and sessions.
     inference_limiter: anyio.CapacityLimiter
     sessions: SessionManager
+    # Where uploads wait for a worker, and the queue that tells one (None: no queue configured).
+    objects: ObjectStore
+    job_queue: JobQueue | None = None
     auth: AuthState = field(default_factory=AuthState)
     observers: ObserverRegistry = field(default_factory=ObserverRegistry)
 

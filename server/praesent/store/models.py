@@ -249,3 +249,39 @@ class VoiceSample(Base):
     embedding: Mapped[list[float]] = mapped_column(JSON)
     speech_s: Mapped[float] = mapped_column(Double)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Job(Base):
+    """A background job (today: the analysis of an uploaded recording). The queue carries only
+    its id; this row is its state, its error and, once done, the session it produced."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+        Index(None, "owner_id"),
+        Index(None, "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # None: the local owner (a server without accounts).
+    owner_id: Mapped[str | None] = mapped_column(
+        String(ID_LEN), ForeignKey("users.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'queued'"))
+    # The options of the analysis (channels, mono, language, ...).
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    filename: Mapped[str] = mapped_column(Text)
+    # The upload in the object store; None once it is deleted.
+    object_key: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[float] = mapped_column(Double, server_default=text("0"))
+    # How often a worker started it (a killed worker's attempt counts too).
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    error: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    session_id: Mapped[str | None] = mapped_column(
+        String(ID_LEN), ForeignKey("sessions.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

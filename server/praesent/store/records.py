@@ -155,3 +155,45 @@ class InvitationRecord:
     role: Role
     team_names: tuple[str, ...]
     expires_at: datetime
+
+
+JobStatus = Literal["queued", "running", "done", "failed"]
+JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running", "done", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A background job's row. ``error`` is the last attempt's; ``failed`` means no more tries."""
+
+    id: str
+    kind: str
+    owner_id: str | None
+    status: JobStatus
+    options: dict[str, Any]
+    filename: str
+    object_key: str | None
+    progress: float
+    attempts: int
+    error: str | None
+    worker: str | None
+    session_id: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    def fields(self) -> dict[str, Any]:
+        """What GET /v1/jobs/{id} shows of the job, JSON-ready."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "progress": round(self.progress, 3),
+            "attempts": self.attempts,
+            "error": self.error,
+            "filename": self.filename,
+            "options": self.options,
+            "session_id": self.session_id,
+            "created_at": self.created_at.isoformat(),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }

@@ -33,6 +33,7 @@ from praesent.store.errors import (
     SessionNotFoundError,
     StoreUnavailableError,
 )
+from praesent.store.jobs import JobStore
 from praesent.store.migrate import upgrade
 from praesent.store.models import (
     EVENT_TYPE_MAX,
@@ -93,6 +94,8 @@ class EventStore:
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         # Users, teams, tokens and the audit log live in the same database.
         self.people = PeopleStore(self._engine)
+        # Background jobs' state, beside the sessions they produce.
+        self.jobs = JobStore(self._engine)
 
     @property
     def engine(self) -> Engine:

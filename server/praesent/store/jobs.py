@@ -1,0 +1,189 @@
+"""JobStore: background jobs' rows. Every change is one conditional UPDATE, so a job that a
+queue delivers twice (a worker killed after its work, before its acknowledgement) changes state
+once and produces one session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import sessionmaker
+
+from praesent.store.errors import InvalidRecordError, StoreUnavailableError
+from praesent.store.models import LANGUAGE_MAX, NAME_MAX, TITLE_MAX, Job, Session, User
+from praesent.store.records import JOB_STATUSES, JobRecord, JobStatus
+
+ERROR_MAX = 2000
+_OPEN = ("queued", "running")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class JobStore:
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def create(
+        self,
+        job_id: str,
+        kind: str,
+        owner_id: str | None,
+        options: dict[str, Any],
+        filename: str,
+        key: str,
+    ) -> JobRecord:
+        row = Job(
+            id=job_id,
+            kind=kind,
+            owner_id=owner_id,
+            status="queued",
+            options=options,
+            filename=filename[:NAME_MAX],
+            object_key=key,
+            progress=0.0,
+            attempts=0,
+            created_at=_now(),
+        )
+        with self._transaction() as db:
+            db.add(row)
+        return _record(row)
+
+    def get(self, job_id: str) -> JobRecord | None:
+        with self._transaction() as db:
+            row = db.get(Job, job_id)
+            return None if row is None else _record(row)
+
+    def start(self, job_id: str, worker: str) -> JobRecord | None:
+        """A worker begins an attempt; None when the job is finished (or unknown): skip it."""
+        stmt = (
+            update(Job)
+            .where(Job.id == job_id, Job.status.in_(_OPEN))
+            .values(
+                status="running",
+                attempts=Job.attempts + 1,
+                started_at=_now(),
+                worker=worker[:NAME_MAX],
+                progress=0.0,
+            )
+        )
+        with self._transaction() as db:
+            if db.connection().execute(stmt).rowcount != 1:
+                return None
+            row = db.get(Job, job_id)
+            return None if row is None else _record(row)
+
+    def set_progress(self, job_id: str, progress: float) -> None:
+        stmt = (
+            update(Job)
+            .where(Job.id == job_id, Job.status == "running")
+            .values(progress=min(max(progress, 0.0), 1.0))
+        )
+        with self._transaction() as db:
+            db.connection().execute(stmt)
+
+    def retry_later(self, job_id: str, error: str) -> None:
+        """The attempt failed for a passing reason: back to queued, with its error."""
+        self._close(job_id, "queued", error)
+
+    def fail(self, job_id: str, error: str) -> bool:
+        """No more attempts: failed with its error (a finished job stays as it is)."""
+        return self._close(job_id, "failed", error, finished=True)
+
+    def forget_object(self, job_id: str) -> None:
+        """The upload was deleted from the object store."""
+        with self._transaction() as db:
+            db.connection().execute(update(Job).where(Job.id == job_id).values(object_key=None))
+
+    def complete(
+        self, job_id: str, analysis: dict[str, Any], *, title: str, audio_kept: bool
+    ) -> str | None:
+        """Store the analysis as a finished session of the job's owner and mark the job done, in
+        one transaction; the job's session id. A second completion of a done job stores nothing
+        and returns the first one's session."""
+        now = _now()
+        claim = (
+            update(Job)
+            .where(Job.id == job_id, Job.status != "done")
+            .values(status="done", progress=1.0, error=None, finished_at=now)
+        )
+        with self._transaction() as db:
+            connection = db.connection()
+            if connection.execute(claim).rowcount != 1:
+                row = db.get(Job, job_id)
+                return None if row is None else row.session_id
+            job = db.get(Job, job_id)
+            assert job is not None
+            owner = db.get(User, job.owner_id) if job.owner_id is not None else None
+            session = Session(
+                id=uuid4().hex,
+                title=title[:TITLE_MAX],
+                started_at=job.created_at,
+                ended_at=now,
+                status="finished",
+                language=str(analysis.get("language", "unknown"))[:LANGUAGE_MAX],
+                seller_id=None,
+                customer_informed=False,
+                audio_kept=audio_kept,
+                analysis=analysis,
+                last_seq=0,
+                owner_id=job.owner_id,
+                shared=owner is not None and owner.share_by_default,
+            )
+            db.add(session)
+            db.flush()
+            job.session_id = session.id
+            return session.id
+
+    def _close(self, job_id: str, status: JobStatus, error: str, finished: bool = False) -> bool:
+        stmt = (
+            update(Job)
+            .where(Job.id == job_id, Job.status != "done")
+            .values(
+                status=status, error=error[:ERROR_MAX], finished_at=_now() if finished else None
+            )
+        )
+        with self._transaction() as db:
+            return db.connection().execute(stmt).rowcount == 1
+
+    @contextmanager
+    def _transaction(self) -> Iterator[OrmSession]:
+        try:
+            with self._sessions.begin() as db:
+                yield db
+        except (OperationalError, ProgrammingError) as exc:
+            raise StoreUnavailableError("the database is unavailable or not migrated") from exc
+
+
+def _status(value: str) -> JobStatus:
+    for status in JOB_STATUSES:
+        if status == value:
+            return status
+    raise InvalidRecordError(f"unknown job status {value!r} in the database")
+
+
+def _record(row: Job) -> JobRecord:
+    return JobRecord(
+        id=row.id,
+        kind=row.kind,
+        owner_id=row.owner_id,
+        status=_status(row.status),
+        options=row.options,
+        filename=row.filename,
+        object_key=row.object_key,
+        progress=row.progress,
+        attempts=row.attempts,
+        error=row.error,
+        worker=row.worker,
+        session_id=row.session_id,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )

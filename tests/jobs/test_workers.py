@@ -1,0 +1,219 @@
+"""Uploads as background jobs, with real processes: two `praesent worker` and a `praesent serve`
+on this machine's PostgreSQL and Redis, real recordings, the real model. Every job is done once
+with the result `praesent analyze` gives; a worker killed with SIGKILL in the middle of a job
+leaves it to the other worker, which finishes it once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
+from praesent.engines import Engines
+from praesent.store import EventStore, JobRecord, migrate
+from praesent.store.models import Session
+from tests.live_server import ServerProcess, WorkerProcess
+from tests.store.conftest import postgres_schema
+from tests.support import shared
+
+REDIS_URL = os.environ.get("PRAESENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+# A guard against a hung job, not a measurement.
+JOB_DEADLINE_S = 600.0
+
+
+@dataclass(frozen=True)
+class Upload:
+    path: Path
+    fields: dict[str, str]
+
+    def request(self) -> AnalysisRequest:
+        """What `praesent analyze` builds from the same options."""
+        mono = self.fields.get("mono") == "true"
+        return AnalysisRequest(
+            channel_roles=() if mono else parse_channels(self.fields.get("channels", "")),
+            mono=mono,
+            language=self.fields.get("language", "auto"),
+        )
+
+
+@dataclass
+class Cluster:
+    store: EventStore
+    server: ServerProcess
+    workers: list[WorkerProcess]
+    uploads_dir: Path
+    names: dict[int, str] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def uploads(phonecall_stereo: Path) -> dict[str, Upload]:
+    return {
+        "phonecall": Upload(phonecall_stereo, {"channels": "seller,customer", "language": "en"}),
+        "stereo": Upload(
+            shared("en-stereo-2ch/stereo_diarization.wav"), {"channels": "customer,seller"}
+        ),
+        "jfk": Upload(shared("en-jfk/jfk.flac"), {"mono": "true", "diarizer": "none"}),
+        "de": Upload(shared("de-read-1spk/test_de.wav"), {"mono": "true", "diarizer": "none"}),
+    }
+
+
+@pytest.fixture(scope="module")
+def references(uploads: dict[str, Upload], engines: Engines) -> dict[str, dict[str, Any]]:
+    return {name: analyse_file(u.path, u.request(), engines) for name, u in uploads.items()}
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    queue = redis.Redis.from_url(REDIS_URL)
+    try:
+        queue.flushdb()  # this test's own Redis database: no message of an earlier run
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis at {REDIS_URL} is required and unreachable: {exc}")
+    with postgres_schema("praesent_jobs") as url:
+        root = tmp_path_factory.mktemp("jobs")
+        uploads_dir = root / "uploads"
+        env = {
+            "PRAESENT_DATABASE_URL": url,
+            "PRAESENT_REDIS_URL": REDIS_URL,
+            # A killed worker's job goes back after 5 s without heartbeats (60 s by default).
+            "PRAESENT_QUEUE_HEARTBEAT_S": "5",
+            # One directory that every process sees: the object store of one machine.
+            "PRAESENT_UPLOADS_DIR": str(uploads_dir),
+        }
+        migrate(url)
+        workers = [WorkerProcess(root / f"worker-{i}", **env).spawn() for i in (1, 2)]
+        server: ServerProcess | None = None
+        store = EventStore(url)
+        try:
+            (root / "server").mkdir()
+            server = ServerProcess(root / "server", **env).start()
+            for worker in workers:
+                worker.wait_ready()
+            yield Cluster(store, server, workers, uploads_dir)
+        finally:
+            for worker in workers:
+                if worker.process is not None:
+                    worker.stop()
+            if server is not None and server.process is not None:
+                server.stop()
+            store.close()
+            queue.close()
+
+
+def _post(cluster: Cluster, upload: Upload) -> str:
+    response = httpx.post(
+        f"{cluster.server.http}/v1/jobs",
+        files={"file": (upload.path.name, upload.path.read_bytes())},
+        data=upload.fields,
+        timeout=60,
+    )
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["status"] == "queued" and job["attempts"] == 0
+    assert response.headers["location"] == f"/v1/jobs/{job['id']}"
+    return str(job["id"])
+
+
+def _finished(cluster: Cluster, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + JOB_DEADLINE_S
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = httpx.get(f"{cluster.server.http}/v1/jobs/{job_id}").json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.5)
+    pytest.fail(f"job {job_id} not finished after {JOB_DEADLINE_S} s")
+
+
+def _same_analysis(got: dict[str, Any], want: dict[str, Any]) -> None:
+    """Talk times and every word with its times, as `praesent analyze` gives them."""
+    assert got["duration_s"] == want["duration_s"]
+    assert got["language"] == want["language"]
+    assert got["mode"] == want["mode"]
+    if want["mode"] == "channels":
+        for role in ("seller", "customer"):
+            assert got["roles"][role]["talk_s"] == pytest.approx(
+                want["roles"][role]["talk_s"], abs=0.01
+            )
+        assert got["seller_share"] == want["seller_share"]
+    else:
+        assert got["speech_s"] == pytest.approx(want["speech_s"], abs=0.01)
+    assert got["segments"] == want["segments"]
+    assert got["utterances"] == want["utterances"]
+    assert sum(len(u["words"]) for u in got["utterances"]) > 0
+
+
+def _sessions(store: EventStore) -> int:
+    with store.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(Session)).scalar_one())
+
+
+def _job(cluster: Cluster, job_id: str) -> JobRecord:
+    job = cluster.store.jobs.get(job_id)
+    assert job is not None
+    return job
+
+
+def test_uploads_are_analysed_once_each_as_analyze_does(
+    cluster: Cluster, uploads: dict[str, Upload], references: dict[str, dict[str, Any]]
+) -> None:
+    started = time.monotonic()
+    ids = {name: _post(cluster, upload) for name, upload in uploads.items()}
+    finished = {name: _finished(cluster, job_id) for name, job_id in ids.items()}
+    print(f"{len(ids)} jobs on 2 workers in {time.monotonic() - started:.1f} s")
+    for name, job in finished.items():
+        assert job["status"] == "done", (name, job["error"])
+        assert job["attempts"] == 1, name  # no worker ran it twice
+        assert job["progress"] == 1.0 and job["error"] is None
+        _same_analysis(job["analysis"], references[name])
+        record = cluster.store.get_session(job["session_id"])
+        assert record is not None and record.status == "finished"
+        assert record.analysis == job["analysis"] and record.title == uploads[name].path.name
+        report = httpx.get(f"{cluster.server.http}{job['report_url']}?format=json")
+        assert report.status_code == 200, report.text
+    assert len({job["session_id"] for job in finished.values()}) == len(ids)
+    assert _sessions(cluster.store) == len(ids)
+    workers = {_job(cluster, job_id).worker for job_id in ids.values()}
+    print(f"workers used: {sorted(w or '-' for w in workers)}")
+    # Each upload was deleted after its analysis (the server keeps no audio by default).
+    assert list(cluster.uploads_dir.iterdir()) == []
+
+
+def test_a_worker_killed_mid_job_leaves_it_to_the_other(
+    cluster: Cluster, uploads: dict[str, Upload], references: dict[str, dict[str, Any]]
+) -> None:
+    before = _sessions(cluster.store)
+    job_id = _post(cluster, uploads["phonecall"])
+    deadline = time.monotonic() + JOB_DEADLINE_S
+    job = _job(cluster, job_id)
+    while not (job.status == "running" and job.progress > 0):
+        assert job.status in ("queued", "running"), job
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.1)
+        job = _job(cluster, job_id)
+    assert job.progress < 1.0 and job.worker is not None
+    pid = int(job.worker.rsplit(":", 1)[1])
+    [victim] = [w for w in cluster.workers if w.pid == pid]
+    [survivor] = [w for w in cluster.workers if w.pid != pid]
+    print(f"killed worker {pid} at {job.progress:.0%} of the job")
+    assert victim.stop(signal.SIGKILL) == -signal.SIGKILL
+    victim.process = None
+    killed = time.monotonic()
+    finished = _finished(cluster, job_id)
+    print(f"done on the other worker {time.monotonic() - killed:.1f} s after the kill")
+    assert finished["status"] == "done", finished["error"]
+    assert finished["attempts"] == 2
+    after = _job(cluster, job_id)
+    assert after.worker is not None and after.worker.endswith(f":{survivor.pid}")
+    _same_analysis(finished["analysis"], references["phonecall"])
+    assert _sessions(cluster.store) == before + 1
+    assert list(cluster.uploads_dir.iterdir()) == []
