@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
     s3_prefix: str = "uploads/"
+    # Prometheus scrapes /metrics with this bearer token (admins may read it with their own
+    # credentials); None: admins only.
+    metrics_token: str | None = None
+    # How long /readyz waits for each dependency (database, Redis) before it counts as down.
+    readiness_timeout_s: float = 2.0
 
     @property
     def local_only(self) -> bool:

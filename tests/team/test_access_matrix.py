@@ -106,6 +106,9 @@ Builder = Callable[[World, Case, Target], Call]
 # One request per route, keyed by "METHOD path" as the route table spells it.
 REQUESTS: dict[str, Builder] = {
     "GET /healthz": lambda w, c, t: Call("GET", "/healthz"),
+    "GET /readyz": lambda w, c, t: Call("GET", "/readyz"),
+    # An admin's credentials; Prometheus's scrape token is tested in tests/test_operations.py.
+    "GET /metrics": lambda w, c, t: Call("GET", "/metrics"),
     "GET /v1/live/schema": lambda w, c, t: Call("GET", "/v1/live/schema"),
     "POST /v1/analyses": lambda w, c, t: Call(
         "POST", "/v1/analyses", files={"file": ("empty.wav", b"", "audio/wav")}, ok=422
@@ -203,13 +206,13 @@ REQUESTS: dict[str, Builder] = {
 
 def expected(rule: Rule, case: Case, target: Target, ok: int) -> int:
     """The status a rule must give: the specification of who may see what."""
-    if rule is Rule.PUBLIC:
+    if rule in (Rule.PUBLIC, Rule.PROBE):
         return ok
     if case.actor is None:
         return 401
     if rule is Rule.USER:
         return ok
-    if rule is Rule.ADMIN:
+    if rule in (Rule.ADMIN, Rule.METRICS):
         return ok if case.actor == "eve" else 403
     if rule is Rule.TEAM_COACH:
         return ok if case.actor == "cleo" and target.team_name == "A" else 404

@@ -23,14 +23,15 @@ from praesent.api import (
     jobs,
     live,
     oidc,
+    operations,
     reports,
     sessions,
     voice,
 )
-from praesent.api.auth import guard
 from praesent.api.docs import document_security
 from praesent.api.errors import install_error_handlers
 from praesent.api.methods import method_middleware
+from praesent.api.metrics import Metrics, RequestCounter
 from praesent.api.overlay import install_overlay
 from praesent.api.security import token_middleware
 from praesent.api.state import AppState
@@ -45,7 +46,6 @@ from praesent.settings import Settings
 from praesent.speakers.profiles import learn_live_voice
 from praesent.store import EventStore, StoreError, migrate
 from praesent.summaries_llm import options_from_settings
-from praesent.team.access import Rule
 
 if TYPE_CHECKING:
     from praesent.jobs.queue import JobQueue
@@ -91,6 +91,7 @@ def _job_queue(settings: Settings) -> JobQueue | None:
 def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     """Build the app. ``load`` lets tests share one set of loaded models between apps."""
     loader = load or _default_loader
+    metrics = Metrics()
     if load is None:
         resolve_model_dir(settings)  # a missing model fails here, before the server binds
 
@@ -122,6 +123,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             sessions=manager,
             objects=open_objects(settings),
             job_queue=_job_queue(settings),
+            metrics=metrics,
         )
         retention = asyncio.create_task(_retention_loop(store, settings))
         try:
@@ -148,13 +150,12 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.include_router(dashboards.router)
     app.include_router(oidc.router)
     app.include_router(voice.router)
-
-    @app.get("/healthz", tags=["health"], dependencies=[guard(Rule.PUBLIC)])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    app.include_router(operations.router)
 
     document_security(app)
     app.middleware("http")(method_middleware(app))
+    # Outermost: every request counts, the ones the other middleware answer too.
+    app.add_middleware(RequestCounter, metrics=metrics)
     # Last, so every API route wins over the static files.
     install_overlay(app)
     return app

@@ -157,7 +157,7 @@ def _check(
 ) -> tuple[SessionRecord | None, bool]:
     """Apply ``rule`` (blocking: the store is read). Returns the path's session and whether a
     non-owner reads it."""
-    if rule is Rule.ADMIN and not is_admin(principal):
+    if rule in (Rule.ADMIN, Rule.METRICS) and not is_admin(principal):
         raise ForbiddenError("only an admin may do this")
     if rule is Rule.TEAM_COACH and not coaches_team(principal, str(path.get("team_id"))):
         raise NotFoundError(f"no team {path.get('team_id')}")
@@ -177,11 +177,20 @@ def _check(
     return record, visibility == "shared"
 
 
+def _scrape_token(connection: HTTPConnection) -> bool:
+    """The request carries the metrics scrape token (when one is set)."""
+    expected = app_state(connection).settings.metrics_token
+    sent = bearer_token(connection.headers.get("authorization"))
+    return expected is not None and sent is not None and hmac.compare_digest(sent, expected)
+
+
 def guard(rule: Rule, scope: str | None = None) -> Any:
     """A dependency that enforces ``rule`` and returns the :class:`Access`. The rule is kept on
     the dependency, where the access-control test reads it from the route table."""
 
     async def dependency(connection: HTTPConnection) -> Access | None:
+        if rule is Rule.PROBE or (rule is Rule.METRICS and _scrape_token(connection)):
+            return None
         try:
             principal, csrf = await principal_of(connection)
         except CsrfError as error:
@@ -191,7 +200,8 @@ def guard(rule: Rule, scope: str | None = None) -> Any:
         if principal is None:
             raise _refuse(connection, UnauthorizedError("sign in or send a valid token"))
         method = "GET" if connection.scope["type"] == "websocket" else connection.scope["method"]
-        needed = scope or ("admin" if rule is Rule.ADMIN else scope_for_method(method))
+        admin_only = rule in (Rule.ADMIN, Rule.METRICS)
+        needed = scope or ("admin" if admin_only else scope_for_method(method))
         if needed not in principal.scopes:
             raise _refuse(connection, ForbiddenError(f"this credential lacks the {needed} scope"))
         store = app_state(connection).sessions.store

@@ -74,7 +74,7 @@ def document_security(app: FastAPI) -> None:
         if not isinstance(route, APIRoute):
             continue
         rules = {rule_of(dependency.call) for dependency in route.dependant.dependencies}
-        if rules - {None, Rule.PUBLIC}:
+        if rules - {None, Rule.PUBLIC, Rule.PROBE}:
             route.openapi_extra = {
                 **(route.openapi_extra or {}),
                 "security": [{"bearer": []}, {"cookie": []}],

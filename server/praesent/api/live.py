@@ -50,6 +50,7 @@ async def _forward(
     """Send the session's logged events to this client, in order: when it resumes, first every
     stored event after ``after`` (subscribed before reading, so none slips between), then live
     ones, none twice."""
+    sent = app_state(websocket).metrics.live_events
     last = 0
     if after is not None:
         last = after
@@ -59,12 +60,14 @@ async def _forward(
             )
             for stored in page:
                 await websocket.send_json(logged(stored))
+                sent.inc()
                 last = stored.seq
             if len(page) < _PAGE:
                 break
     while (event := await subscription.next()) is not None:
         if event["seq"] > last:
             await websocket.send_json(event)
+            sent.inc()
             last = event["seq"]
 
 
@@ -102,6 +105,7 @@ class _Connection:
         self.forwarder: asyncio.Task[None] | None = None
         # Resent audio the session heard already (after a resume), dropped unheard.
         self.skip_bytes = 0
+        self.audio_seconds = app_state(websocket).metrics.audio_seconds
 
     async def receive(self) -> dict[str, Any]:
         try:
@@ -122,6 +126,9 @@ class _Connection:
                 if not data:
                     return True
             channels = self.protocol.on_bytes(data)
+            stream = self.protocol.stream
+            if channels and stream is not None:
+                self.audio_seconds.inc(len(channels[0]) / stream.sample_rate)
             assert self.session is not None
             self._check_owner()
             await self.session.feed_audio(channels)

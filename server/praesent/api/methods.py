@@ -35,7 +35,7 @@ def method_middleware(
     async def check(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if not request.url.path.startswith(("/v1/", "/healthz")):
+        if not request.url.path.startswith(("/v1/", "/healthz", "/readyz", "/metrics")):
             return await call_next(request)
         methods = allowed_methods(app, request)
         if not methods:

@@ -146,6 +146,7 @@ async def observe(
     if subscription is not None:
         state.observers.add(subscription, access.user_id)
     last = after
+    sent = state.metrics.observer_events
     try:
         while True:
             page = await anyio.to_thread.run_sync(
@@ -153,6 +154,7 @@ async def observe(
             )
             for stored in page:
                 await websocket.send_json(logged(stored))
+                sent.inc()
                 last = stored.seq
             if len(page) < _PAGE:
                 break
@@ -160,6 +162,7 @@ async def observe(
             while (event := await subscription.next()) is not None:
                 if event["seq"] > last:
                     await websocket.send_json(event)
+                    sent.inc()
                     last = event["seq"]
             if subscription in state.observers.revoked:
                 await websocket.send_json(

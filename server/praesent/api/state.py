@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import anyio
 from starlette.requests import HTTPConnection
 
+from praesent.api.metrics import Metrics
 from praesent.api.observers import ObserverRegistry
 from praesent.engines import Engines
 from praesent.jobs.objects import ObjectStore
@@ -49,6 +50,7 @@ class AppState:
     job_queue: JobQueue | None = None
     auth: AuthState = field(default_factory=AuthState)
     observers: ObserverRegistry = field(default_factory=ObserverRegistry)
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def app_state(connection: HTTPConnection) -> AppState:

@@ -74,6 +74,13 @@ class JobQueue:
         message = CurrentMessage.get_current_message()
         return 0 if message is None else int(message.options.get("retries", 0))
 
+    def ping(self) -> None:
+        """One round trip to Redis; QueueUnavailableError when it cannot be reached."""
+        try:
+            self.broker.client.ping()
+        except RedisError as exc:
+            raise QueueUnavailableError("the job queue's Redis is unavailable") from exc
+
     def close(self) -> None:
         self.broker.close()
 

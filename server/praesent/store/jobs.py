@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from praesent.store.errors import InvalidRecordError, StoreUnavailableError
 from praesent.store.models import LANGUAGE_MAX, NAME_MAX, TITLE_MAX, Job, Session, User
-from praesent.store.records import JOB_STATUSES, JobRecord, JobStatus
+from praesent.store.records import JOB_STATUSES, JobRecord, JobStatus, JobSummary
 
 ERROR_MAX = 2000
 _OPEN = ("queued", "running")
@@ -96,6 +96,18 @@ class JobStore:
     def fail(self, job_id: str, error: str) -> bool:
         """No more attempts: failed with its error (a finished job stays as it is)."""
         return self._close(job_id, "failed", error, finished=True)
+
+    def summary(self) -> JobSummary:
+        """How many jobs are in each state, and when the oldest queued one was created."""
+        counts = select(Job.status, func.count()).group_by(Job.status)
+        oldest = select(func.min(Job.created_at)).where(Job.status == "queued")
+        with self._transaction() as db:
+            found = {str(status): int(n) for status, n in db.execute(counts).all()}
+            oldest_queued = db.execute(oldest).scalar_one_or_none()
+        by_status = {status: found.get(status, 0) for status in JOB_STATUSES}
+        if oldest_queued is not None and oldest_queued.tzinfo is None:
+            oldest_queued = oldest_queued.replace(tzinfo=UTC)  # SQLite keeps no zone
+        return JobSummary(by_status, oldest_queued)
 
     def forget_object(self, job_id: str) -> None:
         """The upload was deleted from the object store."""

@@ -162,6 +162,14 @@ JOB_STATUSES: tuple[JobStatus, ...] = ("queued", "running", "done", "failed")
 
 
 @dataclass(frozen=True, slots=True)
+class JobSummary:
+    """The job queue at a glance: jobs per state, and the oldest queued job's creation."""
+
+    by_status: dict[JobStatus, int]
+    oldest_queued_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class JobRecord:
     """A background job's row. ``error`` is the last attempt's; ``failed`` means no more tries."""
 

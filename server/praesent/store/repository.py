@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import uuid4
 
-from sqlalchemy import Engine, Select, delete, exists, insert, select, update
+from sqlalchemy import Engine, Select, delete, exists, insert, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session as OrmSession
@@ -105,6 +105,11 @@ class EventStore:
         """Upgrade this store's database to the newest schema."""
         with self._translate_errors():
             upgrade(self._engine)
+
+    def ping(self) -> None:
+        """One round trip to the database; StoreUnavailableError when it cannot be reached."""
+        with self._translate_errors(), self._engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     def close(self) -> None:
         self._engine.dispose()

@@ -32,6 +32,10 @@ class Rule(StrEnum):
     SESSION_OWNER = "session-owner"  # the session's seller only
     TEAM_COACH = "team-coach"  # a coach of the team in the path
     ADMIN = "admin"  # an admin
+    # Health probes: no credentials, none read (a probe must not depend on the database).
+    PROBE = "probe"
+    # Prometheus with the scrape token (PRAESENT_METRICS_TOKEN), or an admin.
+    METRICS = "metrics"
 
 
 @dataclass(frozen=True, slots=True)
