@@ -77,3 +77,18 @@ def test_deleting_the_session_leaves_the_job(store: EventStore) -> None:
     assert session_id is not None and store.delete_session(session_id)
     job = store.jobs.get(job_id)
     assert job is not None and job.status == "done" and job.session_id is None
+
+
+def test_the_summary_counts_jobs_by_state_and_dates_the_oldest_queued(store: EventStore) -> None:
+    empty = store.jobs.summary()
+    assert empty.by_status == {"queued": 0, "running": 0, "done": 0, "failed": 0}
+    assert empty.oldest_queued_at is None
+    first, second, third, fourth = (_job(store) for _ in range(4))
+    store.jobs.start(second, "w1")
+    store.jobs.fail(third, "bad upload")
+    store.jobs.start(fourth, "w1")
+    store.jobs.complete(fourth, ANALYSIS, title="call.wav", audio_kept=False)
+    summary = store.jobs.summary()
+    assert summary.by_status == {"queued": 1, "running": 1, "done": 1, "failed": 1}
+    oldest = store.jobs.get(first)
+    assert oldest is not None and summary.oldest_queued_at == oldest.created_at

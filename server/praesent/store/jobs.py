@@ -105,8 +105,6 @@ class JobStore:
             found = {str(status): int(n) for status, n in db.execute(counts).all()}
             oldest_queued = db.execute(oldest).scalar_one_or_none()
         by_status = {status: found.get(status, 0) for status in JOB_STATUSES}
-        if oldest_queued is not None and oldest_queued.tzinfo is None:
-            oldest_queued = oldest_queued.replace(tzinfo=UTC)  # SQLite keeps no zone
         return JobSummary(by_status, oldest_queued)
 
     def forget_object(self, job_id: str) -> None:
