@@ -87,3 +87,32 @@ def test_the_gate_keeps_every_sample_in_place(call: BuiltCall) -> None:
     # Before the customer first speaks (7.5 s) nothing is suppressed.
     head = slice(0, 16000 * 7)
     assert np.max(np.abs(joined[:, head] - audio[:, head])) < 1e-4
+
+
+def test_the_echo_is_heard_and_then_gone(call: BuiltCall) -> None:
+    """The live warning's source: the seller's microphone hears the call (-18 dB, 60 ms) for
+    the first half, then the seller puts on a headset. ``hearing_ms`` gives the delay while
+    the echo is there (found once, never lost while it lasts) and None once the customer spoke
+    ``echo_cleared_s`` without it; the clean call never hears any."""
+    from praesent.audio.echo import EchoGate
+
+    audio = np.concatenate([call.audio, call.audio], axis=1)
+    half = call.audio.shape[1]
+    mixed = np.concatenate([degrade.echo(audio, -18, 60)[:, :half], audio[:, half:]], axis=1)
+    for name, stream in (("echo, then a headset", mixed), ("clean", audio)):
+        gate = EchoGate()
+        changes: list[tuple[float, float | None]] = []
+        heard: float | None = None
+        for i in range(0, stream.shape[1], 1600):
+            gate.push([stream[0, i : i + 1600], stream[1, i : i + 1600]])
+            if (gate.hearing_ms[0] is None) != (heard is None):
+                heard = gate.hearing_ms[0]
+                changes.append((i / 16000, heard))
+        print(name, changes)
+        if name == "clean":
+            assert changes == [], changes
+            continue
+        assert len(changes) == 2, changes
+        (found_s, delay_ms), (gone_s, gone) = changes
+        assert delay_ms == pytest.approx(60, abs=2.0) and found_s < 10, changes
+        assert gone is None and half / 16000 < gone_s < half / 16000 + 40, changes

@@ -88,6 +88,9 @@ class EchoOptions:
     related_coherence: float = 0.15
     # A frame no louder than the echo path lets the other channel through, plus this, is echo.
     echo_margin_db: float = 7.5
+    # The echo is gone (a headset, the speakers turned down) once the other channel sounded this
+    # long without its echo found here again.
+    echo_cleared_s: float = 10.0
 
 
 class _DelayTracker:
@@ -102,23 +105,23 @@ class _DelayTracker:
         self._agree = 2 * SAMPLE_RATE // 1000
         self.delay: int | None = None  # samples; None until echo was found
 
-    def update(self, correlation: npt.NDArray[np.float64]) -> None:
+    def update(self, correlation: npt.NDArray[np.float64]) -> bool:
         """``correlation``: GCC-PHAT of this channel with the other at lags -max..+max (a
         positive lag: this channel hears the other later). A peak at a negative lag is this
         channel's own sound in the other (the echo goes the other way), one near zero the same
-        recording on both channels."""
+        recording on both channels. True when this window heard echo at the tracked delay."""
         peak = int(np.argmax(correlation)) - self._max_lag
         spread = float(np.std(correlation))
         if spread <= 0 or peak < 0:
-            return
+            return False
         if peak < self._min_lag:
             # The same sound on both channels at once: a vote against any echo delay.
             self._estimates = [*self._estimates[-8:], -1]
-            return
+            return False
         if correlation[peak + self._max_lag] - float(np.median(correlation)) < (
             self._sigmas * spread
         ):
-            return
+            return False
         self._estimates = [*self._estimates[-8:], peak]
         # The delay changes only when more recent estimates agree on the new one (within 2 ms)
         # than on the current one, and at least three.
@@ -131,6 +134,7 @@ class _DelayTracker:
         needed = self._votes if self.delay is not None else 2
         if len(agreeing) >= needed and len(agreeing) > current:
             self.delay = int(np.median(agreeing))
+        return self.delay is not None and abs(peak - self.delay) <= self._agree
 
 
 class _Floor:
@@ -352,12 +356,24 @@ class EchoGate:
         self._max_lag = self.options.max_delay_ms * SAMPLE_RATE // 1000
         # Long enough that no lag up to the maximum wraps around; a size scipy's FFT is fast at.
         self._fft_size = scipy.fft.next_fast_len(self._history + self._max_lag + 1, real=True)
+        # Per channel: samples of the other channel's sound since its echo was last heard here.
+        self._unheard = [0, 0]
+        self._cleared = round(self.options.echo_cleared_s * SAMPLE_RATE)
 
     @property
     def delays_ms(self) -> tuple[float | None, float | None]:
         """The tracked delay of the other channel's echo in channel 0 and in channel 1."""
         return tuple(  # type: ignore[return-value]
             None if t.delay is None else t.delay * 1000 / SAMPLE_RATE for t in self._trackers
+        )
+
+    @property
+    def hearing_ms(self) -> tuple[float | None, float | None]:
+        """The delay of the other channel's echo in each channel while it is heard there; None
+        before any echo and once the other channel sounded ``echo_cleared_s`` without it."""
+        return tuple(  # type: ignore[return-value]
+            None if delay is None or unheard >= self._cleared else delay
+            for delay, unheard in zip(self.delays_ms, self._unheard, strict=True)
         )
 
     def push(self, channels: Sequence[Samples]) -> list[Samples]:
@@ -461,6 +477,9 @@ class EchoGate:
         # Nothing to learn unless both channels sound above their background (on a clean call
         # only while both speak at once): skip the FFTs.
         sounding = [self._floors[i].sounding(recent[i][-_WINDOW * 2 :]) for i in (0, 1)]
+        for index in (0, 1):
+            if sounding[1 - index]:
+                self._unheard[index] += self._every * _HOP
         self._sounding = all(sounding)
         if not self._sounding:
             return
@@ -472,5 +491,6 @@ class EchoGate:
         lags = self._max_lag
         # One correlation serves both directions: channel 1's is channel 0's reversed.
         correlation = np.concatenate([full[-lags:], full[: lags + 1]])
-        self._trackers[0].update(correlation)
-        self._trackers[1].update(correlation[::-1])
+        for index, lags_here in enumerate((correlation, correlation[::-1])):
+            if self._trackers[index].update(lags_here):
+                self._unheard[index] = 0
