@@ -146,10 +146,15 @@ function onLanguageEvent(event) {
 
 // --- audio ------------------------------------------------------------------------------------
 
+// ?mic=raw: the microphone as it is, without the browser's echo cancellation, noise suppression
+// and gain control (a headset leaves nothing to cancel). The server removes echo itself and
+// warns when the microphone hears the call; Chromium's canceller removes the call tab's echo.
+const processMic = params.get("mic") !== "raw";
+
 async function openMicrophone() {
   try {
     return await navigator.mediaDevices.getUserMedia({
-      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+      audio: { echoCancellation: processMic, noiseSuppression: processMic, autoGainControl: processMic },
     });
   } catch (error) {
     console.warn("microphone", error);
