@@ -1,7 +1,6 @@
 // The praesent overlay: checks and captures the call (microphone = seller, the shared call tab =
 // customer), streams it on the live socket, resumes after a dropped connection, and shows what the
 // server says in the seller's language. Plain ES module, no build step.
-import { EchoWatch } from "./echo.js";
 import { cueText, pickLanguage, t, translate } from "./i18n.js";
 
 const params = new URLSearchParams(location.search);
@@ -60,7 +59,6 @@ const callLang = {
 };
 
 const check = { active: false, started: 0, heardMs: { seller: 0, customer: 0 }, timer: 0 };
-const echo = { watch: new EchoWatch(), frames: 0, yes: 0, no: 0 };
 let pip = null; // the Document Picture-in-Picture window, when open
 
 function wsUrl(path, query = {}) {
@@ -148,10 +146,15 @@ function onLanguageEvent(event) {
 
 // --- audio ------------------------------------------------------------------------------------
 
+// ?mic=raw: the microphone as it is, without the browser's echo cancellation, noise suppression
+// and gain control (a headset leaves nothing to cancel). The server removes echo itself and
+// warns when the microphone hears the call; Chromium's canceller removes the call tab's echo.
+const processMic = params.get("mic") !== "raw";
+
 async function openMicrophone() {
   try {
     return await navigator.mediaDevices.getUserMedia({
-      audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+      audio: { echoCancellation: processMic, noiseSuppression: processMic, autoGainControl: processMic },
     });
   } catch (error) {
     console.warn("microphone", error);
@@ -226,7 +229,7 @@ function pickChannels(pcm) {
   return one.buffer;
 }
 
-function onFrame({ pcm, levels, envelope }) {
+function onFrame({ pcm, levels }) {
   if (check.active) {
     for (const [index, role] of ["seller", "customer"].entries()) {
       if (!live.nodes[role]) continue;
@@ -237,7 +240,6 @@ function onFrame({ pcm, levels, envelope }) {
     }
   }
   if (!live.streaming || live.ended) return;
-  if (live.nodes.seller && live.nodes.customer && !live.demo) watchEcho(envelope);
   live.producedFrames += 1;
   sendFrame(pickChannels(pcm));
 }
@@ -256,20 +258,6 @@ function flushFrames() {
     live.ws.send(live.frames[index - live.firstFrame]);
   }
   live.nextFrame = live.producedFrames;
-}
-
-function watchEcho(envelope) {
-  echo.watch.push(envelope[0], envelope[1]);
-  echo.frames += 1;
-  if (echo.frames % 50) return; // judge every 2 s
-  const verdict = echo.watch.measure();
-  if (verdict === null) return;
-  if (verdict.echo) { echo.yes += 1; echo.no = 0; } else { echo.no += 1; echo.yes = 0; }
-  const el = $("warn-echo");
-  if (echo.yes >= 2) el.hidden = false;
-  if (echo.no >= 3) el.hidden = true;
-  root.dataset.echo = verdict.correlation.toFixed(2);
-  root.dataset.echoLag = String(verdict.lagMs);
 }
 
 // --- joining: the sound check, then the session ----------------------------------------------
@@ -567,6 +555,10 @@ function onEvent(event) {
     case "gap":
       view.gapS += Number(event.gap_s) || 0;
       renderGap();
+      break;
+    case "warning":
+      // The server hears the call in the seller's microphone (echo); it says when that ends.
+      if (event.kind === "echo") $("warn-echo").hidden = !event.active;
       break;
     case "error":
       notice("error", { m: event.message });

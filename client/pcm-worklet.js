@@ -1,11 +1,9 @@
 // AudioWorklet: N input channels at the context's rate -> interleaved 16 kHz s16le frames.
 // Each channel is resampled by averaging the input samples that fall into each output sample
 // (a box filter, enough for speech detection and recognition), then clipped to 16 bits.
-// Every `frameMs` (default 40 ms) it posts { pcm, levels, envelope }: the frame as an
-// ArrayBuffer, each channel's RMS over the frame, and each channel's RMS per 10 ms (the level
-// meters and the echo check read these; only `pcm` goes to the server).
+// Every `frameMs` (default 40 ms) it posts { pcm, levels }: the frame as an ArrayBuffer and
+// each channel's RMS over the frame (the level meters read these; only `pcm` goes to the server).
 const TARGET_RATE = 16000;
-const ENVELOPE_SAMPLES = TARGET_RATE / 100;
 
 class PcmProcessor extends AudioWorkletProcessor {
   constructor(options) {
@@ -47,26 +45,17 @@ class PcmProcessor extends AudioWorkletProcessor {
   }
 
   post() {
-    const steps = Math.floor(this.frameSamples / ENVELOPE_SAMPLES);
     const levels = [];
-    const envelope = [];
     for (let c = 0; c < this.channels; c++) {
-      const env = new Float32Array(steps);
-      let total = 0;
-      for (let s = 0; s < steps; s++) {
-        let sum = 0;
-        for (let k = 0; k < ENVELOPE_SAMPLES; k++) {
-          const v = this.out[(s * ENVELOPE_SAMPLES + k) * this.channels + c] / 32768;
-          sum += v * v;
-        }
-        total += sum;
-        env[s] = Math.sqrt(sum / ENVELOPE_SAMPLES);
+      let sum = 0;
+      for (let i = 0; i < this.frameSamples; i++) {
+        const v = this.out[i * this.channels + c] / 32768;
+        sum += v * v;
       }
-      levels.push(Math.sqrt(total / (steps * ENVELOPE_SAMPLES)));
-      envelope.push(env);
+      levels.push(Math.sqrt(sum / this.frameSamples));
     }
     const pcm = this.out.slice().buffer;
-    this.port.postMessage({ pcm, levels, envelope }, [pcm]);
+    this.port.postMessage({ pcm, levels }, [pcm]);
     this.filled = 0;
   }
 }

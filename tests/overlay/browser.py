@@ -79,18 +79,28 @@ def call_site(folder: Path, customer_wav: Path) -> Iterator[str]:
         server.server_close()
 
 
-def launch(playwright: Any, microphone_wav: Path) -> Any:
+def launch(playwright: Any, microphone_wav: Path | None, env: dict[str, str] | None = None) -> Any:
+    """Chromium whose microphone plays ``microphone_wav``; with None, the system's default
+    microphone (a PulseAudio server named by ``env``), and the call tab plays there too."""
+    fake = (
+        []
+        if microphone_wav is None
+        else [
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={microphone_wav}",
+        ]
+    )
     return playwright.chromium.launch(
         executable_path=require(CHROMIUM),
         headless=True,
         ignore_default_args=["--mute-audio"],
+        env=env,
         args=[
             "--no-sandbox",
             "--disable-gpu",
             "--disable-background-networking",
             "--disable-component-update",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={microphone_wav}",
+            *fake,
             f"--auto-select-tab-capture-source-by-title={CALL_TITLE}",
             "--autoplay-policy=no-user-gesture-required",
         ],

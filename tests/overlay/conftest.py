@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -55,3 +59,45 @@ def tab_call(phonecall_stereo: Path, tmp_path_factory: pytest.TempPathFactory) -
         "seller": write_wav(folder / "seller.wav", np.ascontiguousarray(call[:, [0]])),
         "customer": write_wav(folder / "customer.wav", np.ascontiguousarray(call[:, [1]])),
     }
+
+
+@contextmanager
+def pulse_server(folder: Path) -> Iterator[dict[str, str]]:
+    """A PulseAudio server of its own (no devices yet); yields the environment naming it."""
+    daemon = require("pulseaudio")
+    require("pactl")
+    runtime = folder / "pulse-runtime"
+    runtime.mkdir()
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(folder)}
+    env.pop("PULSE_SERVER", None)
+    log = folder / "pulse.log"
+    process = subprocess.Popen(
+        [
+            daemon,
+            "--daemonize=no",
+            "--system=false",
+            "--exit-idle-time=-1",
+            "-n",
+            "--load=module-native-protocol-unix",
+            "--log-target=stderr",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
+    deadline = time.monotonic() + 20
+    while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail(f"pulseaudio did not start: {log.read_text()[-800:]}")
+        time.sleep(0.2)
+    try:
+        yield env
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def pactl(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(["pactl", *args], env=env, check=True, capture_output=True, text=True)
+    return done.stdout.strip()

@@ -12,7 +12,6 @@ one's log, so its analysis covers both channels' speech minus the gap.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -25,55 +24,23 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.live_server import ServerProcess, free_port
-from tests.overlay.conftest import require
+from tests.overlay.conftest import pactl, pulse_server, require
 
 
 @pytest.fixture
 def pulse(tmp_path: Path) -> Iterator[dict[str, str]]:
-    daemon = require("pulseaudio")
-    require("pactl")
-    runtime = tmp_path / "pulse-runtime"
-    runtime.mkdir()
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(tmp_path)}
-    env.pop("PULSE_SERVER", None)
-    process = subprocess.Popen(
-        [
-            daemon,
-            "--daemonize=no",
-            "--system=false",
-            "--exit-idle-time=-1",
-            "-n",
-            "--load=module-native-protocol-unix",
-            "--log-target=stderr",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "pulse.log").open("wb"),
-    )
-    deadline = time.monotonic() + 20
-    while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            pytest.fail(f"pulseaudio did not start: {(tmp_path / 'pulse.log').read_text()[-800:]}")
-        time.sleep(0.2)
-    for name in ("call", "mic"):
-        subprocess.run(
-            [
-                "pactl",
+    with pulse_server(tmp_path) as env:
+        for name in ("call", "mic"):
+            pactl(
+                env,
                 "load-module",
                 "module-null-sink",
                 f"sink_name={name}",
                 f"sink_properties=device.description={name}",
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-    subprocess.run(["pactl", "set-default-sink", "call"], env=env, check=True)
-    subprocess.run(["pactl", "set-default-source", "mic.monitor"], env=env, check=True)
-    yield env
-    process.terminate()
-    process.wait(timeout=10)
+            )
+        pactl(env, "set-default-sink", "call")
+        pactl(env, "set-default-source", "mic.monitor")
+        yield env
 
 
 def test_capture_streams_microphone_and_loopback_across_a_restart(

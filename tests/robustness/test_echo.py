@@ -4,6 +4,7 @@ talking over the customer still is. Voice activity only (no Whisper): fast."""
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from praesent.audio.vad import SileroVad
@@ -87,3 +88,61 @@ def test_the_gate_keeps_every_sample_in_place(call: BuiltCall) -> None:
     # Before the customer first speaks (7.5 s) nothing is suppressed.
     head = slice(0, 16000 * 7)
     assert np.max(np.abs(joined[:, head] - audio[:, head])) < 1e-4
+
+
+def _hearing(stream: npt.NDArray[np.float32]) -> list[tuple[float, float | None]]:
+    """When the seller's channel starts and stops hearing the customer's echo (``hearing_ms``,
+    the live warning's source), fed in 100 ms blocks."""
+    from praesent.audio.echo import EchoGate
+
+    gate = EchoGate()
+    changes: list[tuple[float, float | None]] = []
+    heard: float | None = None
+    for i in range(0, stream.shape[1], 1600):
+        gate.push([stream[0, i : i + 1600], stream[1, i : i + 1600]])
+        if (gate.hearing_ms[0] is None) != (heard is None):
+            heard = gate.hearing_ms[0]
+            changes.append((i / 16000, heard))
+    return changes
+
+
+def test_the_echo_is_heard_and_then_gone(call: BuiltCall) -> None:
+    """The seller's microphone hears the call (-18 dB, 60 ms) for the first half, then the
+    seller puts on a headset. ``hearing_ms`` gives the delay once the echo came back in three
+    separate seconds of the customer's speech (17.4 s: the customer starts at 7.5 s), never
+    loses it while it lasts, and is None once the customer spoke ``echo_cleared_s`` without
+    it (55.1 s); the clean call never hears any."""
+    audio = np.concatenate([call.audio, call.audio], axis=1)
+    half = call.audio.shape[1]
+    mixed = np.concatenate([degrade.echo(audio, -18, 60)[:, :half], audio[:, half:]], axis=1)
+    assert _hearing(audio) == []
+    changes = _hearing(mixed)
+    print(changes)
+    assert len(changes) == 2, changes
+    (found_s, delay_ms), (gone_s, gone) = changes
+    assert delay_ms == pytest.approx(60, abs=2.0) and found_s < 20, changes
+    assert gone is None and half / 16000 < gone_s < half / 16000 + 40, changes
+
+
+# How far the call tab's audio ran behind the microphone's in Chromium (ms; 270-360 measured).
+MISALIGNED_MS = [-400, -341, -300, -175]
+
+
+@pytest.mark.parametrize("crosstalk", [True, False], ids=["crosstalk", "no-crosstalk"])
+@pytest.mark.parametrize("tab_behind_ms", MISALIGNED_MS)
+def test_no_echo_heard_in_misaligned_channels(
+    call: BuiltCall, tab_behind_ms: int, crosstalk: bool
+) -> None:
+    """The clean call as the browser streams it: the shared tab behind the microphone. Where
+    the seller starts while the customer talks, one second's correlation can peak 6-8 sigmas
+    at a chance lag, twice at the same one; the echo gate then tracks a delay, but nothing is
+    *heard*: such peaks come from one window, not from separate seconds, and the microphone
+    is silent in most of it, not 6-30 dB below the call. ``crosstalk``: the seller channel
+    also carries the customer where both speak (one recording, cut by speaker turns); without
+    it, only each speaker's own turns."""
+    audio = np.concatenate([call.audio, call.audio], axis=1)
+    if not crosstalk:
+        audio[0, (audio[0] != 0) & (audio[1] != 0)] = 0
+    behind = round(-tab_behind_ms * 16)
+    audio[1] = np.concatenate([np.zeros(behind, np.float32), audio[1, :-behind]])
+    assert _hearing(audio) == []

@@ -88,6 +88,16 @@ class EchoOptions:
     related_coherence: float = 0.15
     # A frame no louder than the echo path lets the other channel through, plus this, is echo.
     echo_margin_db: float = 7.5
+    # The echo is *heard* (the live warning; the gate does not use it) once the delay was found
+    # again, with the echo 6-30 dB below its source, in this many separate seconds of the other
+    # channel's sound within ``heard_within_s`` of it. One window's correlation peak can be
+    # chance (a voice starting while the other talks); an echo comes back with every sentence.
+    heard_seconds: int = 3
+    heard_within_s: float = 10.0
+    min_echo_gain_db: float = -30.0
+    # The echo is gone (a headset, the speakers turned down) once the other channel sounded this
+    # long without its echo found here again.
+    echo_cleared_s: float = 10.0
 
 
 class _DelayTracker:
@@ -102,23 +112,23 @@ class _DelayTracker:
         self._agree = 2 * SAMPLE_RATE // 1000
         self.delay: int | None = None  # samples; None until echo was found
 
-    def update(self, correlation: npt.NDArray[np.float64]) -> None:
+    def update(self, correlation: npt.NDArray[np.float64]) -> bool:
         """``correlation``: GCC-PHAT of this channel with the other at lags -max..+max (a
         positive lag: this channel hears the other later). A peak at a negative lag is this
         channel's own sound in the other (the echo goes the other way), one near zero the same
-        recording on both channels."""
+        recording on both channels. True when this window heard echo at the tracked delay."""
         peak = int(np.argmax(correlation)) - self._max_lag
         spread = float(np.std(correlation))
         if spread <= 0 or peak < 0:
-            return
+            return False
         if peak < self._min_lag:
             # The same sound on both channels at once: a vote against any echo delay.
             self._estimates = [*self._estimates[-8:], -1]
-            return
+            return False
         if correlation[peak + self._max_lag] - float(np.median(correlation)) < (
             self._sigmas * spread
         ):
-            return
+            return False
         self._estimates = [*self._estimates[-8:], peak]
         # The delay changes only when more recent estimates agree on the new one (within 2 ms)
         # than on the current one, and at least three.
@@ -131,6 +141,66 @@ class _DelayTracker:
         needed = self._votes if self.delay is not None else 2
         if len(agreeing) >= needed and len(agreeing) > current:
             self.delay = int(np.median(agreeing))
+        return self.delay is not None and abs(peak - self.delay) <= self._agree
+
+
+class _EchoHeard:
+    """Whether a channel hears the other's echo, for the live warning: the tracked delay found
+    again in separate seconds of the other's sound, at a level an echo has. Clocked in samples
+    of the other channel's sound (an echo can only be heard while its source sounds)."""
+
+    def __init__(self, options: EchoOptions) -> None:
+        self._needed = options.heard_seconds
+        self._within = round(options.heard_within_s * SAMPLE_RATE)
+        self._cleared = round(options.echo_cleared_s * SAMPLE_RATE)
+        self._agree = 2 * SAMPLE_RATE // 1000
+        self._levels_db = (options.min_echo_gain_db, options.max_echo_gain_db)
+        self._clock = 0
+        self._seconds: deque[int] = deque()  # clock seconds with a confirmation
+        self._delay: int | None = None  # samples; the delay the confirmations are for
+        self._last = 0
+        self.delay_ms: float | None = None  # while the echo is heard
+
+    def other_sounded(self, samples: int) -> None:
+        self._clock += samples
+        if self.delay_ms is not None and self._clock - self._last >= self._cleared:
+            self.delay_ms = None
+            self._seconds.clear()
+
+    def found(self, delay: int, near: Samples, far: Samples) -> None:
+        """The correlation peaked at the tracked ``delay`` (samples) over ``near`` and ``far``,
+        this channel's and the other's last second."""
+        if not self._echo_level(near[delay:], far[: far.shape[0] - delay]):
+            return
+        if self._delay is None or abs(delay - self._delay) > self._agree:
+            self._seconds.clear()
+        self._delay = delay
+        self._last = self._clock
+        second = self._clock // SAMPLE_RATE
+        if not self._seconds or self._seconds[-1] != second:
+            self._seconds.append(second)
+        while self._seconds[0] * SAMPLE_RATE < self._clock - self._within:
+            self._seconds.popleft()
+        if self.delay_ms is not None or len(self._seconds) >= self._needed:
+            self.delay_ms = delay * 1000 / SAMPLE_RATE
+
+    def _echo_level(self, near: Samples, far: Samples) -> bool:
+        """Most frames in which the other channel sounds are 6-30 dB louder there than here
+        (at the delay). The same sound on both channels is as loud on each; a voice that
+        only starts near the window's end leaves this channel silent in most of them."""
+        count = far.shape[0] // _WINDOW
+        if count == 0:
+            return False
+        power = [
+            np.mean(np.square(x[: count * _WINDOW].reshape(count, _WINDOW), dtype=np.float64), 1)
+            for x in (near, far)
+        ]
+        loud = power[1] > max(float(np.max(power[1])) * 1e-3, 1e-10)
+        if not loud.any():
+            return False
+        ratio_db = 10 * np.log10(np.maximum(power[0][loud], 1e-20) / power[1][loud])
+        low, high = self._levels_db
+        return bool(np.mean((ratio_db >= low) & (ratio_db <= high)) >= 0.5)
 
 
 class _Floor:
@@ -352,6 +422,7 @@ class EchoGate:
         self._max_lag = self.options.max_delay_ms * SAMPLE_RATE // 1000
         # Long enough that no lag up to the maximum wraps around; a size scipy's FFT is fast at.
         self._fft_size = scipy.fft.next_fast_len(self._history + self._max_lag + 1, real=True)
+        self._heard = (_EchoHeard(self.options), _EchoHeard(self.options))
 
     @property
     def delays_ms(self) -> tuple[float | None, float | None]:
@@ -359,6 +430,12 @@ class EchoGate:
         return tuple(  # type: ignore[return-value]
             None if t.delay is None else t.delay * 1000 / SAMPLE_RATE for t in self._trackers
         )
+
+    @property
+    def hearing_ms(self) -> tuple[float | None, float | None]:
+        """The delay of the other channel's echo in each channel while it is heard there (see
+        ``_EchoHeard``); None before and once the other sounded ``echo_cleared_s`` without it."""
+        return (self._heard[0].delay_ms, self._heard[1].delay_ms)
 
     def push(self, channels: Sequence[Samples]) -> list[Samples]:
         if len(channels) != 2 or channels[0].shape[0] != channels[1].shape[0]:
@@ -461,6 +538,9 @@ class EchoGate:
         # Nothing to learn unless both channels sound above their background (on a clean call
         # only while both speak at once): skip the FFTs.
         sounding = [self._floors[i].sounding(recent[i][-_WINDOW * 2 :]) for i in (0, 1)]
+        for index in (0, 1):
+            if sounding[1 - index]:
+                self._heard[index].other_sounded(self._every * _HOP)
         self._sounding = all(sounding)
         if not self._sounding:
             return
@@ -472,5 +552,7 @@ class EchoGate:
         lags = self._max_lag
         # One correlation serves both directions: channel 1's is channel 0's reversed.
         correlation = np.concatenate([full[-lags:], full[: lags + 1]])
-        self._trackers[0].update(correlation)
-        self._trackers[1].update(correlation[::-1])
+        for index, lags_here in enumerate((correlation, correlation[::-1])):
+            tracker = self._trackers[index]
+            if tracker.update(lags_here) and tracker.delay is not None:
+                self._heard[index].found(tracker.delay, recent[index], recent[1 - index])

@@ -266,9 +266,14 @@ def capture_main(options: CaptureOptions) -> int:
         source.start()
 
     def show(event: dict[str, Any]) -> None:
-        if event.get("type") in ("ready", "final", "error", "cue"):
+        if event.get("type") in ("ready", "final", "error", "cue", "warning"):
             sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
             sys.stdout.flush()
+        if event.get("type") == "warning" and event.get("kind") == "echo":
+            if event.get("active"):
+                _say("your microphone hears the call (echo): use a headset")
+            else:
+                _say("the echo is gone")
         if event.get("type") == "ready":
             page = options.url.replace("ws", "http", 1).rstrip("/")
             _say(f"live; the overlay for this call: {page}/?session={event['session_id']}")

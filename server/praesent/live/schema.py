@@ -45,6 +45,11 @@ _TRANSPORT_EVENTS: dict[str, dict[str, Any]] = {
         "resumed_from": {"type": "string", "description": "the lost session this one continues"},
     },
     "transcript_partial": {"role": {"enum": ["seller", "customer"]}, "text": {"type": "string"}},
+    "warning": {
+        "kind": {"enum": ["echo"], "description": "echo: the seller's microphone hears the call"},
+        "active": {"type": "boolean", "description": "true when it begins, false when it ends"},
+        "delay_ms": {"type": "number", "description": "how late the microphone hears the call"},
+    },
     "error": {"code": {"type": "string"}, "message": {"type": "string"}},
     "final": {
         "status": {"enum": ["finished", "interrupted"]},

@@ -74,6 +74,7 @@ class CallState:
         self._resamplers = {role: Resampler(stream.sample_rate) for role in self.roles}
         # The microphone hears the call from the speakers when the seller wears no headset.
         self._echo = EchoGate() if len(self.roles) == 2 else None
+        self._echo_warned = False
         self._merger = ActivityMerger(self.roles, _TICK_SAMPLES)
         self.conversation = Conversation(language=language)
         self.samples = 0
@@ -89,6 +90,17 @@ class CallState:
         if self._echo is not None:
             audio = self._echo.push(audio)
         return self.conversation.feed_many(self._listen(audio)), self._pop_jobs()
+
+    def echo_change(self) -> tuple[bool, float | None] | None:
+        """(True, delay in ms) when the seller's microphone starts hearing the call from the
+        speakers, (False, None) when it no longer does; None when nothing changed."""
+        if self._echo is None or "seller" not in self.roles:
+            return None
+        delay_ms = self._echo.hearing_ms[self.roles.index("seller")]
+        if (delay_ms is not None) == self._echo_warned:
+            return None
+        self._echo_warned = delay_ms is not None
+        return self._echo_warned, delay_ms
 
     def _listen(self, audio: Sequence[Samples]) -> list[Fact]:
         for role, samples in zip(self.roles, audio, strict=True):
@@ -275,6 +287,15 @@ class LiveSession:
     async def feed_audio(self, channels: Sequence[Samples]) -> None:
         events, jobs = self._state.feed_audio(channels)
         await self._emit(events)
+        change = self._state.echo_change()
+        if change is not None:
+            # Once when the echo is found, and again only after it has gone.
+            heard, delay_ms = change
+            at_s = round(self.audio_s, 3)
+            warning = {"type": "warning", "kind": "echo", "at_s": at_s, "active": heard}
+            if delay_ms is not None:
+                warning["delay_ms"] = round(delay_ms)
+            await self.emit_extra(warning)
         self._queue_finals(jobs)
         self._maybe_partial()
 
