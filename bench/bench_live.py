@@ -11,7 +11,11 @@ audio has been "recorded". Every figure is taken on the client's clock:
     receiving its final ``transcript`` event (the VAD's and the joiner's waiting included);
 (c) concurrency: N simultaneous two-channel calls, with transcripts and analytics only; a level
     holds when every call finishes, no call's ASR lag grows (the last minute's max ``asr_lag_s``
-    at most the first minute's + 2 s) and the event latency p95 stays at or below 1 s;
+    at most the first minute's + 2 s) and the event latency p95 stays at or below 1 s.
+    Analytics only is searched twice, each on its own server: as calls are decided now (audio
+    once per ``PRAESENT_LIVE_TICK_MS``, 200 ms, on worker threads) and as before (0: every
+    message on the event loop), with the server's CPU time per second of call beside each level
+    and the latency of speech edges also from their own time (``at_s``: what a tick adds shows);
 (d) the peer: WhisperLive (faster_whisper backend, the same ``base`` directory, int8, CPU) in a
     virtual environment of the benchmark's own, fed the same phone call mixed to mono in real
     time; its completed-segment latency and WER against the call's STM beside ours.
@@ -52,7 +56,10 @@ from make_call import DEFAULT_DATA_DIR, PHONECALL_SKIP_S, SAMPLE_RATE, build_cal
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "bench"
-MODELS_DIR = Path.home() / ".local" / "share" / "praesent" / "models"
+MODELS_DIR = Path(
+    os.environ.get("PRAESENT_MODELS_DIR")
+    or Path.home() / ".local" / "share" / "praesent" / "models"
+)
 STM = DEFAULT_DATA_DIR / "en-phonecall-2spk" / "sample.stm"
 CORE_TYPES = ("activity", "interruption", "backchannel")
 # The phone call after make_call's skip: one repetition of the real conversation.
@@ -138,9 +145,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+    def cpu_s(self) -> float:
+        """The server process's CPU time so far (user + system, all its threads)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def praesent_server(asr_workers: int) -> Iterator[str]:
-    """A real ``praesent serve`` with a throw-away data directory; yields its ws:// URL."""
+def praesent_server(asr_workers: int, tick_ms: int | None = None) -> Iterator[Server]:
+    """A real ``praesent serve`` with a throw-away data directory (``tick_ms``: its
+    PRAESENT_LIVE_TICK_MS, None: the default)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="praesent-bench-") as tmp:
         env = {
@@ -151,6 +170,8 @@ def praesent_server(asr_workers: int) -> Iterator[str]:
             "PRAESENT_MODEL": "base",
             "PRAESENT_COMPUTE_TYPE": "int8",
         }
+        if tick_ms is not None:
+            env["PRAESENT_LIVE_TICK_MS"] = str(tick_ms)
         log = Path(tmp) / "server.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
@@ -161,7 +182,7 @@ def praesent_server(asr_workers: int) -> Iterator[str]:
             )
             try:
                 _wait_http(f"http://127.0.0.1:{port}/healthz", proc, log)
-                yield f"ws://127.0.0.1:{port}"
+                yield Server(f"ws://127.0.0.1:{port}", proc.pid)
             finally:
                 proc.terminate()
                 try:
@@ -246,7 +267,11 @@ async def stream_call(
     run = CallRun(frame_ms / 1000)
     await asyncio.sleep(delay_s)
     try:
-        async with connect(url + "/v1/live", max_size=None, open_timeout=60) as ws:
+        # No permessage-deflate: compressing a frame costs the sender ~0.4 ms (0.8 of a core
+        # for 100 calls), which would be taken from the server's two cores.
+        async with connect(
+            url + "/v1/live", max_size=None, open_timeout=60, compression=None
+        ) as ws:
             start = {
                 "type": "start",
                 "sample_rate": SAMPLE_RATE,
@@ -324,6 +349,8 @@ def latency_figures(run: CallRun) -> dict[str, Any]:
 
 def concurrency_level(runs: Sequence[CallRun], transcribe: bool) -> dict[str, Any]:
     core = [x for run in runs for x in run.latencies(CORE_TYPES, "heard_s")]
+    # Speech edges from their own time: the voice activity's fixed wait plus what a tick adds.
+    since = [x for run in runs for x in run.latencies(("activity",), "at_s")]
     finals = [x for run in runs for x in run.latencies(("transcript",), "end_s")]
     first = [run.lag_window_max(True) for run in runs]
     last = [run.lag_window_max(False) for run in runs]
@@ -342,6 +369,8 @@ def concurrency_level(runs: Sequence[CallRun], transcribe: bool) -> dict[str, An
         "lag_last_min_max_s": max(last, default=0.0),
         "core_p50_s": pct(core, 50),
         "core_p95_s": core_p95,
+        "since_event_p50_s": pct(since, 50),
+        "since_event_p95_s": pct(since, 95),
         "final_p50_s": pct(finals, 50) if transcribe else math.nan,
         "final_p95_s": pct(finals, 95) if transcribe else math.nan,
         "send_late_max_s": max((run.max_send_late_s for run in runs), default=0.0),
@@ -372,12 +401,13 @@ async def run_many(
 
 
 def climb(
-    url: str,
+    server: Server,
     frames: Sequence[bytes],
     frame_ms: int,
     levels: Sequence[int],
     transcribe: bool,
     start: int,
+    label: str = "",
 ) -> list[dict[str, Any]]:
     """Try ``start`` first; climb while a level holds, step down while it fails."""
     order = sorted(levels)
@@ -386,16 +416,19 @@ def climb(
     step = 0
     while 0 <= index < len(order) and order[index] not in tried:
         calls = order[index]
-        began = time.monotonic()
-        runs = asyncio.run(run_many(url, frames, frame_ms, calls, transcribe))
+        began, cpu = time.monotonic(), server.cpu_s()
+        runs = asyncio.run(run_many(server.url, frames, frame_ms, calls, transcribe))
         result = concurrency_level(runs, transcribe)
         result["wall_s"] = time.monotonic() - began
+        call_s = calls * len(frames) * frame_ms / 1000
+        result["server_cpu_ms_per_call_s"] = (server.cpu_s() - cpu) / call_s * 1000
         result["load"] = load_average()
         tried[calls] = result
-        mode = "transcripts" if transcribe else "analytics"
+        mode = label or ("transcripts" if transcribe else "analytics")
         print(
             f"  {mode:11} N={calls:<4} holds={result['holds']!s:5} "
-            f"core p95 {ms(result['core_p95_s'])}, lag first/last "
+            f"core p95 {ms(result['core_p95_s'])}, "
+            f"server {result['server_cpu_ms_per_call_s']:.1f} ms CPU/call-s, lag first/last "
             f"{result['lag_first_min_max_s']:.1f}/{result['lag_last_min_max_s']:.1f} s, "
             f"failed {result['failed']} ({result['load']})",
             flush=True,
@@ -626,13 +659,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--transcribe-start", type=int, default=4, help="the level tried first")
     parser.add_argument(
-        "--analytics-levels", default="25,50,100,150", help="concurrent analytics-only calls"
+        "--analytics-levels", default="25,50,75,100,150", help="concurrent analytics-only calls"
     )
     parser.add_argument("--analytics-start", type=int, default=100, help="the level tried first")
     parser.add_argument(
         "--peer-repeats", type=int, default=3, help="phone-call repetitions for (d) (default 3)"
     )
     parser.add_argument("--skip-concurrency", action="store_true")
+    parser.add_argument(
+        "--skip-before",
+        action="store_true",
+        help="analytics only: skip the search as before (PRAESENT_LIVE_TICK_MS=0)",
+    )
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument(
         "--quick", action="store_true", help="a 1-minute call, one level each, one repetition"
@@ -655,7 +693,11 @@ def main(argv: list[str] | None = None) -> int:
     if not (MODELS_DIR / "base").is_dir():
         print(f"no model at {MODELS_DIR / 'base'}: run `praesent models pull base`")
         return 1
-    report: dict[str, Any] = {"machine": load_average(), "asr_workers": args.asr_workers}
+    report: dict[str, Any] = {
+        "machine": load_average(),
+        "asr_workers": args.asr_workers,
+        "call_minutes": args.minutes,
+    }
     call = cached_call(args.minutes)
     frames = read_frames(call, args.frame_ms)
     print(
@@ -664,7 +706,8 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
-    with praesent_server(args.asr_workers) as url:
+    with praesent_server(args.asr_workers) as server:
+        url = server.url
         print("(a)+(b) one call in real time ...", flush=True)
         single = asyncio.run(
             stream_call(url, frames, args.frame_ms, transcribe=True, language="auto")
@@ -673,7 +716,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_concurrency:
             print("(c) concurrent calls ...", flush=True)
             report["concurrency_transcribe"] = climb(
-                url,
+                server,
                 frames,
                 args.frame_ms,
                 levels(args.transcribe_levels),
@@ -681,12 +724,13 @@ def main(argv: list[str] | None = None) -> int:
                 args.transcribe_start,
             )
             report["concurrency_analytics"] = climb(
-                url,
+                server,
                 frames,
                 args.frame_ms,
                 levels(args.analytics_levels),
                 False,
                 args.analytics_start,
+                "analytics",
             )
         if not args.skip_peer:
             print("(d) ours on the phone call ...", flush=True)
@@ -704,6 +748,20 @@ def main(argv: list[str] | None = None) -> int:
             texts = " ".join(e["text"] for e in sorted(ours.transcripts(), key=lambda e: e["at_s"]))
             report["peer_ours"] = {**latency_figures(ours), "wer": wer(reference, texts)}
 
+    if not args.skip_concurrency and not args.skip_before:
+        # The same search on a server that decides on every message on its event loop, as
+        # before ticks: the gain is the ratio of the two, measured in the same run.
+        with praesent_server(args.asr_workers, tick_ms=0) as before:
+            print("(c) analytics only as before (PRAESENT_LIVE_TICK_MS=0) ...", flush=True)
+            report["concurrency_analytics_before"] = climb(
+                before,
+                frames,
+                args.frame_ms,
+                levels(args.analytics_levels),
+                False,
+                args.analytics_start,
+                "before",
+            )
     if not args.skip_peer:
         report["peer"] = run_peer(args, reference)
     print_report(report)
@@ -744,28 +802,41 @@ def print_report(report: dict[str, Any]) -> None:
         f"(goal p50 <= 1.0 s, p95 <= 2.0 s); max ASR lag {lat['asr_lag_max_s']:.2f} s; "
         f"{lat['load']}"
     )
+    minutes = report.get("call_minutes", 0.0)
     for key, label, goal in (
         ("concurrency_transcribe", "with transcripts", 4),
-        ("concurrency_analytics", "analytics only", 100),
+        ("concurrency_analytics", "analytics only, 200 ms ticks on threads", 100),
+        ("concurrency_analytics_before", "analytics only as before, per message", 100),
     ):
         if key not in report:
             continue
         print(
-            f"(c) concurrent calls {label}: largest N that holds = "
+            f"(c) concurrent calls {label} ({minutes:g}-minute calls): largest N that holds = "
             f"{largest_holding(report[key])} (goal >= {goal})"
         )
         print(
-            f"    {'N':>4} {'holds':>5} {'core p50':>9} {'core p95':>9} {'final p50':>9} "
-            f"{'final p95':>9} {'lag 1st/last min':>16} {'failed':>6}  load"
+            f"    {'N':>4} {'holds':>5} {'core p50':>9} {'core p95':>9} {'edge p95':>9} "
+            f"{'final p50':>9} {'final p95':>9} {'lag 1st/last min':>16} {'failed':>6} "
+            f"{'CPU/call-s':>10}  load"
         )
         for r in report[key]:
             print(
                 f"    {r['calls']:>4} {r['holds']!s:>5} {ms(r['core_p50_s']):>9} "
-                f"{ms(r['core_p95_s']):>9} {secs(r['final_p50_s']):>9} "
-                f"{secs(r['final_p95_s']):>9} "
+                f"{ms(r['core_p95_s']):>9} {ms(r['since_event_p95_s']):>9} "
+                f"{secs(r['final_p50_s']):>9} {secs(r['final_p95_s']):>9} "
                 f"{r['lag_first_min_max_s']:>7.1f}/{r['lag_last_min_max_s']:<7.1f} s "
-                f"{r['failed']:>6}  {r['load']}"
+                f"{r['failed']:>6} {r['server_cpu_ms_per_call_s']:>7.1f} ms  {r['load']}"
             )
+    if "concurrency_analytics" in report and "concurrency_analytics_before" in report:
+        now, before = report["concurrency_analytics"], report["concurrency_analytics_before"]
+        cpu_now = min(r["server_cpu_ms_per_call_s"] for r in now)
+        cpu_before = min(r["server_cpu_ms_per_call_s"] for r in before)
+        print(
+            f"    analytics only, now / before: {largest_holding(now)} / "
+            f"{largest_holding(before)} calls held; server CPU per second of call "
+            f"{cpu_now:.1f} / {cpu_before:.1f} ms (the least over the levels; "
+            f"{cpu_before / cpu_now:.2f}x less)"
+        )
     if "peer_ours" in report:
         ours, peer = report["peer_ours"], report.get("peer", {})
         print("(d) final-transcript latency and WER on the phone call, beside WhisperLive:")

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     live_idle_timeout_s: float = 15.0
     # How long a live session whose client vanished waits for the client to resume it.
     live_resume_grace_s: float = 30.0
+    # A live call without transcripts decides on its audio once per this many ms rather than
+    # per message (0: per message): the same events, at most this much later, for less CPU.
+    live_tick_ms: int = 200
     # A live call of a known seller (the socket's user; without accounts the start message's
     # ``seller``) adds the seller's own speech to their voice profile (an embedding, never audio).
     live_voice_profiles: bool = True

@@ -107,6 +107,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             hub=EventHub(queue_size=settings.observer_queue_size),
             llm=options_from_settings(settings),
             resume_grace_s=settings.live_resume_grace_s,
+            tick_ms=settings.live_tick_ms,
             learn_voice=(
                 functools.partial(learn_live_voice, settings)
                 if settings.live_voice_profiles

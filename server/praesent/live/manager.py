@@ -95,6 +95,10 @@ class SessionManager:
     resume_grace_s: float = 30.0
     # Live calls of a known seller add to the seller's voice profile when this is set.
     learn_voice: VoiceLearner | None = None
+    # A call without transcripts decides on its audio once per this much (0: per message).
+    tick_ms: int = 0
+    # Threads that decide on ticked calls' audio (see LiveSession): about one per core.
+    audio_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))
     # The connection that feeds each live session; a resuming client takes a session over.
     _owners: dict[str, object] = field(default_factory=dict)
     _expiring: dict[str, asyncio.Task[None]] = field(default_factory=dict)
@@ -172,6 +176,8 @@ class SessionManager:
             history=past,
             start_s=start_s,
             seller_speech_limit=round(MAX_SAMPLE_SPEECH_S * SAMPLE_RATE) if learns else 0,
+            tick_ms=self.tick_ms,
+            audio_threads=self.audio_threads,
         )
         if learns and voice_seller is not None:
             self._voice_sellers[session_id] = voice_seller
@@ -209,6 +215,7 @@ class SessionManager:
         if expiring is not None:
             expiring.cancel()
         self._owners[session.id] = owner
+        await session.flush()  # what it heard includes audio buffered for the tick
         heard = session.audio_s
         missing = request.audio_s - heard
         if missing > 0:

@@ -15,8 +15,9 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
 import numpy as np
 
 from praesent.analysis import analysis_from_events, utterance_fact
@@ -25,6 +26,7 @@ from praesent.asr.transcriber import Span, TimedWord
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
 from praesent.audio.echo import EchoGate
+from praesent.audio.vad import SileroVad
 from praesent.core.conversation import Conversation
 from praesent.core.events import Event
 from praesent.core.facts import Fact, FocusChanged, Role
@@ -38,6 +40,7 @@ from praesent.speakers.own_speech import OwnSpeech
 log = logging.getLogger(__name__)
 
 LoggedEvent = dict[str, Any]
+_T = TypeVar("_T")
 _TICK_SAMPLES = SAMPLE_RATE // 2
 # Preview an open utterance after a second of new speech, less often as it grows (each preview
 # decodes it again), and only its last few seconds.
@@ -64,13 +67,17 @@ class CallState:
 
     def __init__(
         self,
-        engines: Engines,
+        vad: SileroVad,
         stream: StreamFormat,
         language: str,
         seller_speech: OwnSpeech | None = None,
+        tick_samples: int = 0,
     ) -> None:
+        """``tick_samples``: audio is buffered and decided on once this much (at 16 kHz) has
+        come (0: every message at once). What is decided is the same either way; a tick saves
+        the per-call cost of voice activity and the echo gate on small pieces."""
         self.roles: tuple[Role, ...] = stream.channels
-        self._listeners = {role: ChannelListener(engines.vad) for role in self.roles}
+        self._listeners = {role: ChannelListener(vad) for role in self.roles}
         self._resamplers = {role: Resampler(stream.sample_rate) for role in self.roles}
         # The microphone hears the call from the speakers when the seller wears no headset.
         self._echo = EchoGate() if len(self.roles) == 2 else None
@@ -81,12 +88,34 @@ class CallState:
         self._last_partial = dict.fromkeys(self.roles, 0)
         # The seller's own speech for their voice profile (a call with a seller channel).
         self.seller_speech = seller_speech if "seller" in self.roles else None
+        self._tick = tick_samples
+        self._pending: list[list[Samples]] = [[] for _ in self.roles]
+        self._pending_samples = 0
 
     def feed_audio(self, channels: Sequence[Samples]) -> tuple[list[Event], list[FinalJob]]:
+        return self.flush() if self.buffer(channels) else ([], [])
+
+    def buffer(self, channels: Sequence[Samples]) -> bool:
+        """Take one message's audio; True when a tick's worth waits for ``flush``."""
+        for pieces, role, samples in zip(self._pending, self.roles, channels, strict=True):
+            pieces.append(self._resamplers[role].convert(samples))
+        self._pending_samples += self._pending[0][-1].shape[0]
+        return self._pending_samples >= self._tick
+
+    def flush(self) -> tuple[list[Event], list[FinalJob]]:
+        """Decide on the audio buffered for the tick now: before anything that is not audio
+        (focus, a transcript, a pinned language, the end) takes effect where it would have
+        without the tick."""
+        if self._pending_samples == 0:
+            return [], []
         audio = [
-            self._resamplers[role].convert(samples)
-            for role, samples in zip(self.roles, channels, strict=True)
+            pieces[0] if len(pieces) == 1 else np.concatenate(pieces) for pieces in self._pending
         ]
+        self._pending = [[] for _ in self.roles]
+        self._pending_samples = 0
+        return self._process(audio)
+
+    def _process(self, audio: list[Samples]) -> tuple[list[Event], list[FinalJob]]:
         if self._echo is not None:
             audio = self._echo.push(audio)
         return self.conversation.feed_many(self._listen(audio)), self._pop_jobs()
@@ -162,16 +191,17 @@ class CallState:
         return None
 
     def finish(self) -> tuple[list[Event], list[FinalJob]]:
+        flushed, flushed_jobs = self.flush()
         facts: list[Fact] = []
         if self._echo is not None:
             facts = self._listen(self._echo.finish())
         for role in self.roles:
             listener = self._listeners[role]
             self._merger.push(role, listener.finish(), listener.received_samples)
-        jobs = self._pop_jobs(ended=True)
+        jobs = flushed_jobs + self._pop_jobs(ended=True)
         end = max(listener.received_samples for listener in self._listeners.values())
         self.samples = end
-        return self.conversation.feed_many(facts + self._merger.finish(end)), jobs
+        return flushed + self.conversation.feed_many(facts + self._merger.finish(end)), jobs
 
     def close(self) -> list[Event]:
         return self.conversation.finish(self.samples)
@@ -197,10 +227,16 @@ class LiveSession:
         history: Sequence[Event] = (),
         start_s: float = 0.0,
         seller_speech_limit: int = 0,
+        tick_ms: int = 0,
+        audio_threads: anyio.CapacityLimiter | None = None,
     ) -> None:
         """``history`` and ``start_s`` continue a lost session: its events so far, and the audio
         time at which this session's own audio begins. ``seller_speech_limit``: how many samples
-        of the seller's own speech to keep for their voice profile (0: none)."""
+        of the seller's own speech to keep for their voice profile (0: none). ``tick_ms``: a
+        call without transcripts decides on its audio once per this much (0: per message); a
+        call with transcripts always per message, where a final's latency counts. A ticked call
+        decides on worker threads of ``audio_threads`` (onnxruntime and numpy's FFTs release the
+        GIL), so the event loop goes on serving the sockets meanwhile."""
         self.id = session_id
         self.start = start
         setting = start.language or "auto"
@@ -212,7 +248,11 @@ class LiveSession:
         self._persist = persist
         self._publish = publish
         seller_speech = OwnSpeech(seller_speech_limit) if seller_speech_limit > 0 else None
-        self._state = CallState(engines, stream, setting, seller_speech)
+        tick = 0 if start.transcribe else round(tick_ms * SAMPLE_RATE / 1000)
+        self._state = CallState(engines.vad, stream, setting, seller_speech, tick)
+        self._threads = audio_threads if tick > 0 else None
+        # A ticked call's state is worked on in a thread: one piece of work at a time.
+        self._state_lock = asyncio.Lock()
         self._seq = first_seq - 1
         self._log: list[Event] = list(history)
         self._continuation = Continuation.after(history, round(start_s * SAMPLE_RATE))
@@ -285,7 +325,13 @@ class LiveSession:
             self._publish(logged)
 
     async def feed_audio(self, channels: Sequence[Samples]) -> None:
-        events, jobs = self._state.feed_audio(channels)
+        if self._threads is None:
+            events, jobs = self._state.feed_audio(channels)
+        else:
+            async with self._state_lock:
+                if not self._state.buffer(channels):
+                    return
+                events, jobs = await self._in_thread(self._state.flush)
         await self._emit(events)
         change = self._state.echo_change()
         if change is not None:
@@ -299,6 +345,23 @@ class LiveSession:
         self._queue_finals(jobs)
         self._maybe_partial()
 
+    async def _in_thread(self, work: Callable[[], _T]) -> _T:
+        assert self._threads is not None and self._state_lock.locked()
+        return await anyio.to_thread.run_sync(work, limiter=self._threads)
+
+    async def _work(self, work: Callable[[], _T]) -> _T:
+        """State work beside feeding audio: in turn with it, where a ticked call's is done."""
+        if self._threads is None:
+            return work()
+        async with self._state_lock:
+            return await self._in_thread(work)
+
+    async def flush(self) -> None:
+        """Decide on the audio buffered for the tick (see ``CallState.flush``)."""
+        events, jobs = await self._work(self._state.flush)
+        await self._emit(events)
+        self._queue_finals(jobs)
+
     async def feed_silence(self, seconds: float) -> None:
         """Audio the server never got (a dropped connection): silence keeps the time line."""
         rate = self.start.sample_rate
@@ -309,10 +372,12 @@ class LiveSession:
             left -= take
 
     async def feed_focus(self, focused: bool) -> None:
-        await self._emit(self._state.feed_focus(focused))
+        await self.flush()
+        await self._emit(await self._work(lambda: self._state.feed_focus(focused)))
 
     async def pin_language(self, setting: str) -> None:
         """The seller's choice mid-call, for what follows: a language, or "auto" again."""
+        await self.flush()
         change = self._language.pin(setting, self._state.samples)
         if change is not None:
             await self._announce(change)
@@ -404,13 +469,14 @@ class LiveSession:
         assert language is not None
         decoded = await self._stt.final(job.span, language)
         self.asr_rejected += decoded.rejected
+        await self.flush()
         events = self._state.feed_words(job.role, job.span, decoded.words, language)
         await self._emit(events)
 
     async def finish(self) -> dict[str, Any]:
         """Flush every channel, wait for the last transcripts, close the core; the analysis."""
         self._closing = True
-        events, jobs = self._state.finish()
+        events, jobs = await self._work(self._state.finish)
         await self._emit(events)
         self._queue_finals(jobs)
         self._finals_ready.set()

@@ -1,0 +1,51 @@
+"""A call without transcripts decides on its audio once per tick (PRAESENT_LIVE_TICK_MS): the
+events are those of deciding on every message, the same samples in the same order. Voice activity
+and the echo gate only (no Whisper, no server): fast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from praesent.audio.vad import SileroVad
+from praesent.evaluation import degrade
+from praesent.evaluation.corpus import phonecall
+from praesent.live.protocol import StreamFormat
+from praesent.live.session import CallState
+from tests.support import SHARED_DATA, shared
+
+STREAM = StreamFormat(16_000, ("seller", "customer"))
+MESSAGE = 800  # 50 ms, as the capture clients send
+FOCUS_AT = (173, 401, 402)  # after these messages the overlay reports focus changes
+
+
+def _events(vad: SileroVad, audio: np.ndarray, tick_samples: int) -> list[dict[str, Any]]:
+    state = CallState(vad, STREAM, "en", tick_samples=tick_samples)
+    events = []
+    focused = True
+    for index, begin in enumerate(range(0, audio.shape[1], MESSAGE)):
+        piece = [audio[0, begin : begin + MESSAGE], audio[1, begin : begin + MESSAGE]]
+        events += state.feed_audio(piece)[0]
+        if index in FOCUS_AT:
+            focused = not focused
+            events += state.flush()[0] + state.feed_focus(focused)
+    events += state.finish()[0] + state.close()
+    return [{**event.to_dict(), "sample": event.sample} for event in events]
+
+
+@pytest.mark.parametrize("tick_ms", [100, 200, 330])
+def test_a_tick_decides_what_every_message_decides(tick_ms: int) -> None:
+    shared("en-phonecall-2spk/sample.wav")
+    call = phonecall(SHARED_DATA)
+    # Echo of the customer in the seller's microphone: the gate's delay search and suppression
+    # run too. As a 16-bit stream carries it.
+    audio = degrade.echo(call.audio, -18, 60)
+    audio = (np.round(np.clip(audio, -1, 1) * 32767) / 32768).astype(np.float32)
+    vad = SileroVad()
+    per_message = _events(vad, audio, 0)
+    ticked = _events(vad, audio, tick_ms * 16)
+    assert len(per_message) > 50
+    assert {e["type"] for e in per_message} >= {"activity", "balance", "focus"}
+    assert ticked == per_message
