@@ -60,6 +60,7 @@ const callLang = {
 
 const check = { active: false, started: 0, heardMs: { seller: 0, customer: 0 }, timer: 0 };
 let pip = null; // the Document Picture-in-Picture window, when open
+let popup = null; // the pop-out window where Document Picture-in-Picture is missing
 
 function wsUrl(path, query = {}) {
   const url = new URL(path, location.href);
@@ -438,6 +439,7 @@ function openLive() {
     if (event.type === "ready" && ws === live.ws) {
       live.ready = true;
       live.sessionId = event.session_id;
+      followInPopup();
       live.retries = 0;
       live.lostSince = 0;
       setStatus("status.live");
@@ -737,10 +739,22 @@ async function popOut() {
     return;
   }
   // No Document Picture-in-Picture: a small window that observes this session.
+  popup = window.open(observerUrl(), "praesent-overlay", "popup,width=340,height=240");
+}
+
+function observerUrl() {
   const url = new URL(location.href);
   if (live.sessionId) url.searchParams.set("session", live.sessionId);
   url.searchParams.set("lang", view.lang);
-  window.open(url.href, "praesent-overlay", "popup,width=340,height=240");
+  return url.href;
+}
+
+// The call went on in a new session (the server had lost the old one): the pop-out window
+// observes that one from now on.
+function followInPopup() {
+  if (!popup || popup.closed) return;
+  const now = new URL(popup.location.href).searchParams.get("session");
+  if (live.sessionId && now !== live.sessionId) popup.location.replace(observerUrl());
 }
 
 let focusTimer = 0;

@@ -80,7 +80,7 @@ def test_the_page_resumes_after_the_server_was_killed(
                 window.wait_for_timeout(500)
             assert len(shares - {"\N{EN DASH}"}) >= 2, f"the pop-out window's balance: {shares}"
             assert "lang=en" in window.url and "session=" in window.url, window.url
-            window.close()
+            first_window_url = window.url
             page.wait_for_timeout(max(0.0, KILL_AFTER_S - 6) * 1000)
             server.stop(signal.SIGKILL)
             page.wait_for_function(
@@ -95,6 +95,11 @@ def test_the_page_resumes_after_the_server_was_killed(
             )
             reconnect_s = time.monotonic() - back
             page.wait_for_timeout(AFTER_RETURN_S * 1000)
+            # The pop-out window follows the call into the session that continues it.
+            window.wait_for_function(
+                "document.getElementById('status').textContent === 'Live'", timeout=30_000
+            )
+            window_url = window.url
             gap_text = str(page.locator("#warn-gap").text_content())
             page.click("#stop")
             page.wait_for_function(
@@ -111,6 +116,8 @@ def test_the_page_resumes_after_the_server_was_killed(
         print(f"reconnected {reconnect_s:.2f} s after the server answered again")
         assert reconnect_s <= RECONNECT_LIMIT_S, f"reconnected after {reconnect_s:.2f} s"
         session_id = report.split("/v1/sessions/")[1].split("/")[0]
+        assert f"session={session_id}" in window_url, (first_window_url, window_url)
+        assert f"session={session_id}" not in first_window_url
         sessions = {s["id"]: s for s in httpx.get(f"{server.http}/v1/sessions").json()}
         old = [s for s in sessions.values() if s["title"] == "restart" and s["id"] != session_id]
         assert len(old) == 1 and old[0]["status"] == "interrupted", sessions
