@@ -31,6 +31,8 @@ CHANNEL_PREFIX = "praesent:live:"
 _CONFIRM_S = 5.0
 # Messages waiting to be published; beyond this they are dropped (observers read them back).
 _OUTBOX_SIZE = 10_000
+# At most this many messages in one pipeline.
+_BATCH = 256
 # On shutdown, how long the last messages (a session's final event) get to reach Redis.
 _FLUSH_S = 2.0
 
@@ -94,9 +96,15 @@ class RedisEventHub(EventHub):
 
     async def _publish_loop(self) -> None:
         while True:
-            channel, payload = await self._outbox.get()
+            # What piled up during one round trip goes out in the next, in one pipeline.
+            batch = [await self._outbox.get()]
+            while len(batch) < _BATCH and not self._outbox.empty():
+                batch.append(self._outbox.get_nowait())
             try:
-                await self._redis.publish(channel, payload)
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for channel, payload in batch:
+                        pipe.publish(channel, payload)
+                    await pipe.execute()
             except (RedisError, OSError) as error:
                 if not self._publish_failing:
                     log.warning("the live relay cannot publish: %s", error)
@@ -110,7 +118,8 @@ class RedisEventHub(EventHub):
                     log.info("the live relay publishes again")
                 self._publish_failing = False
             finally:
-                self._outbox.task_done()
+                for _ in batch:
+                    self._outbox.task_done()
 
     # --- other replicas' sessions: follow ------------------------------------------------
 
