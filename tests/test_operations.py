@@ -5,10 +5,7 @@ them (the machine's own PostgreSQL and Redis stay up for everyone else)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,66 +20,13 @@ from websockets.asyncio.client import connect
 
 from praesent.live.player import stream_file
 from praesent.store import EventStore
-from tests.live_server import ServerProcess, free_port
+from tests.live_server import Relay, ServerProcess
 from tests.store.conftest import postgres_schema
 from tests.support import read_wav, shared
 
 REDIS_URL = os.environ.get("PRAESENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 SCRAPE_TOKEN = "scrape-token-for-the-test"
 ROLES = ("seller", "customer")
-
-
-class Relay:
-    """A TCP relay on 127.0.0.1 to a real service; ``cut`` closes its port and every connection
-    through it (the service looks unreachable), ``restore`` opens the same port again."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target = ("127.0.0.1", target_port)
-        self.port = free_port()
-        self._listener: socket.socket | None = None
-        self._open: set[socket.socket] = set()
-        self._lock = threading.Lock()
-
-    def restore(self) -> Relay:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-        return self
-
-    def cut(self) -> None:
-        assert self._listener is not None
-        # shutdown wakes the thread blocked in accept(); close alone leaves the port listening.
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)
-        self._listener.close()
-        with self._lock:
-            for conn in self._open:
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
-                conn.close()
-            self._open.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return  # cut
-            upstream = socket.create_connection(self.target)
-            with self._lock:
-                self._open |= {client, upstream}
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_WR)
 
 
 def _redis() -> redis.Redis:

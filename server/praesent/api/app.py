@@ -88,6 +88,15 @@ def _job_queue(settings: Settings) -> JobQueue | None:
     return JobQueue(settings)
 
 
+def _event_hub(settings: Settings) -> EventHub:
+    """With Redis, observers on any replica follow sessions running on another."""
+    if settings.redis_url is None:
+        return EventHub(queue_size=settings.observer_queue_size)
+    from praesent.live.relay import RedisEventHub
+
+    return RedisEventHub(settings.redis_url, queue_size=settings.observer_queue_size)
+
+
 def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     """Build the app. ``load`` lets tests share one set of loaded models between apps."""
     loader = load or _default_loader
@@ -104,7 +113,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             store=store,
             engines=engines,
             speech_to_text=SpeechToText(engines.transcriber, settings.asr_workers),
-            hub=EventHub(queue_size=settings.observer_queue_size),
+            hub=_event_hub(settings),
             llm=options_from_settings(settings),
             resume_grace_s=settings.live_resume_grace_s,
             tick_ms=settings.live_tick_ms,
@@ -134,6 +143,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await retention
             await manager.shutdown()
+            await manager.hub.aclose()
             if app.state.praesent.job_queue is not None:
                 app.state.praesent.job_queue.close()
             store.close()

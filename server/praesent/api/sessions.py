@@ -6,6 +6,7 @@ person's session answers 404, and every read by someone other than the seller is
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -19,13 +20,17 @@ from praesent.api.docs import IsoDateTime, errors
 from praesent.api.security import websocket_refusal
 from praesent.api.state import app_state
 from praesent.errors import PraesentError
+from praesent.live.hub import RelayError, Subscription
 from praesent.live.manager import logged
-from praesent.live.protocol import CLOSE_NORMAL, CLOSE_POLICY
+from praesent.live.protocol import CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TRY_AGAIN
 from praesent.store import EventStore, SessionQuery, SessionRecord
 from praesent.team.access import Principal, Rule
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 _PAGE = 500
+# An observer of a session on another replica that hears nothing for this long checks that
+# the session still runs (the replica running it may have died without a word).
+_REMOTE_IDLE_S = 5.0
 
 
 class SessionIsLiveError(PraesentError):
@@ -125,6 +130,67 @@ async def delete_session(
     return Response(status_code=204)
 
 
+class _Feed:
+    """One observer's events in ``seq`` order, none twice: from the stored log, then live, and
+    from the log again wherever the live feed skipped some (the relay between replicas may
+    lose a message; every event is stored before it is published)."""
+
+    def __init__(self, websocket: WebSocket, store: EventStore, session_id: str, after: int):
+        self.websocket = websocket
+        self.store = store
+        self.session_id = session_id
+        self.last = after
+        # The session's final event was sent: nothing comes after it.
+        self.ended = False
+        self.sent = app_state(websocket).metrics.observer_events
+
+    async def _send(self, event: dict[str, Any]) -> None:
+        await self.websocket.send_json(event)
+        self.sent.inc()
+        self.last = event["seq"]
+        self.ended = event["type"] == "final"
+
+    async def stored(self) -> None:
+        while True:
+            page = await anyio.to_thread.run_sync(
+                self.store.events_after, self.session_id, self.last, _PAGE
+            )
+            for item in page:
+                await self._send(logged(item))
+            if len(page) < _PAGE:
+                return
+
+    async def live(self, subscription: Subscription) -> None:
+        while not self.ended:
+            if subscription.remote:
+                try:
+                    event = await asyncio.wait_for(subscription.next(), _REMOTE_IDLE_S)
+                except TimeoutError:
+                    if await self._still_live():
+                        continue
+                    # It ended without a word through the relay (its replica died, or Redis
+                    # dropped the end): the log has all there is.
+                    await self.stored()
+                    return
+            else:
+                event = await subscription.next()
+            if event is None:
+                return
+            if event["seq"] > self.last + 1:
+                await self.stored()
+            if event["seq"] > self.last:
+                await self._send(event)
+
+    async def _still_live(self) -> bool:
+        record = await anyio.to_thread.run_sync(self.store.get_session, self.session_id)
+        return record is not None and record.status == "live"
+
+    async def cut_off(self, code: str, message: str, close_code: int) -> None:
+        error = {"type": "error", "seq": None, "code": code, "message": message}
+        await self.websocket.send_json(error)
+        await self.websocket.close(close_code, code)
+
+
 @router.websocket("/{session_id}/events")
 async def observe(
     websocket: WebSocket,
@@ -132,7 +198,8 @@ async def observe(
     access: Annotated[Access, guard(Rule.SESSION_READ)],
     after: int = 0,
 ) -> None:
-    """Every event after ``after``: first from the log, then live, none missed, none twice."""
+    """Every event after ``after``: first from the log, then live, none missed, none twice; a
+    session that runs on another replica comes through the relay between replicas."""
     state = app_state(websocket)
     manager = state.sessions
     refusal = websocket_refusal(state.settings, websocket)
@@ -142,50 +209,41 @@ async def observe(
     await audit_read(websocket, access, "observe")
     await websocket.accept()
     # Subscribe before reading the log, so nothing published meanwhile slips between the two.
-    subscription = manager.hub.subscribe(session_id) if session_id in manager.live else None
+    subscription: Subscription | None = None
+    relay_down = False
+    if session_id in manager.live:
+        subscription = manager.hub.subscribe(session_id)
+    elif access.session is not None and access.session.status == "live":
+        try:
+            subscription = await manager.hub.follow(session_id)
+        except RelayError:
+            relay_down = True
     if subscription is not None:
         state.observers.add(subscription, access.user_id)
-    last = after
-    sent = state.metrics.observer_events
+    feed = _Feed(websocket, manager.store, session_id, after)
+    resume = "resume with ?after={}"
     try:
-        while True:
-            page = await anyio.to_thread.run_sync(
-                manager.store.events_after, session_id, last, _PAGE
-            )
-            for stored in page:
-                await websocket.send_json(logged(stored))
-                sent.inc()
-                last = stored.seq
-            if len(page) < _PAGE:
-                break
+        await feed.stored()
+        if relay_down and not feed.ended:
+            message = "the relay between servers is down; " + resume.format(feed.last)
+            await feed.cut_off("relay_unavailable", message, CLOSE_TRY_AGAIN)
+            return
         if subscription is not None:
-            while (event := await subscription.next()) is not None:
-                if event["seq"] > last:
-                    await websocket.send_json(event)
-                    sent.inc()
-                    last = event["seq"]
+            await feed.live(subscription)
             if subscription in state.observers.revoked:
-                await websocket.send_json(
-                    {
-                        "type": "error",
-                        "seq": None,
-                        "code": "not_shared",
-                        "message": "the seller stopped sharing this session",
-                    }
-                )
-                await websocket.close(CLOSE_POLICY, "not_shared")
+                message = "the seller stopped sharing this session"
+                await feed.cut_off("not_shared", message, CLOSE_POLICY)
                 return
-            if subscription.overflowed:
-                await websocket.send_json(
-                    {
-                        "type": "error",
-                        "seq": None,
-                        "code": "too_slow",
-                        "message": f"this observer fell behind; resume with ?after={last}",
-                    }
-                )
-                await websocket.close(CLOSE_POLICY, "too_slow")
+            if subscription.overflowed and not feed.ended:
+                message = "this observer fell behind; " + resume.format(feed.last)
+                await feed.cut_off("too_slow", message, CLOSE_POLICY)
                 return
+            if subscription.lost and not feed.ended:
+                message = "the relay between servers broke; " + resume.format(feed.last)
+                await feed.cut_off("relay_lost", message, CLOSE_TRY_AGAIN)
+                return
+            # Ended: anything the live feed skipped at the very end is in the log.
+            await feed.stored()
         await websocket.close(CLOSE_NORMAL)
     except WebSocketDisconnect:
         return

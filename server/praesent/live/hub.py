@@ -1,17 +1,24 @@
-"""In-process fan-out of a session's logged events to its observers.
+"""Fan-out of a session's logged events to its observers: in-process here; across replicas
+``praesent.live.relay`` adds Redis to it.
 
 Each observer has a bounded queue; one that falls too far behind is cut off (it can resume
-from its last sequence number) instead of making the session wait or memory grow.
+from its last sequence number) instead of making the session wait or memory grow. Events are
+published only after they are stored, so an observer that misses some can read them back.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 LoggedEvent = dict[str, Any]
+
+
+class RelayError(Exception):
+    """The relay that carries events between replicas cannot be reached."""
 
 
 @dataclass(eq=False, slots=True)
@@ -20,16 +27,23 @@ class Subscription:
     queue: asyncio.Queue[LoggedEvent | None]
     overflowed: bool = False
     closed: bool = False
+    # Follows a session that runs on another replica (events come through the relay).
+    remote: bool = False
+    # The relay between replicas broke: events may be missing from here on.
+    lost: bool = False
 
     async def next(self) -> LoggedEvent | None:
-        """The next event, or None once the session ended or this observer fell behind."""
-        if self.overflowed:
+        """The next event, or None once the session ended, this observer fell behind or the
+        relay that carried its events broke."""
+        if self.overflowed or self.lost:
             return None
         return await self.queue.get()
 
 
 @dataclass(slots=True)
 class EventHub:
+    """The in-process hub: observers of the sessions this process runs."""
+
     queue_size: int = 2048
     _subscribers: dict[str, set[Subscription]] = field(default_factory=lambda: defaultdict(set))
 
@@ -43,8 +57,20 @@ class EventHub:
         if not self._subscribers[subscription.session_id]:
             del self._subscribers[subscription.session_id]
 
+    async def follow(self, session_id: str) -> Subscription | None:
+        """Subscribe to a session that runs in another process; None: this hub reaches no
+        other process (the session's stored log is all an observer gets). Raises
+        ``RelayError`` when the relay between processes is down."""
+        return None
+
+    async def aclose(self) -> None:
+        """Release what the hub holds beyond this process (nothing here)."""
+
     def publish(self, session_id: str, events: list[LoggedEvent]) -> None:
-        for subscription in list(self._subscribers.get(session_id, ())):
+        self._deliver(self._subscribers.get(session_id, ()), events)
+
+    def _deliver(self, subscriptions: Iterable[Subscription], events: list[LoggedEvent]) -> None:
+        for subscription in list(subscriptions):
             for event in events:
                 try:
                     subscription.queue.put_nowait(event)
