@@ -215,8 +215,9 @@ class SessionManager:
         if expiring is not None:
             expiring.cancel()
         self._owners[session.id] = owner
-        await session.flush()  # what it heard includes audio buffered for the tick
-        heard = session.audio_s
+        await session.flush()
+        # What it heard includes audio buffered for the tick or held by the echo gate.
+        heard = session.received_s
         missing = request.audio_s - heard
         if missing > 0:
             await session.feed_silence(min(missing, _MAX_SILENCE_FILL_S))

@@ -84,7 +84,8 @@ class CallState:
         self._echo_warned = False
         self._merger = ActivityMerger(self.roles, _TICK_SAMPLES)
         self.conversation = Conversation(language=language)
-        self.samples = 0
+        self.samples = 0  # decided on: through the echo gate and voice activity
+        self.received = 0  # taken in (the gate holds some back while it searches for echo)
         self._last_partial = dict.fromkeys(self.roles, 0)
         # The seller's own speech for their voice profile (a call with a seller channel).
         self.seller_speech = seller_speech if "seller" in self.roles else None
@@ -100,6 +101,7 @@ class CallState:
         for pieces, role, samples in zip(self._pending, self.roles, channels, strict=True):
             pieces.append(self._resamplers[role].convert(samples))
         self._pending_samples += self._pending[0][-1].shape[0]
+        self.received += self._pending[0][-1].shape[0]
         return self._pending_samples >= self._tick
 
     def flush(self) -> tuple[list[Event], list[FinalJob]]:
@@ -272,6 +274,11 @@ class LiveSession:
     @property
     def audio_s(self) -> float:
         return (self._state.samples + self._continuation.offset) / SAMPLE_RATE
+
+    @property
+    def received_s(self) -> float:
+        """The call's audio this session has taken in, decided on or not yet."""
+        return (self._state.received + self._continuation.offset) / SAMPLE_RATE
 
     @property
     def roles(self) -> tuple[Role, ...]:
