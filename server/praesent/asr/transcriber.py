@@ -30,6 +30,10 @@ class AsrOptions:
     retry_temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 
 
+# A pack is done once a decoded segment ends this close to its last speech.
+_TAIL = SAMPLE_RATE // 5
+
+
 @dataclass(slots=True)
 class AsrStats:
     """What speech-to-text did for one call: what its cost is made of."""
@@ -142,10 +146,14 @@ class Transcriber:
             pieces.extend((span.audio, gap))
             position += span.audio.shape[0] + gap.shape[0]
         packed = np.concatenate(pieces)
+        # Where the pack's last speech ends: what Whisper decodes after it is silence.
+        last = spans[-1]
+        speech_end = offsets[-1] + last.end_sample - last.audio_start_sample
         stats = stats if stats is not None else AsrStats()
         stats.speech_s += sum(span.end_sample - span.start_sample for span in spans) / SAMPLE_RATE
         words: list[list[TimedWord]] = [[] for _ in spans]
-        for packed_start, packed_end, text, probability in self._words(packed, language, stats):
+        found = self._words(packed, language, stats, speech_end=speech_end)
+        for packed_start, packed_end, text, probability in found:
             middle = (packed_start + packed_end) // 2
             index = max(0, int(np.searchsorted(offsets, middle, side="right")) - 1)
             words[index].append(
@@ -198,7 +206,11 @@ class Transcriber:
         language: str,
         stats: AsrStats,
         retry: bool = False,
+        speech_end: int | None = None,
     ) -> list[tuple[int, int, str, float]]:
+        """The words Whisper hears in ``audio``. With ``speech_end``, decoding stops once a
+        segment reaches it: Whisper would otherwise encode the rest after its last timestamp
+        (the pack's trailing context and gap) as a window of its own, one more encoder pass."""
         options = self.options
         stats.decodes += 1
         stats.audio_s += audio.shape[0] / SAMPLE_RATE
@@ -241,6 +253,8 @@ class Transcriber:
                             float(word.probability),
                         )
                     )
+                if speech_end is not None and segment.end * SAMPLE_RATE >= speech_end - _TAIL:
+                    break
         stats.windows += max(1, len(windows))
         stats.fallbacks += len(fallbacks)
         return [item for item in found if item[2]]
