@@ -5,9 +5,10 @@ where Chromium plays the call tab (the customer channel of a real call); ``room`
 microphone hears (its monitor, remapped to a source Chromium lists, is the default microphone):
 ``paplay`` plays the seller channel into it, and with ``echo`` a loopback carries the speakers'
 sound into it 18 dB down, as speakers reach a microphone without a headset. The overlay
-captures the microphone raw (``?mic=raw``): Chromium's echo canceller removes its own tabs'
-sound from a processed microphone (measured: that loopback at 0 dB left -96 dB where the seller
-is silent, against -34 dB with ``mic=raw``), so a processed one never carries this echo.
+captures the microphone raw, as it does unless told otherwise: Chromium's echo canceller would
+remove its own tabs' sound from a processed microphone (``?mic=processed``; measured: that
+loopback at 0 dB left -96 dB where the seller is silent, against -34 dB raw), so a processed
+one never carries this echo.
 
 With the echo the overlay warns (its text in English and German); without it, the same call
 through the same route (the tab and the seller's file drift 130-200 ms apart: the seller
@@ -89,7 +90,7 @@ def _call(
         call = context.new_page()
         call.goto(call_url)
         page = context.new_page()
-        page.goto(f"{server.http}/?lang=en&language=en&transcribe=0&mic=raw&title=echo")
+        page.goto(f"{server.http}/?lang=en&language=en&transcribe=0&title=echo")
         page.click("#start")
         page.wait_for_selector("#check:not([hidden])", timeout=15_000)
         call.evaluate("document.getElementById('call').play()")
