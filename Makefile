@@ -67,6 +67,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_analyze.py --baseline $(BENCH_BASELINE)
 	$(BIN)/python bench/bench_live.py
 	$(BIN)/python bench/bench_replicas.py
+	$(BIN)/python bench/bench_jobs.py
 	$(BIN)/python bench/bench_speakers.py
 
 # praesent on every shared recording and degraded versions of it (echo, a quiet side, noise,
