@@ -212,7 +212,9 @@ def test_observer_resumes_without_gaps_or_repeats(
 def test_killed_server_keeps_what_was_stored(
     tmp_path: Path, phonecall_stereo: Path, kill: signal.Signals
 ) -> None:
-    server = ServerProcess(tmp_path).start()
+    # A call nobody resumes is finalised 2 s after the server is back (30 s by default).
+    grace = {"PRAESENT_LIVE_RESUME_GRACE_S": "2", "PRAESENT_LIVE_SWEEP_S": "0.5"}
+    server = ServerProcess(tmp_path, **grace).start()
     received: list[dict[str, Any]] = []
 
     async def play_until_killed() -> None:
@@ -221,7 +223,8 @@ def test_killed_server_keeps_what_was_stored(
         )
         await asyncio.sleep(14.0)
         server.stop(kill)
-        # A terminated server says goodbye with a final message; a killed one just vanishes.
+        # A terminated server closes the socket with 1012 (go on elsewhere); a killed one
+        # just vanishes.
         with contextlib.suppress(PraesentError, OSError, ConnectionClosed):
             await player
 
@@ -230,8 +233,15 @@ def test_killed_server_keeps_what_was_stored(
     assert len(logged) > 10
     server.start()
     try:
-        listing = httpx.get(f"{server.http}/v1/sessions").json()
-        assert len(listing) == 1 and listing[0]["status"] == "interrupted"
+        # Live until the grace for its client has passed, then finalised from its log.
+        statuses = []
+        for _ in range(40):
+            listing = httpx.get(f"{server.http}/v1/sessions").json()
+            statuses.append(listing[0]["status"])
+            if statuses[-1] != "live":
+                break
+            time.sleep(0.25)
+        assert len(listing) == 1 and statuses[-1] == "interrupted", statuses
         session_id = listing[0]["id"]
         analysis = _session(server, session_id)
         assert analysis["roles"]["seller"]["talk_s"] > 2

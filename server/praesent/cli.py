@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -77,7 +78,14 @@ def serve(
     with _reported():
         application = create_app(settings)
     _err.print(f"praesent is listening on http://{settings.host}:{settings.port}/", highlight=False)
-    config = uvicorn.Config(application, host=settings.host, port=settings.port, log_level="info")
+    config = uvicorn.Config(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        # Open connections (observers, uploads) get this long; live calls are handed over.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s),
+    )
     from praesent.api.log_redaction import install as redact_secrets_in_logs
 
     redact_secrets_in_logs()  # after uvicorn's Config set its logging up

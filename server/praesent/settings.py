@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     live_idle_timeout_s: float = 15.0
     # How long a live session whose client vanished waits for the client to resume it.
     live_resume_grace_s: float = 30.0
+    # How often the server looks for calls that no server runs any more (finalised once they
+    # have waited ``live_resume_grace_s``).
+    live_sweep_s: float = 5.0
+    # On SIGTERM: how long open connections get before the server stops (live calls are closed
+    # with 1012 at once and go on in another replica, or here after a restart).
+    shutdown_timeout_s: float = 20.0
     # A live call without transcripts decides on its audio once per this many ms rather than
     # per message (0: per message): the same events, at most this much later, for less CPU.
     live_tick_ms: int = 200

@@ -5,8 +5,8 @@ recording) into it, and SoundCard records its monitor as the loopback of the def
 a computer playing a call. ``mic`` is a second null sink whose monitor is the default source: the
 seller channel played into it reaches sounddevice as the default microphone (ALSA's pulse plugin).
 The server must receive speech on both channels. It is killed (SIGKILL) 12 s into the call and
-started again: the client reconnects and the call goes on in a session that continues the lost
-one's log, so its analysis covers both channels' speech minus the gap.
+started again: the client reconnects and the call goes on in the same session, so its analysis
+covers both channels' speech minus the gap.
 """
 
 from __future__ import annotations
@@ -100,8 +100,9 @@ def _capture_across_a_restart(
         events = [json.loads(message) for message in socket]
     seqs = [event["seq"] for event in events]
     assert seqs == list(range(1, len(seqs) + 1)), "a seq twice or missing"
+    assert final["session_id"] == ready["session_id"]
     gaps = [event for event in events if event["type"] == "gap"]
-    assert [gap["resumed_from"] for gap in gaps] == [ready["session_id"]], gaps
+    assert len(gaps) == 1, gaps
     print(f"gap {gaps[0]['from_s']:.2f}-{gaps[0]['to_s']:.2f} s")
     session = httpx.get(f"{server.http}/v1/sessions/{final['session_id']}", timeout=30).json()
     talk = {role: session["roles"][role]["talk_s"] for role in ("seller", "customer")}

@@ -1,7 +1,7 @@
 """The overlay's pop-out window where Document Picture-in-Picture is missing follows the call;
 and the overlay survives a killed server: it keeps capturing, shows that it is reconnecting,
-comes back on its own when the server returns, and the call goes on in a session that continues
-the lost one's log (no seq twice, no cue twice) and whose analysis covers the call minus the gap.
+comes back on its own when the server returns, and the call goes on in the same session (no seq
+twice, no cue twice), whose analysis covers the call minus the gap.
 Talk balance only (``transcribe=0``) keeps the call cheap; the resume path is the same."""
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def test_the_page_resumes_after_the_server_was_killed(
             )
             reconnect_s = time.monotonic() - back
             page.wait_for_timeout(AFTER_RETURN_S * 1000)
-            # The pop-out window follows the call into the session that continues it.
+            # The pop-out window follows the call on the restarted server.
             window.wait_for_function(
                 "document.getElementById('status').textContent === 'Live'", timeout=30_000
             )
@@ -117,12 +117,10 @@ def test_the_page_resumes_after_the_server_was_killed(
         print(f"reconnected {reconnect_s:.2f} s after the server answered again")
         assert reconnect_s <= RECONNECT_LIMIT_S, f"reconnected after {reconnect_s:.2f} s"
         session_id = report.split("/v1/sessions/")[1].split("/")[0]
-        assert f"session={session_id}" in window_url, (first_window_url, window_url)
-        assert f"session={session_id}" not in first_window_url
-        sessions = {s["id"]: s for s in httpx.get(f"{server.http}/v1/sessions").json()}
-        old = [s for s in sessions.values() if s["title"] == "restart" and s["id"] != session_id]
-        assert len(old) == 1 and old[0]["status"] == "interrupted", sessions
-        assert sessions[session_id]["status"] == "finished"
+        assert f"session={session_id}" in first_window_url, (first_window_url, session_id)
+        assert f"session={session_id}" in window_url, (window_url, session_id)
+        sessions = httpx.get(f"{server.http}/v1/sessions").json()
+        assert [(s["id"], s["status"]) for s in sessions] == [(session_id, "finished")], sessions
 
         events = _log(server, session_id)
         seqs = [event["seq"] for event in events]
@@ -131,7 +129,7 @@ def test_the_page_resumes_after_the_server_was_killed(
         cue_ids = [event["cue_id"] for event in events if event["type"] == "cue"]
         assert len(cue_ids) == len(set(cue_ids)), cue_ids
         gaps = [event for event in events if event["type"] == "gap"]
-        assert len(gaps) == 1 and gaps[0]["resumed_from"] == old[0]["id"], gaps
+        assert len(gaps) == 1 and "resumed_from" not in gaps[0], gaps
         gap = (gaps[0]["from_s"], gaps[0]["to_s"])
         assert gap[0] >= KILL_AFTER_S - 1.5, gap
         if gaps[0]["gap_s"] >= 0.5:

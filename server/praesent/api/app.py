@@ -40,6 +40,7 @@ from praesent.engines import Engines
 from praesent.jobs.objects import open_objects
 from praesent.jobs.retention import run_retention
 from praesent.live.hub import EventHub
+from praesent.live.leases import Leases
 from praesent.live.manager import SessionManager
 from praesent.live.speech_to_text import SpeechToText
 from praesent.settings import Settings
@@ -97,6 +98,15 @@ def _event_hub(settings: Settings) -> EventHub:
     return RedisEventHub(settings.redis_url, queue_size=settings.observer_queue_size)
 
 
+def _leases(settings: Settings) -> Leases:
+    """With Redis, which replica runs each live call is known to all of them."""
+    if settings.redis_url is None:
+        return Leases()
+    from praesent.live.redis_leases import RedisLeases
+
+    return RedisLeases(settings.redis_url)
+
+
 def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     """Build the app. ``load`` lets tests share one set of loaded models between apps."""
     loader = load or _default_loader
@@ -122,10 +132,9 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
                 if settings.live_voice_profiles
                 else None
             ),
+            leases=_leases(settings),
         )
-        recovered = await manager.recover()
-        if recovered:
-            log.warning("finalised %d session(s) left live by an earlier run", len(recovered))
+        await manager.leases.start(manager.hand_over)
         app.state.praesent = AppState(
             settings=settings,
             engines=engines,
@@ -136,12 +145,14 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             metrics=metrics,
         )
         retention = asyncio.create_task(_retention_loop(store, settings))
+        sweeper = asyncio.create_task(manager.sweep_forever(settings.live_sweep_s))
         try:
             yield
         finally:
-            retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retention
+            for task in (retention, sweeper):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await manager.shutdown()
             await manager.hub.aclose()
             if app.state.praesent.job_queue is not None:

@@ -22,6 +22,7 @@ from praesent.live.protocol import (
     CLOSE_INTERNAL,
     CLOSE_NORMAL,
     CLOSE_POLICY,
+    CLOSE_SERVICE_RESTART,
     FocusMessage,
     LanguageMessage,
     ProtocolError,
@@ -180,6 +181,10 @@ class _Connection:
 
     def _check_owner(self) -> None:
         assert self.session is not None
+        if self.manager.moved(self.session):
+            raise ProtocolError(
+                "moved", "the call goes on on another server: reconnect", CLOSE_SERVICE_RESTART
+            )
         if not self.manager.owns(self.session, self):
             raise ProtocolError(
                 "taken_over", "the session goes on on another connection", CLOSE_POLICY
@@ -240,8 +245,9 @@ async def live(
                 await _close(websocket, CLOSE_NORMAL)
                 return
     except ProtocolError as error:
-        if error.code == "taken_over":
-            # The client came back on another connection; this one is stale.
+        if error.code in ("taken_over", "moved"):
+            # The client came back on another connection, or the call went on in another
+            # process; this connection is stale.
             await _send_error(websocket, error.code, error.message)
             await connection.end("vanished")
             await _close(websocket, error.close_code, error.code)

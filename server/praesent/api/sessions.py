@@ -7,6 +7,7 @@ person's session answers 404, and every read by someone other than the seller is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -230,6 +231,22 @@ async def observe(
             return
         if subscription is not None:
             await feed.live(subscription)
+            while subscription.moved and not feed.ended:
+                # The call went on in another process: follow it there through the relay.
+                state.observers.remove(subscription)
+                manager.hub.unsubscribe(subscription)
+                moved_to: Subscription | None = None
+                with contextlib.suppress(RelayError):
+                    moved_to = await manager.hub.follow(session_id)
+                if moved_to is None:
+                    subscription = None
+                    message = "the call moved to another server; " + resume.format(feed.last)
+                    await feed.cut_off("session_moved", message, CLOSE_TRY_AGAIN)
+                    return
+                subscription = moved_to
+                state.observers.add(subscription, access.user_id)
+                await feed.stored()
+                await feed.live(subscription)
             if subscription in state.observers.revoked:
                 message = "the seller stopped sharing this session"
                 await feed.cut_off("not_shared", message, CLOSE_POLICY)

@@ -31,11 +31,13 @@ class Subscription:
     remote: bool = False
     # The relay between replicas broke: events may be missing from here on.
     lost: bool = False
+    # The session went on in another process: its events come through the relay from now.
+    moved: bool = False
 
     async def next(self) -> LoggedEvent | None:
-        """The next event, or None once the session ended, this observer fell behind or the
-        relay that carried its events broke."""
-        if self.overflowed or self.lost:
+        """The next event, or None once the session ended, this observer fell behind, the
+        relay that carried its events broke or the session moved to another process."""
+        if self.overflowed or self.lost or self.moved:
             return None
         return await self.queue.get()
 
@@ -88,6 +90,13 @@ class EventHub:
         """The session ended: every observer's ``next`` returns None after the last event."""
         for subscription in list(self._subscribers.get(session_id, ())):
             subscription.closed = True
+            self._wake(subscription)
+
+    def move(self, session_id: str) -> None:
+        """The session goes on in another process: its observers here stop taking events from
+        this hub (``moved``) and follow it through the relay."""
+        for subscription in list(self._subscribers.get(session_id, ())):
+            subscription.moved = True
             self._wake(subscription)
 
     @staticmethod

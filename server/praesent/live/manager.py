@@ -1,4 +1,5 @@
-"""The live sessions of one server process: start, finalise, recover after a crash, shut down.
+"""The live sessions of one server process: start, take over from another process, hand over,
+finalise, and finalise the calls nobody came back for.
 
 The store is synchronous (SQLAlchemy); every call goes to a worker thread so the event loop
 never waits on the database.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,9 +23,11 @@ from praesent.audio import SAMPLE_RATE
 from praesent.core.event_log import event_from_dict
 from praesent.engines import Engines
 from praesent.live.hub import EventHub, LoggedEvent
+from praesent.live.leases import Leases, LeaseUnavailableError
 from praesent.live.protocol import (
     CLOSE_INVALID_DATA,
     CLOSE_POLICY,
+    CLOSE_TRY_AGAIN,
     ProtocolError,
     ResumeRequest,
     Samples,
@@ -33,13 +37,16 @@ from praesent.live.protocol import (
 from praesent.live.session import LiveSession
 from praesent.live.speech_to_text import SpeechToText
 from praesent.speakers.profiles import MAX_SAMPLE_SPEECH_S
-from praesent.store import EventStore, FinalStatus, SessionRecord, StoredEvent
+from praesent.store import EventStore, FinalStatus, SessionRecord, StoredEvent, StoreError
 from praesent.summaries_llm import LlmOptions, with_abstractive_summaries
 
 log = logging.getLogger(__name__)
 # A resumed session fills at most this much audio it never got with silence; a longer gap stays a
 # gap (the session's time line then runs behind the call's by the rest).
 _MAX_SILENCE_FILL_S = 120.0
+# How long a resumed call waits for the process that holds it to hand it over (a dead one's
+# lease runs out within 5 s).
+TAKE_OVER_WAIT_S = 8.0
 
 # Adds a seller's own speech of a call to their voice profile (blocking; None: too little).
 VoiceLearner = Callable[[str, list[Samples]], object]
@@ -99,8 +106,12 @@ class SessionManager:
     tick_ms: int = 0
     # Threads that decide on ticked calls' audio (see LiveSession): about one per core.
     audio_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))
+    # Which process runs each live session (across replicas: Redis).
+    leases: Leases = field(default_factory=Leases)
     # The connection that feeds each live session; a resuming client takes a session over.
     _owners: dict[str, object] = field(default_factory=dict)
+    # Sessions live in the store that no process runs: since when (monotonic) this one knows.
+    _orphans: dict[str, float] = field(default_factory=dict)
     _expiring: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     # Whose voice profile each live session adds to.
     _voice_sellers: dict[str, str] = field(default_factory=dict)
@@ -148,9 +159,33 @@ class SessionManager:
                 seller_id=seller_id,
             )
         )
-        session_id = record.id
         if history:
-            await anyio.to_thread.run_sync(self.store.append, session_id, history)
+            await anyio.to_thread.run_sync(self.store.append, record.id, history)
+        await self.leases.hold_new(record.id)
+        return self._run(
+            record.id,
+            start,
+            stream,
+            owner,
+            owner_id=owner_id,
+            seller_id=seller_id,
+            history=history or [],
+            start_s=start_s,
+        )
+
+    def _run(
+        self,
+        session_id: str,
+        start: StartMessage,
+        stream: StreamFormat,
+        owner: object,
+        *,
+        owner_id: str | None,
+        seller_id: str | None,
+        history: list[StoredEvent],
+        start_s: float,
+    ) -> LiveSession:
+        """Run a session here whose log holds ``history`` already."""
 
         async def persist(events: list[LoggedEvent]) -> None:
             stored = [_stored(event) for event in events]
@@ -159,7 +194,7 @@ class SessionManager:
         def publish(events: list[LoggedEvent]) -> None:
             self.hub.publish(session_id, events)
 
-        past = [e for item in history or [] if (e := event_from_dict(logged(item))) is not None]
+        past = [e for item in history if (e := event_from_dict(logged(item))) is not None]
         # With accounts the seller is the user, their profile kept under their id (as the voice
         # API keys it); without, the seller the start message named.
         voice_seller = owner_id if owner_id is not None else seller_id
@@ -181,9 +216,10 @@ class SessionManager:
         )
         if learns and voice_seller is not None:
             self._voice_sellers[session_id] = voice_seller
-        session.gaps = [_gap(item.payload) for item in history or [] if item.type == "gap"]
+        session.gaps = [_gap(item.payload) for item in history if item.type == "gap"]
         self.live[session_id] = session
         self._owners[session_id] = owner
+        self._orphans.pop(session_id, None)
         session.begin()
         return session
 
@@ -204,6 +240,8 @@ class SessionManager:
             raise ProtocolError("unknown_session", f"no session {old_id} to resume", CLOSE_POLICY)
         session = self.live.get(old_id)
         if session is None:
+            if record.status == "live":
+                return await self._take_over(record, start, stream, owner, request.audio_s)
             return await self._continue(record, start, stream, owner, request.audio_s)
         if session.roles != stream.channels or session.start.sample_rate != stream.sample_rate:
             raise ProtocolError(
@@ -223,6 +261,76 @@ class SessionManager:
             await session.feed_silence(min(missing, _MAX_SILENCE_FILL_S))
             await session.emit_extra(_gap_event(heard, request.audio_s))
         return Attached(session, skip_s=max(0.0, -missing))
+
+    async def _take_over(
+        self,
+        record: SessionRecord,
+        start: StartMessage,
+        stream: StreamFormat,
+        owner: object,
+        audio_s: float,
+    ) -> Attached:
+        """The call runs nowhere (its process stopped or died) or in another process, which
+        hands it over: it goes on here as the same session, from its stored log."""
+        try:
+            held = await self.leases.take_over(record.id, TAKE_OVER_WAIT_S)
+        except LeaseUnavailableError:
+            held = False
+        if not held:
+            raise ProtocolError(
+                "session_busy",
+                "another server still holds this session; try again",
+                CLOSE_TRY_AGAIN,
+            )
+        now = await anyio.to_thread.run_sync(self.store.get_session, record.id)
+        if now is None or now.status != "live":
+            # Finalised meanwhile (nobody came back in time): a new session continues it.
+            await self.leases.release(record.id)
+            if now is None:
+                raise ProtocolError("unknown_session", f"no session {record.id}", CLOSE_POLICY)
+            return await self._continue(now, start, stream, owner, audio_s)
+        stored = await anyio.to_thread.run_sync(self.store.events_after, record.id, 0)
+        heard = max((item.at_s for item in stored), default=0.0)
+        cut = _speech_cut_at(stored, heard)
+        if cut:
+            await anyio.to_thread.run_sync(self.store.append, record.id, cut)
+        start_s = max(audio_s, heard)
+        session = self._run(
+            record.id,
+            start,
+            stream,
+            owner,
+            owner_id=record.owner_id,
+            seller_id=record.seller_id,
+            history=stored + cut,
+            start_s=start_s,
+        )
+        await session.emit_extra(_gap_event(heard, start_s))
+        log.info("session %s goes on here after a gap of %.1f s", record.id, start_s - heard)
+        return Attached(session, skip_s=max(0.0, heard - audio_s))
+
+    async def hand_over(self, session_id: str) -> None:
+        """Another process continues this call: store what is decided, stop here, and let go
+        of its connection (the client reconnects) and its observers (they follow the relay)."""
+        session = self.live.pop(session_id, None)
+        if session is None:
+            await self.leases.release(session_id)
+            return
+        expiring = self._expiring.pop(session_id, None)
+        if expiring is not None:
+            expiring.cancel()
+        self._owners.pop(session_id, None)
+        self._voice_sellers.pop(session_id, None)
+        try:
+            await session.release()
+        finally:
+            self.hub.move(session_id)
+            await self.leases.release(session_id)
+        log.info("session %s handed over at %.1f s", session_id, session.audio_s)
+
+    def moved(self, session: LiveSession) -> bool:
+        """The session was handed over to another process."""
+        return self.live.get(session.id) is not session
 
     async def _continue(
         self,
@@ -277,6 +385,7 @@ class SessionManager:
         Only the first call for a session does anything."""
         if self.live.pop(session.id, None) is None:
             return {}
+        self._orphans.pop(session.id, None)
         self._owners.pop(session.id, None)
         seller = self._voice_sellers.pop(session.id, None)
         try:
@@ -308,6 +417,7 @@ class SessionManager:
             lambda: self.store.finalise(session.id, status, analysis, datetime.now(UTC))
         )
         self.hub.close(session.id)
+        await self.leases.release(session.id)
         return analysis
 
     async def _learn_voice(self, session: LiveSession, seller: str) -> None:
@@ -337,26 +447,61 @@ class SessionManager:
 
         return await anyio.to_thread.run_sync(analysis_from_log, self.store, session_id)
 
-    async def recover(self) -> list[str]:
-        """Finalise the sessions a killed server left live, from their stored logs."""
+    async def sweep(self, now: float) -> list[str]:
+        """Finalise, from their stored logs, the calls that no process has run for
+        ``resume_grace_s`` (``now``: monotonic seconds): their server died or stopped and
+        their client never came back. A call is claimed before it is finalised, so that a
+        process taking it over and this one never both act on it."""
         unfinished = await anyio.to_thread.run_sync(self.store.unfinished_sessions)
-        for record in unfinished:
-            analysis = await self.analysis_from_store(record.id)
-            finalise = functools.partial(
-                self.store.finalise, record.id, "interrupted", analysis, datetime.now(UTC)
-            )
-            await anyio.to_thread.run_sync(finalise)
-        return [record.id for record in unfinished]
+        # A call this process holds is running or still finishing here (its transcripts).
+        candidates = [record.id for record in unfinished if record.id not in self.leases.held]
+        try:
+            running = await self.leases.held_elsewhere(candidates)
+        except LeaseUnavailableError:
+            return []  # who runs what cannot be told: nothing is finalised on a guess
+        orphans = [session_id for session_id in candidates if session_id not in running]
+        self._orphans = {session_id: self._orphans.get(session_id, now) for session_id in orphans}
+        finalised = []
+        for session_id, since in list(self._orphans.items()):
+            if now - since < self.resume_grace_s or not await self.leases.claim(session_id):
+                continue
+            try:
+                analysis = await self.analysis_from_store(session_id)
+                finalise = functools.partial(
+                    self.store.finalise, session_id, "interrupted", analysis, datetime.now(UTC)
+                )
+                await anyio.to_thread.run_sync(finalise)
+                finalised.append(session_id)
+            except StoreError:
+                log.exception("session %s was left live; it is tried again", session_id)
+            finally:
+                self._orphans.pop(session_id, None)
+                await self.leases.release(session_id)
+        return finalised
+
+    async def sweep_forever(self, every_s: float) -> None:
+        while True:
+            try:
+                finalised = await self.sweep(time.monotonic())
+            except StoreError:
+                log.exception("the sweep for abandoned calls failed; it runs again later")
+            else:
+                if finalised:
+                    log.warning("finalised %d call(s) nobody came back to", len(finalised))
+            await asyncio.sleep(every_s)
 
     async def shutdown(self) -> None:
+        """Stopping: every call is handed over, stored as far as it was decided and left live
+        for the process its client reconnects to (this one after a restart, or another replica);
+        one nobody continues is finalised after ``resume_grace_s``."""
         for task in self._expiring.values():
             task.cancel()
         self._expiring.clear()
-        sessions = list(self.live.values())
         await asyncio.gather(
-            *(self.finalise(session, "interrupted") for session in sessions),
+            *(self.hand_over(session_id) for session_id in list(self.live)),
             return_exceptions=True,
         )
+        await self.leases.aclose()
 
 
 def _gap_event(from_s: float, to_s: float) -> LoggedEvent:

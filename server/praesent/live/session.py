@@ -265,6 +265,8 @@ class LiveSession:
         self._partial_task: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
+        # Handed over to another process: nothing more goes into the log from here.
+        self._released = False
         self._emit_lock = asyncio.Lock()
 
     @property
@@ -304,6 +306,8 @@ class LiveSession:
     async def emit_extra(self, event: LoggedEvent) -> LoggedEvent:
         """A transport-level event (ready, metrics of the lag, partial transcripts)."""
         async with self._emit_lock:
+            if self._released:
+                return event
             self._seq += 1
             logged = {"seq": self._seq, **event}
             if event["type"] == "gap":
@@ -316,6 +320,8 @@ class LiveSession:
         if not events:
             return
         async with self._emit_lock:
+            if self._released:
+                return
             logged: list[LoggedEvent] = []
             heard_s = round(self.audio_s, 3)
             for event in map(self._continuation.shift, events):
@@ -503,6 +509,16 @@ class LiveSession:
         """The seller's own speech collected in the call (after ``finish``), handed over once."""
         collected = self._state.seller_speech
         return [] if collected is None else collected.take()
+
+    async def release(self) -> None:
+        """Store what the audio so far decided and stop: another process continues the call
+        from the log. Transcripts still being worked on are left out."""
+        try:
+            await self.flush()
+        finally:
+            async with self._emit_lock:
+                self._released = True
+            await self.abort()
 
     async def abort(self) -> None:
         if self._worker is not None:
