@@ -11,13 +11,12 @@ from typing import Annotated, Any
 from uuid import uuid4
 
 import anyio
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Request, Response
 
-from praesent.analysis import parse_channels
-from praesent.api.analyses import _check_declared_size, _limit_bytes, _save
 from praesent.api.auth import Access, NotFoundError, guard
 from praesent.api.docs import errors
 from praesent.api.state import AppState, app_state
+from praesent.api.uploads import AnalysisUpload, analysis_upload, save
 from praesent.audio.decode import probe
 from praesent.errors import ChannelError, InputError, QueueUnavailableError
 from praesent.jobs.uploads import KIND, object_key
@@ -25,6 +24,8 @@ from praesent.store import JobRecord
 from praesent.team.access import Rule
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+# A worker defaults the language to the server's.
+_UPLOAD = analysis_upload(None)
 
 
 def _view(state: AppState, job: JobRecord) -> dict[str, Any]:
@@ -55,51 +56,31 @@ async def create_job(
     request: Request,
     response: Response,
     access: Annotated[Access, guard(Rule.USER)],
-    file: Annotated[
-        UploadFile, File(description="The recording", json_schema_extra={"minLength": 1})
-    ],
-    channels: Annotated[str, Form()] = "seller,customer",
-    mono: Annotated[bool, Form()] = False,
-    language: Annotated[str | None, Form()] = None,
-    seller: Annotated[str | None, Form(description="mono: the seller's voice profile")] = None,
-    seller_speaker: Annotated[str, Form(description="mono: first, most or S2")] = "first",
-    speakers: Annotated[int | None, Form(description="mono: how many speakers")] = None,
-    diarizer: Annotated[str | None, Form(description="mono: embedded, pyannote, none")] = None,
+    upload: Annotated[AnalysisUpload, Depends(_UPLOAD)],
 ) -> dict[str, Any]:
     """Queue the analysis of a recording (the options of `praesent analyze`); 202 with the
     job's id and its address in ``Location``. The upload is checked first (it decodes, its
     channels fit), so a bad file fails here and not later in a worker."""
     state = app_state(request)
-    limit = _limit_bytes(state)
-    _check_declared_size(request, limit)
-    roles = () if mono else parse_channels(channels)
-    filename = Path(file.filename or "upload").name or "upload"
+    filename = Path(upload.file.filename or "upload").name or "upload"
     directory = Path(tempfile.mkdtemp(prefix="praesent-upload-"))
     try:
         target = directory / "upload"
-        await _save(file, target, limit)
+        await save(upload.file, target, upload.limit)
         if target.stat().st_size == 0:
             raise InputError("the uploaded file is empty")
         info = await anyio.to_thread.run_sync(probe, target)
-        if not mono and info.channels != len(roles):
+        if not upload.mono and info.channels != len(upload.roles):
             raise ChannelError(
-                f"{filename} has {info.channels} channel(s) but channels names {len(roles)}; "
-                "name every channel (- skips one) or use mono"
+                f"{filename} has {info.channels} channel(s) but channels names "
+                f"{len(upload.roles)}; name every channel (- skips one) or use mono"
             )
         if state.job_queue is None:
             raise QueueUnavailableError(
                 "background jobs need a queue (PRAESENT_REDIS_URL) and `praesent worker`; "
                 "POST /v1/analyses analyses a recording in the request"
             )
-        options = {
-            "channels": channels,
-            "mono": mono,
-            "language": language,
-            "seller": seller,
-            "seller_speaker": seller_speaker,
-            "speakers": speakers,
-            "diarizer": diarizer,
-        }
+        options = upload.options()
         job_id = uuid4().hex
         store = state.sessions.store
         job = await anyio.to_thread.run_sync(

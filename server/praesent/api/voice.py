@@ -14,10 +14,10 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, File, Request, UploadFile
 
-from praesent.api.analyses import _limit_bytes, _save
 from praesent.api.auth import Access, guard
 from praesent.api.docs import errors
 from praesent.api.state import app_state
+from praesent.api.uploads import limit_bytes, save
 from praesent.audio.decode import probe
 from praesent.speakers.attribution import load_speaker_models
 from praesent.speakers.profiles import open_profiles, sample_from_clip
@@ -76,7 +76,7 @@ async def enrol(
     directory = Path(tempfile.mkdtemp(prefix="praesent-voice-"))
     try:
         target = directory / f"clip{Path(file.filename or 'clip').suffix[:10]}"
-        await _save(file, target, _limit_bytes(state))
+        await save(file, target, limit_bytes(state))
 
         def run() -> dict[str, Any]:
             probe(target)

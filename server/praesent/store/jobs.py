@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -16,15 +15,19 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from praesent.store.errors import InvalidRecordError, StoreUnavailableError
-from praesent.store.models import LANGUAGE_MAX, NAME_MAX, TITLE_MAX, Job, Session, User
+from praesent.store.models import (
+    LANGUAGE_MAX,
+    NAME_MAX,
+    TITLE_MAX,
+    Job,
+    Session,
+    User,
+    utc_now,
+)
 from praesent.store.records import JOB_STATUSES, JobRecord, JobStatus, JobSummary
 
 ERROR_MAX = 2000
 _OPEN = ("queued", "running")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class JobStore:
@@ -50,7 +53,7 @@ class JobStore:
             object_key=key,
             progress=0.0,
             attempts=0,
-            created_at=_now(),
+            created_at=utc_now(),
         )
         with self._transaction() as db:
             db.add(row)
@@ -69,7 +72,7 @@ class JobStore:
             .values(
                 status="running",
                 attempts=Job.attempts + 1,
-                started_at=_now(),
+                started_at=utc_now(),
                 worker=worker[:NAME_MAX],
                 progress=0.0,
             )
@@ -118,7 +121,7 @@ class JobStore:
         """Store the analysis as a finished session of the job's owner and mark the job done, in
         one transaction; the job's session id. A second completion of a done job stores nothing
         and returns the first one's session."""
-        now = _now()
+        now = utc_now()
         claim = (
             update(Job)
             .where(Job.id == job_id, Job.status != "done")
@@ -157,7 +160,7 @@ class JobStore:
             update(Job)
             .where(Job.id == job_id, Job.status != "done")
             .values(
-                status=status, error=error[:ERROR_MAX], finished_at=_now() if finished else None
+                status=status, error=error[:ERROR_MAX], finished_at=utc_now() if finished else None
             )
         )
         with self._transaction() as db:

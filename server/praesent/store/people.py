@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 from sqlalchemy import Engine, delete, exists, select, update
@@ -30,6 +30,7 @@ from praesent.store.models import (
     User,
     VoiceSample,
     WebSession,
+    utc_now,
 )
 from praesent.store.records import (
     ROLES,
@@ -59,10 +60,6 @@ def check_role(role: str) -> Role:
     raise InvalidRecordError(f"role must be seller, coach or admin, not {role!r}")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class PeopleStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -81,7 +78,7 @@ class PeopleStore:
             name=name,
             retention_days=retention_days,
             keep_transcripts=keep_transcripts,
-            created_at=_now(),
+            created_at=utc_now(),
         )
         try:
             with self._transaction() as db:
@@ -159,7 +156,7 @@ class PeopleStore:
             password_hash=password_hash,
             oidc_subject=oidc_subject,
             share_by_default=False,
-            created_at=_now(),
+            created_at=utc_now(),
         )
         try:
             with db.begin_nested():
@@ -241,7 +238,7 @@ class PeopleStore:
             name=name,
             token_hash=token_hash,
             scopes=" ".join(sorted(set(scopes))),
-            created_at=_now(),
+            created_at=utc_now(),
             last_used_at=None,
             revoked_at=None,
         )
@@ -259,7 +256,7 @@ class PeopleStore:
             )
             if row is None:
                 return None
-            row.last_used_at = _now()
+            row.last_used_at = utc_now()
             user = db.get(User, row.user_id)
             if user is None:
                 return None
@@ -282,7 +279,7 @@ class PeopleStore:
                 AccessToken.user_id == user_id,
                 AccessToken.revoked_at.is_(None),
             )
-            .values(revoked_at=_now())
+            .values(revoked_at=utc_now())
         )
         with self._transaction() as db:
             return db.connection().execute(stmt).rowcount == 1
@@ -292,7 +289,7 @@ class PeopleStore:
     def create_web_session(
         self, user_id: str, id_hash: str, csrf_token: str, lifetime: timedelta
     ) -> None:
-        now = _now()
+        now = utc_now()
         with self._transaction() as db:
             db.execute(delete(WebSession).where(WebSession.expires_at < now))
             db.add(
@@ -309,7 +306,7 @@ class PeopleStore:
         """The user and CSRF token of a browser sign-in that has not expired."""
         with self._transaction() as db:
             row = db.get(WebSession, id_hash)
-            if row is None or row.expires_at < _now():
+            if row is None or row.expires_at < utc_now():
                 return None
             user = db.get(User, row.user_id)
             return None if user is None else (self._user(db, user), row.csrf_token)
@@ -328,7 +325,7 @@ class PeopleStore:
         token_hash: str,
         lifetime: timedelta,
     ) -> InvitationRecord:
-        now = _now()
+        now = utc_now()
         row = Invitation(
             token_hash=token_hash,
             email=normalise_email(email),
@@ -349,14 +346,14 @@ class PeopleStore:
         """An invitation that is unused and not expired."""
         with self._transaction() as db:
             row = db.get(Invitation, token_hash)
-            if row is None or row.used_at is not None or row.expires_at < _now():
+            if row is None or row.used_at is not None or row.expires_at < utc_now():
                 return None
             return _invitation(row)
 
     def redeem_invitation(self, token_hash: str, password_hash: str) -> UserRecord | None:
         """Use the invitation once: the user is created with this password, or None when the
         link is used, expired or unknown."""
-        now = _now()
+        now = utc_now()
         claim = (
             update(Invitation)
             .where(
@@ -386,7 +383,7 @@ class PeopleStore:
                     actor_email=actor.email,
                     session_id=session_id,
                     action=action,
-                    at=_now(),
+                    at=utc_now(),
                 )
             )
 

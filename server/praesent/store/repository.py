@@ -42,6 +42,7 @@ from praesent.store.models import (
     TITLE_MAX,
     Event,
     Session,
+    utc_now,
 )
 from praesent.store.people import PeopleStore
 from praesent.store.records import (
@@ -147,7 +148,7 @@ class EventStore:
         row = Session(
             id=uuid4().hex,
             title=title,
-            started_at=_aware("started_at", started_at or datetime.now(UTC)),
+            started_at=_aware("started_at", started_at or utc_now()),
             ended_at=None,
             status="live",
             language=language,

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import sessionmaker
 
 from praesent.store.errors import InvalidRecordError
-from praesent.store.models import SELLER_ID_MAX, VoiceSample
+from praesent.store.models import SELLER_ID_MAX, VoiceSample, utc_now
 
 SAMPLE_SOURCES = ("enrolment", "call")
 
@@ -58,7 +58,7 @@ class VoiceProfiles:
             model=model,
             embedding=values,
             speech_s=float(speech_s),
-            created_at=datetime.now(UTC),
+            created_at=utc_now(),
         )
         with self._sessions.begin() as db:
             db.add(row)

@@ -1,0 +1,101 @@
+"""Uploaded files: the size limit, the copy to disk, and the form of a recording to analyse
+(POST /v1/analyses and POST /v1/jobs: the options of `praesent analyze`)."""
+
+# No `from __future__ import annotations`: FastAPI reads the form's annotations at run time,
+# and the language field's description is a variable of the enclosing function.
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import File, Form, Request, UploadFile
+
+from praesent.analysis import ChannelRole, parse_channels
+from praesent.api.state import AppState, app_state
+from praesent.errors import TooLargeError
+
+_COPY_CHUNK = 1 << 20
+
+
+def limit_bytes(state: AppState) -> int:
+    return state.settings.max_upload_mb * 1024 * 1024
+
+
+def check_declared_size(request: Request, limit: int) -> None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise TooLargeError(f"the upload is over the limit of {limit // (1024 * 1024)} MB")
+
+
+async def save(upload: UploadFile, target: Path, limit: int) -> None:
+    written = 0
+    with target.open("wb") as out:
+        while chunk := await upload.read(_COPY_CHUNK):
+            written += len(chunk)
+            if written > limit:
+                raise TooLargeError(f"the upload is over the limit of {limit // (1024 * 1024)} MB")
+            out.write(chunk)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisUpload:
+    """A recording to analyse, its declared size within ``limit`` and its channels parsed."""
+
+    file: UploadFile
+    limit: int
+    roles: tuple[ChannelRole, ...]
+    channels: str
+    mono: bool
+    language: str | None
+    seller: str | None
+    seller_speaker: str
+    speakers: int | None
+    diarizer: str | None
+
+    def options(self) -> dict[str, Any]:
+        """The options as given, as a job keeps them for its worker."""
+        return {
+            "channels": self.channels,
+            "mono": self.mono,
+            "language": self.language,
+            "seller": self.seller,
+            "seller_speaker": self.seller_speaker,
+            "speakers": self.speakers,
+            "diarizer": self.diarizer,
+        }
+
+
+def analysis_upload(language_help: str | None) -> Callable[..., Awaitable[AnalysisUpload]]:
+    """The dependency that reads the form; ``language_help`` documents how the route defaults
+    the language."""
+
+    async def form(
+        request: Request,
+        file: Annotated[
+            UploadFile, File(description="The recording", json_schema_extra={"minLength": 1})
+        ],
+        channels: Annotated[str, Form()] = "seller,customer",
+        mono: Annotated[bool, Form()] = False,
+        language: Annotated[str | None, Form(description=language_help)] = None,
+        seller: Annotated[str | None, Form(description="mono: the seller's voice profile")] = None,
+        seller_speaker: Annotated[str, Form(description="mono: first, most or S2")] = "first",
+        speakers: Annotated[int | None, Form(description="mono: how many speakers")] = None,
+        diarizer: Annotated[str | None, Form(description="mono: embedded, pyannote, none")] = None,
+    ) -> AnalysisUpload:
+        limit = limit_bytes(app_state(request))
+        check_declared_size(request, limit)
+        return AnalysisUpload(
+            file=file,
+            limit=limit,
+            roles=() if mono else parse_channels(channels),
+            channels=channels,
+            mono=mono,
+            language=language,
+            seller=seller,
+            seller_speaker=seller_speaker,
+            speakers=speakers,
+            diarizer=diarizer,
+        )
+
+    return form
