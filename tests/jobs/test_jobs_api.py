@@ -18,7 +18,11 @@ from tests.support import shared
 
 @pytest.fixture(scope="module")
 def client(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("no-queue"), database_url=None)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("no-queue"),
+        database_url=None,
+        models_dir=Settings().model_root,
+    )
     assert settings.redis_url is None
     with TestClient(create_app(settings, load=lambda _settings: engines)) as test_client:
         yield test_client
@@ -37,6 +41,19 @@ def test_without_a_queue_an_upload_is_checked_then_refused(client: TestClient) -
     assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "bad_channels"
     not_audio = client.post("/v1/jobs", files={"file": ("x.wav", b"not audio", "audio/wav")})
     assert not_audio.status_code == 422 and not_audio.json()["error"]["code"] == "bad_audio"
+    # So are a one-channel call's attribution options, as POST /v1/analyses checks them.
+    for field, value, named in (
+        ("diarizer", "magic", "--diarizer"),
+        ("seller_speaker", "loudest", "first"),
+        ("seller", "nobody", "nobody"),
+    ):
+        bad = client.post(
+            "/v1/jobs",
+            files={"file": (mono.name, mono.read_bytes(), "audio/wav")},
+            data={"mono": "true", field: value},
+        )
+        assert bad.status_code == 422, (field, bad.json())
+        assert named in bad.json()["error"]["message"], (field, bad.json())
 
 
 def test_a_job_is_seen_by_its_uploader_only(client: TestClient) -> None:

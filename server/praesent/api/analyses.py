@@ -23,14 +23,13 @@ from praesent.summaries_llm import options_from_settings, with_abstractive_summa
 from praesent.team.access import Rule
 
 router = APIRouter(prefix="/v1", tags=["analyses"])
-_UPLOAD = analysis_upload("auto, de, en; default: your setting, else the server's")
 
 
 @router.post("/analyses", responses=errors(401, 403, 413, 422, 503))
 async def create_analysis(
     request: Request,
     access: Annotated[Access, guard(Rule.USER)],
-    upload: Annotated[AnalysisUpload, Depends(_UPLOAD)],
+    upload: Annotated[AnalysisUpload, Depends(analysis_upload)],
 ) -> dict[str, Any]:
     state = app_state(request)
     user = access.principal.user

@@ -17,15 +17,15 @@ from praesent.api.auth import Access, NotFoundError, guard
 from praesent.api.docs import errors
 from praesent.api.state import AppState, app_state
 from praesent.api.uploads import AnalysisUpload, analysis_upload, save
+from praesent.asr.language import call_setting
 from praesent.audio.decode import probe
 from praesent.errors import ChannelError, InputError, QueueUnavailableError
 from praesent.jobs.uploads import KIND, object_key
+from praesent.speakers.setup import speaker_attribution
 from praesent.store import JobRecord
 from praesent.team.access import Rule
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
-# A worker defaults the language to the server's.
-_UPLOAD = analysis_upload(None)
 
 
 def _view(state: AppState, job: JobRecord) -> dict[str, Any]:
@@ -56,7 +56,7 @@ async def create_job(
     request: Request,
     response: Response,
     access: Annotated[Access, guard(Rule.USER)],
-    upload: Annotated[AnalysisUpload, Depends(_UPLOAD)],
+    upload: Annotated[AnalysisUpload, Depends(analysis_upload)],
 ) -> dict[str, Any]:
     """Queue the analysis of a recording (the options of `praesent analyze`); 202 with the
     job's id and its address in ``Location``. The upload is checked first (it decodes, its
@@ -75,12 +75,28 @@ async def create_job(
                 f"{filename} has {info.channels} channel(s) but channels names "
                 f"{len(upload.roles)}; name every channel (- skips one) or use mono"
             )
+        if upload.mono:
+            # Bad attribution options (a diarizer, a seller without a profile) fail here too.
+            await anyio.to_thread.run_sync(
+                lambda: speaker_attribution(
+                    state.settings,
+                    diarizer=upload.diarizer,
+                    seller_id=upload.seller,
+                    seller_rule=upload.seller_speaker,
+                    num_speakers=upload.speakers,
+                )
+            )
         if state.job_queue is None:
             raise QueueUnavailableError(
                 "background jobs need a queue (PRAESENT_REDIS_URL) and `praesent worker`; "
                 "POST /v1/analyses analyses a recording in the request"
             )
-        options = upload.options()
+        user = access.principal.user
+        # The language as POST /v1/analyses takes it: the upload's, else the seller's setting.
+        language = call_setting(
+            upload.language, user.call_language if user else None, state.settings.language
+        )
+        options = {**upload.options(), "language": language}
         job_id = uuid4().hex
         store = state.sessions.store
         job = await anyio.to_thread.run_sync(

@@ -1,10 +1,8 @@
 """Uploaded files: the size limit, the copy to disk, and the form of a recording to analyse
 (POST /v1/analyses and POST /v1/jobs: the options of `praesent analyze`)."""
 
-# No `from __future__ import annotations`: FastAPI reads the form's annotations at run time,
-# and the language field's description is a variable of the enclosing function.
+from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -66,36 +64,33 @@ class AnalysisUpload:
         }
 
 
-def analysis_upload(language_help: str | None) -> Callable[..., Awaitable[AnalysisUpload]]:
-    """The dependency that reads the form; ``language_help`` documents how the route defaults
-    the language."""
-
-    async def form(
-        request: Request,
-        file: Annotated[
-            UploadFile, File(description="The recording", json_schema_extra={"minLength": 1})
-        ],
-        channels: Annotated[str, Form()] = "seller,customer",
-        mono: Annotated[bool, Form()] = False,
-        language: Annotated[str | None, Form(description=language_help)] = None,
-        seller: Annotated[str | None, Form(description="mono: the seller's voice profile")] = None,
-        seller_speaker: Annotated[str, Form(description="mono: first, most or S2")] = "first",
-        speakers: Annotated[int | None, Form(description="mono: how many speakers")] = None,
-        diarizer: Annotated[str | None, Form(description="mono: embedded, pyannote, none")] = None,
-    ) -> AnalysisUpload:
-        limit = limit_bytes(app_state(request))
-        check_declared_size(request, limit)
-        return AnalysisUpload(
-            file=file,
-            limit=limit,
-            roles=() if mono else parse_channels(channels),
-            channels=channels,
-            mono=mono,
-            language=language,
-            seller=seller,
-            seller_speaker=seller_speaker,
-            speakers=speakers,
-            diarizer=diarizer,
-        )
-
-    return form
+async def analysis_upload(
+    request: Request,
+    file: Annotated[
+        UploadFile, File(description="The recording", json_schema_extra={"minLength": 1})
+    ],
+    channels: Annotated[str, Form()] = "seller,customer",
+    mono: Annotated[bool, Form()] = False,
+    language: Annotated[
+        str | None, Form(description="auto, de, en; default: your setting, else the server's")
+    ] = None,
+    seller: Annotated[str | None, Form(description="mono: the seller's voice profile")] = None,
+    seller_speaker: Annotated[str, Form(description="mono: first, most or S2")] = "first",
+    speakers: Annotated[int | None, Form(description="mono: how many speakers")] = None,
+    diarizer: Annotated[str | None, Form(description="mono: embedded, pyannote, none")] = None,
+) -> AnalysisUpload:
+    """The dependency that reads the form of a recording to analyse."""
+    limit = limit_bytes(app_state(request))
+    check_declared_size(request, limit)
+    return AnalysisUpload(
+        file=file,
+        limit=limit,
+        roles=() if mono else parse_channels(channels),
+        channels=channels,
+        mono=mono,
+        language=language,
+        seller=seller,
+        seller_speaker=seller_speaker,
+        speakers=speakers,
+        diarizer=diarizer,
+    )
