@@ -1,7 +1,9 @@
 """Uploads as background jobs, with real processes: two `praesent worker` and a `praesent serve`
 on this machine's PostgreSQL and Redis, real recordings, the real model. Every job is done once
 with the result `praesent analyze` gives; a worker killed with SIGKILL in the middle of a job
-leaves it to the other worker, which finishes it once."""
+leaves it to the other worker, which finishes it once; with PostgreSQL gone and back between two
+jobs (the processes' connections cut), the server says it is not ready meanwhile, nothing stored
+is lost and the next job is done."""
 
 from __future__ import annotations
 
@@ -16,13 +18,13 @@ from typing import Any
 import httpx
 import pytest
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 
 from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
 from praesent.engines import Engines
 from praesent.store import EventStore, JobRecord, migrate
 from praesent.store.models import Session
-from tests.live_server import ServerProcess, WorkerProcess
+from tests.live_server import Relay, ServerProcess, WorkerProcess
 from tests.store.conftest import postgres_schema
 from tests.support import shared
 
@@ -52,6 +54,7 @@ class Cluster:
     server: ServerProcess
     workers: list[WorkerProcess]
     uploads_dir: Path
+    database_relay: Relay
     names: dict[int, str] = field(default_factory=dict)
 
 
@@ -82,8 +85,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with postgres_schema("praesent_jobs") as url:
         root = tmp_path_factory.mktemp("jobs")
         uploads_dir = root / "uploads"
+        # The processes reach PostgreSQL through a relay that can be cut (a restart, as they
+        # see it); the test's own store goes direct.
+        database = make_url(url)
+        relay = Relay(database.port or 5432).restore()
         env = {
-            "PRAESENT_DATABASE_URL": url,
+            "PRAESENT_DATABASE_URL": database.set(port=relay.port).render_as_string(
+                hide_password=False
+            ),
             "PRAESENT_REDIS_URL": REDIS_URL,
             # A killed worker's job goes back after 5 s without heartbeats (60 s by default).
             "PRAESENT_QUEUE_HEARTBEAT_S": "5",
@@ -99,7 +108,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             server = ServerProcess(root / "server", **env).start()
             for worker in workers:
                 worker.wait_ready()
-            yield Cluster(store, server, workers, uploads_dir)
+            yield Cluster(store, server, workers, uploads_dir, relay)
         finally:
             for worker in workers:
                 if worker.process is not None:
@@ -108,6 +117,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 server.stop()
             store.close()
             queue.close()
+            relay.cut()
 
 
 def _post(cluster: Cluster, upload: Upload) -> str:
@@ -217,3 +227,28 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_other(
     _same_analysis(finished["analysis"], references["phonecall"])
     assert _sessions(cluster.store) == before + 1
     assert list(cluster.uploads_dir.iterdir()) == []
+
+
+def test_the_database_gone_and_back_between_two_jobs_loses_nothing(
+    cluster: Cluster, uploads: dict[str, Upload], references: dict[str, dict[str, Any]]
+) -> None:
+    first = _finished(cluster, _post(cluster, uploads["jfk"]))
+    assert first["status"] == "done", first["error"]
+    before = _sessions(cluster.store)
+    cluster.database_relay.cut()
+    try:
+        down = httpx.get(f"{cluster.server.http}/readyz", timeout=30)
+        assert down.status_code == 503, down.text
+        time.sleep(2.0)
+    finally:
+        cluster.database_relay.restore()
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{cluster.server.http}/readyz", timeout=30).status_code != 200:
+        assert time.monotonic() < deadline, "not ready again after the database came back"
+        time.sleep(0.5)
+    second = _finished(cluster, _post(cluster, uploads["de"]))
+    assert second["status"] == "done", second["error"]
+    _same_analysis(second["analysis"], references["de"])
+    assert _sessions(cluster.store) == before + 1
+    kept = httpx.get(f"{cluster.server.http}/v1/jobs/{first['id']}", timeout=30).json()
+    assert kept["status"] == "done" and kept["analysis"] == first["analysis"]
