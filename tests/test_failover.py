@@ -9,11 +9,15 @@ streaming a real two-channel call through the proxy in real time.
   analysis covers the call as `praesent analyze` of the file does.
 - A stopped with SIGTERM while it runs two calls: A hands both over (on B's request, or as it
   stops), both go on on B and finish as the same sessions.
+
+Observers on B, attached while the calls ran on A, receive each call's whole stored log: first
+through Redis from A, then from B itself, none missed and none twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -29,6 +33,7 @@ import httpx
 import numpy as np
 import pytest
 import redis
+from websockets.asyncio.client import connect
 
 from praesent.capture.client import CaptureOptions, run_capture
 from praesent.capture.sources import BLOCK, SAMPLE_RATE, Samples, Source
@@ -185,6 +190,22 @@ async def _capture(
             source.stop()
 
 
+async def _observe(server: ServerProcess, session_id: str) -> list[dict[str, Any]]:
+    """Every event an observer on ``server`` receives, until the socket closes."""
+    got: list[dict[str, Any]] = []
+    url = f"{server.ws}/v1/sessions/{session_id}/events?after=0"
+    async with connect(url) as socket:
+        async for message in socket:
+            got.append(json.loads(message))
+    return got
+
+
+async def _started(seen: list[dict[str, Any]]) -> str:
+    while not seen:
+        await asyncio.sleep(0.05)
+    return str(seen[0]["session_id"])
+
+
 def _stored(cluster: Cluster, session_id: str) -> list[dict[str, Any]]:
     return [logged(item) for item in cluster.store.events_after(session_id, 0)]
 
@@ -196,13 +217,18 @@ def test_a_call_goes_on_on_another_replica_when_its_own_is_killed(
 
     async def scenario() -> tuple[dict[str, Any] | None, list[dict[str, Any]], int, float]:
         call = asyncio.create_task(_capture(cluster, phonecall_stereo, "failover", seen))
+        # An observer on B, following the call on A through Redis, then on B itself.
+        observer = asyncio.create_task(_observe(cluster.b, await _started(seen)))
         await asyncio.sleep(KILL_AFTER_S)
         on_a = await asyncio.to_thread(_live_here, cluster.a)
         before = await asyncio.to_thread(_stored, cluster, seen[0]["session_id"])
         killed = time.monotonic()
         cluster.a.stop(signal.SIGKILL)
-        return await call, before, on_a, killed
+        final = await call
+        observed.extend(await observer)
+        return final, before, on_a, killed
 
+    observed: list[dict[str, Any]] = []
     final, before_kill, on_a, killed = asyncio.run(scenario())
     assert on_a == 1, "the call ran on replica A"
     assert final is not None and final["status"] == "finished", final
@@ -213,6 +239,7 @@ def test_a_call_goes_on_on_another_replica_when_its_own_is_killed(
     stored = _stored(cluster, session_id)
     assert [event["seq"] for event in stored] == list(range(1, len(stored) + 1))
     assert stored[: len(before_kill)] == before_kill, "an event stored before the kill changed"
+    assert observed == stored, "the observer on B missed or repeated an event"
     assert len(before_kill) > 10
     gaps = [event for event in stored if event["type"] == "gap"]
     assert len(gaps) == 1 and gaps[0]["gap_s"] <= MAX_GAP_S, gaps
@@ -242,6 +269,10 @@ def test_a_stopping_replica_hands_its_calls_over(
             asyncio.create_task(_capture(cluster, phonecall_stereo, title, events))
             for title, events in seen.items()
         ]
+        observers = [
+            asyncio.create_task(_observe(cluster.b, await _started(events)))
+            for events in seen.values()
+        ]
         await asyncio.sleep(KILL_AFTER_S)
         on_a = await asyncio.to_thread(_live_here, cluster.a)
         stopping = time.monotonic()
@@ -250,7 +281,12 @@ def test_a_stopping_replica_hands_its_calls_over(
         # uvicorn raises the signal again once it has shut down cleanly.
         assert code in (0, -signal.SIGTERM), code
         assert "Application shutdown complete" in cluster.a.log.read_text()
-        return list(await asyncio.gather(*calls)), on_a, stopped_s, stopping
+        finals = list(await asyncio.gather(*calls))
+        for events, watched in zip(seen.values(), await asyncio.gather(*observers), strict=True):
+            observed[events[0]["session_id"]] = watched
+        return finals, on_a, stopped_s, stopping
+
+    observed: dict[str, list[dict[str, Any]]] = {}
 
     finals, on_a, stopped_s, stopping = asyncio.run(scenario())
     assert on_a == 2, "both calls ran on replica A"
@@ -261,6 +297,7 @@ def test_a_stopping_replica_hands_its_calls_over(
         assert final["session_id"] == session_id
         stored = _stored(cluster, session_id)
         assert [event["seq"] for event in stored] == list(range(1, len(stored) + 1))
+        assert observed[session_id] == stored, f"{title}: the observer on B missed an event"
         gaps = [event for event in stored if event["type"] == "gap"]
         assert len(gaps) == 1 and gaps[0]["gap_s"] <= MAX_GAP_S, gaps
         readies = [event for event in events if event["type"] == "ready"]
