@@ -20,9 +20,7 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,10 +37,11 @@ from praesent.capture.client import CaptureOptions, run_capture
 from praesent.capture.sources import BLOCK, SAMPLE_RATE, Samples, Source
 from praesent.live.manager import logged
 from praesent.store import EventStore, migrate
-from tests.live_server import ServerProcess, free_port
+from tests.live_server import ServerProcess
 from tests.overlay.reference import analyze
+from tests.proxy import caddy, wait_for
 from tests.store.conftest import postgres_schema
-from tests.support import ROOT, read_wav
+from tests.support import read_wav
 
 REDIS_URL = os.environ.get("PRAESENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/10")
 KILL_AFTER_S = 12.0
@@ -83,20 +82,8 @@ class Cluster:
     store: EventStore
 
 
-def _caddyfile(proxy_port: int, a: ServerProcess, b: ServerProcess) -> str:
-    text = (ROOT / "deploy" / "Caddyfile").read_text()
-    text = text.replace("{$PRAESENT_DOMAIN:localhost}", f"http://127.0.0.1:{proxy_port}")
-    text = text.replace("serve-1:8000 serve-2:8000", f"127.0.0.1:{a.port} 127.0.0.1:{b.port}")
-    text, n = re.subn(r"lb_policy \w+", "lb_policy first", text)
-    assert n == 1, "the deploy Caddyfile names its lb_policy"
-    return "{\n\tadmin off\n\tauto_https off\n}\n" + text
-
-
 @pytest.fixture()
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    caddy = shutil.which("caddy")
-    if caddy is None:
-        pytest.fail("caddy is missing: run scripts/install-system-deps.sh (Debian's caddy)")
     client = redis.Redis.from_url(REDIS_URL)
     try:
         client.flushdb()
@@ -114,46 +101,20 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
             (tmp_path / name).mkdir()
             servers.append(ServerProcess(tmp_path / name, **env))
         a, b = servers
-        port = free_port()
-        config = tmp_path / "Caddyfile"
-        config.write_text(_caddyfile(port, a, b))
-        home = {name: str(tmp_path) for name in ("HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME")}
-        log = (tmp_path / "caddy.log").open("wb")
-        proxy = subprocess.Popen(
-            [caddy, "run", "--adapter", "caddyfile", "--config", str(config)],
-            env={**os.environ, **home},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
         store = EventStore(url)
         try:
-            a.start()
-            b.start()
-            _wait_for(f"http://127.0.0.1:{port}/healthz")
-            yield Cluster(a, b, f"ws://127.0.0.1:{port}", store)
+            with caddy(tmp_path / "proxy", [a.port, b.port], lb_policy="first") as port:
+                a.start()
+                b.start()
+                wait_for(f"http://127.0.0.1:{port}/healthz")
+                yield Cluster(a, b, f"ws://127.0.0.1:{port}", store)
         finally:
-            proxy.terminate()
-            proxy.wait(timeout=10)
-            log.close()
             for server in (a, b):
                 if server.process is not None and server.process.poll() is None:
                     server.stop()
             store.close()
             client.flushdb()
             client.close()
-
-
-def _wait_for(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def _live_here(server: ServerProcess) -> int:

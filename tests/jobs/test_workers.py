@@ -1,6 +1,7 @@
-"""Uploads as background jobs, with real processes: two `praesent worker` and a `praesent serve`
-on this machine's PostgreSQL and Redis, real recordings, the real model. Every job is done once
-with the result `praesent analyze` gives; a worker killed with SIGKILL in the middle of a job
+"""Uploads as background jobs, with real processes: two `praesent worker` and two `praesent
+serve` behind Caddy (the deploy Caddyfile's proxy settings) on this machine's PostgreSQL and
+Redis, real recordings, the real model. 20 uploads through the proxy are each done once with
+the result `praesent analyze` gives; a worker killed with SIGKILL in the middle of a job
 leaves it to the other worker, which finishes it once; with PostgreSQL gone and back between two
 jobs (the processes' connections cut), the server says it is not ready meanwhile, nothing stored
 is lost and the next job is done."""
@@ -25,6 +26,7 @@ from praesent.engines import Engines
 from praesent.store import EventStore, JobRecord, migrate
 from praesent.store.models import Session
 from tests.live_server import Relay, ServerProcess, WorkerProcess
+from tests.proxy import caddy, wait_for
 from tests.store.conftest import postgres_schema
 from tests.support import shared
 
@@ -51,7 +53,8 @@ class Upload:
 @dataclass
 class Cluster:
     store: EventStore
-    server: ServerProcess
+    servers: list[ServerProcess]
+    proxy: str  # the address every request goes to
     workers: list[WorkerProcess]
     uploads_dir: Path
     database_relay: Relay
@@ -101,20 +104,27 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         }
         migrate(url)
         workers = [WorkerProcess(root / f"worker-{i}", **env).spawn() for i in (1, 2)]
-        server: ServerProcess | None = None
+        servers = []
+        for i in (1, 2):
+            (root / f"serve-{i}").mkdir()
+            servers.append(ServerProcess(root / f"serve-{i}", **env))
         store = EventStore(url)
         try:
-            (root / "server").mkdir()
-            server = ServerProcess(root / "server", **env).start()
-            for worker in workers:
-                worker.wait_ready()
-            yield Cluster(store, server, workers, uploads_dir, relay)
+            with caddy(root / "proxy", [server.port for server in servers]) as port:
+                for server in servers:
+                    server.start()
+                proxy = f"http://127.0.0.1:{port}"
+                wait_for(f"{proxy}/readyz")
+                for worker in workers:
+                    worker.wait_ready()
+                yield Cluster(store, servers, proxy, workers, uploads_dir, relay)
         finally:
             for worker in workers:
                 if worker.process is not None:
                     worker.stop()
-            if server is not None and server.process is not None:
-                server.stop()
+            for server in servers:
+                if server.process is not None and server.process.poll() is None:
+                    server.stop()
             store.close()
             queue.close()
             relay.cut()
@@ -122,7 +132,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 def _post(cluster: Cluster, upload: Upload) -> str:
     response = httpx.post(
-        f"{cluster.server.http}/v1/jobs",
+        f"{cluster.proxy}/v1/jobs",
         files={"file": (upload.path.name, upload.path.read_bytes())},
         data=upload.fields,
         timeout=60,
@@ -137,7 +147,7 @@ def _post(cluster: Cluster, upload: Upload) -> str:
 def _finished(cluster: Cluster, job_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + JOB_DEADLINE_S
     while time.monotonic() < deadline:
-        job: dict[str, Any] = httpx.get(f"{cluster.server.http}/v1/jobs/{job_id}").json()
+        job: dict[str, Any] = httpx.get(f"{cluster.proxy}/v1/jobs/{job_id}", timeout=30).json()
         if job["status"] in ("done", "failed"):
             return job
         time.sleep(0.5)
@@ -177,10 +187,11 @@ def test_uploads_are_analysed_once_each_as_analyze_does(
     cluster: Cluster, uploads: dict[str, Upload], references: dict[str, dict[str, Any]]
 ) -> None:
     started = time.monotonic()
-    ids = {name: _post(cluster, upload) for name, upload in uploads.items()}
-    finished = {name: _finished(cluster, job_id) for name, job_id in ids.items()}
+    # 20 uploads, five of each recording.
+    ids = {(name, n): _post(cluster, upload) for n in range(5) for name, upload in uploads.items()}
+    finished = {key: _finished(cluster, job_id) for key, job_id in ids.items()}
     print(f"{len(ids)} jobs on 2 workers in {time.monotonic() - started:.1f} s")
-    for name, job in finished.items():
+    for (name, _n), job in finished.items():
         assert job["status"] == "done", (name, job["error"])
         assert job["attempts"] == 1, name  # no worker ran it twice
         assert job["progress"] == 1.0 and job["error"] is None
@@ -188,10 +199,16 @@ def test_uploads_are_analysed_once_each_as_analyze_does(
         record = cluster.store.get_session(job["session_id"])
         assert record is not None and record.status == "finished"
         assert record.analysis == job["analysis"] and record.title == uploads[name].path.name
-        report = httpx.get(f"{cluster.server.http}{job['report_url']}?format=json")
+        report = httpx.get(f"{cluster.proxy}{job['report_url']}?format=json", timeout=30)
         assert report.status_code == 200, report.text
     assert len({job["session_id"] for job in finished.values()}) == len(ids)
     assert _sessions(cluster.store) == len(ids)
+    # The proxy spread the uploads over both replicas.
+    taken = [
+        server.log.read_text().count('"POST /v1/jobs HTTP/1.1" 202') for server in cluster.servers
+    ]
+    print(f"uploads taken by each replica: {taken}")
+    assert sum(taken) == len(ids) and min(taken) > 0, taken
     workers = {_job(cluster, job_id).worker for job_id in ids.values()}
     print(f"workers used: {sorted(w or '-' for w in workers)}")
     # Each upload was deleted after its analysis (the server keeps no audio by default).
@@ -237,18 +254,23 @@ def test_the_database_gone_and_back_between_two_jobs_loses_nothing(
     before = _sessions(cluster.store)
     cluster.database_relay.cut()
     try:
-        down = httpx.get(f"{cluster.server.http}/readyz", timeout=30)
-        assert down.status_code == 503, down.text
+        for server in cluster.servers:
+            down = httpx.get(f"{server.http}/readyz", timeout=30)
+            assert down.status_code == 503, down.text
         time.sleep(2.0)
     finally:
         cluster.database_relay.restore()
     deadline = time.monotonic() + 30
-    while httpx.get(f"{cluster.server.http}/readyz", timeout=30).status_code != 200:
+    while any(
+        httpx.get(f"{server.http}/readyz", timeout=30).status_code != 200
+        for server in cluster.servers
+    ):
         assert time.monotonic() < deadline, "not ready again after the database came back"
         time.sleep(0.5)
+    wait_for(f"{cluster.proxy}/readyz")  # the proxy's health checks see it too
     second = _finished(cluster, _post(cluster, uploads["de"]))
     assert second["status"] == "done", second["error"]
     _same_analysis(second["analysis"], references["de"])
     assert _sessions(cluster.store) == before + 1
-    kept = httpx.get(f"{cluster.server.http}/v1/jobs/{first['id']}", timeout=30).json()
+    kept = httpx.get(f"{cluster.proxy}/v1/jobs/{first['id']}", timeout=30).json()
     assert kept["status"] == "done" and kept["analysis"] == first["analysis"]
