@@ -38,6 +38,8 @@ from websockets.asyncio.client import ClientConnection, connect
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_call import SAMPLE_RATE, build_call
 
+from praesent.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "bench"
 POSTGRES_URL = os.environ.get(
@@ -166,8 +168,8 @@ def main() -> None:
         "PRAESENT_REDIS_URL": REDIS_URL,
         "PRAESENT_LIVE_VOICE_PROFILES": "false",
     }
-    if "PRAESENT_MODELS_DIR" in os.environ:
-        env["PRAESENT_MODELS_DIR"] = os.environ["PRAESENT_MODELS_DIR"]
+    # Each replica has a data directory of its own; the models stay where `make` put them.
+    env["PRAESENT_MODELS_DIR"] = str(Settings().model_root)
     replicas: list[subprocess.Popen[bytes]] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
