@@ -117,6 +117,24 @@ def test_no_speech_gives_a_report_that_says_so(tmp_path: Path) -> None:
     check_pdf_numbers(build_report(analysis, language="en"), tmp_path)
 
 
+def test_a_call_with_a_lost_connection_says_what_was_not_heard(tmp_path: Path) -> None:
+    analysis = synthetic_analysis(4)
+    # A live session's gaps: 3.4 s not heard from 1:12, and a resume that lost nothing.
+    analysis["gaps"] = [{"from_s": 72.2, "to_s": 75.6}, {"from_s": 130.0, "to_s": 130.0}]
+    for lang in LANGS:
+        report = build_report(analysis, language=lang)  # type: ignore[arg-type]
+        assert json.loads(to_json(report))["unheard"] == [
+            {"start_s": 72, "end_s": 76, "duration_s": 3.4}
+        ]
+        html, _ = check_html_numbers(report)
+        assert html.count("class='note unheard'") == 1
+        opening = TEXTS["unheard"][report.language].split("{duration}")[1].split("{start}")[0]
+        assert opening in html
+    text = check_pdf_numbers(build_report(analysis, language="en"), tmp_path)
+    assert "1:12" in text and "1:16" in text and "3.4 s" in text
+    assert build_report(synthetic_analysis(4), language="en").unheard == ()
+
+
 def test_a_zero_length_session_does_not_divide_by_zero() -> None:
     report = build_report({"duration_s": 0.0}, language="en")
     assert report.status == "no_roles"

@@ -32,6 +32,7 @@ from praesent.report.model import (
     Transcript,
     TranscriptLine,
     TrendPoint,
+    Unheard,
     Verdict,
 )
 
@@ -527,6 +528,15 @@ def build_report(
         if session and session.get("started_at")
         else None,
         call_language=str(analysis.get("language") or "unknown"),
+        unheard=tuple(
+            Unheard(
+                moment(_num(gap.get("from_s"))),
+                moment(_num(gap.get("to_s"))),
+                duration(_num(gap.get("to_s")) - _num(gap.get("from_s"))),
+            )
+            for gap in _list(analysis, "gaps")
+            if _num(gap.get("to_s")) - _num(gap.get("from_s")) >= 0.5
+        ),
         customer_informed=bool(session["customer_informed"])
         if session and session.get("customer_informed") is not None
         else None,

@@ -586,7 +586,13 @@ def _notes(r: Report) -> str:
         notes.append(t(f"silent_{role}", lang))
     if r.status == "ok" and not r.has_transcript:
         notes.append(t("no_transcript", lang))
-    return "".join(f"<div class='note'>{escape(note)}</div>" for note in notes)
+    html = [f"<div class='note'>{escape(note)}</div>" for note in notes]
+    for gap in r.unheard:
+        text = escape(t("unheard", lang)).format(
+            duration=_dur(gap.duration_s, lang), start=_at(gap.start_s), end=_at(gap.end_s)
+        )
+        html.append(f"<div class='note unheard'>{text}</div>")
+    return "".join(html)
 
 
 def _header(r: Report) -> str:

@@ -119,6 +119,15 @@ class Counts:
 
 
 @dataclass(frozen=True, slots=True)
+class Unheard:
+    """A stretch of the call no server heard (a lost connection): the figures leave it out."""
+
+    start_s: int
+    end_s: int
+    duration_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class InterruptionRow:
     at_s: int
     by: RoleName
@@ -239,6 +248,8 @@ class Report:
     # Whether the seller said at the live start that the customer was told (None: unknown,
     # e.g. a recording); shown on every report, and so on every shared one.
     customer_informed: bool | None = None
+    # Stretches of a live call that no server heard (lost connections), in call order.
+    unheard: tuple[Unheard, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

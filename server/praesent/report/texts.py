@@ -32,6 +32,12 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "kein Redeanteil, keine Redebeiträge, keine Tipps. Prüfe, ob beide Mikrofone an waren "
         "und die richtigen Kanäle gewählt wurden.",
     },
+    "unheard": {
+        "en": "{duration} of the call from {start} to {end} were not heard (the connection was "
+        "lost); the figures leave them out.",
+        "de": "{duration} des Gesprächs von {start} bis {end} wurden nicht gehört (die "
+        "Verbindung war weg); die Zahlen lassen sie aus.",
+    },
     "no_roles": {
         "en": "Both voices are on one channel and no speaker attribution was applied, so the "
         "report cannot tell you from the customer. Record the call with two channels.",
