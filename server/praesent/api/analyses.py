@@ -18,7 +18,6 @@ from praesent.api.uploads import AnalysisUpload, analysis_upload, save
 from praesent.asr.language import call_setting
 from praesent.audio.decode import probe
 from praesent.errors import InputError
-from praesent.speakers.setup import speaker_attribution
 from praesent.summaries_llm import options_from_settings, with_abstractive_summaries
 from praesent.team.access import Rule
 
@@ -33,17 +32,7 @@ async def create_analysis(
 ) -> dict[str, Any]:
     state = app_state(request)
     user = access.principal.user
-    attribution = None
-    if upload.mono:
-        attribution = await anyio.to_thread.run_sync(
-            lambda: speaker_attribution(
-                state.settings,
-                diarizer=upload.diarizer,
-                seller_id=upload.seller,
-                seller_rule=upload.seller_speaker,
-                num_speakers=upload.speakers,
-            )
-        )
+    attribution = await anyio.to_thread.run_sync(upload.attribution, state.settings)
     analysis = AnalysisRequest(
         channel_roles=upload.roles,
         mono=upload.mono,

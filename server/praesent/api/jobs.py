@@ -21,7 +21,6 @@ from praesent.asr.language import call_setting
 from praesent.audio.decode import probe
 from praesent.errors import ChannelError, InputError, QueueUnavailableError
 from praesent.jobs.uploads import KIND, object_key
-from praesent.speakers.setup import speaker_attribution
 from praesent.store import JobRecord
 from praesent.team.access import Rule
 
@@ -75,17 +74,8 @@ async def create_job(
                 f"{filename} has {info.channels} channel(s) but channels names "
                 f"{len(upload.roles)}; name every channel (- skips one) or use mono"
             )
-        if upload.mono:
-            # Bad attribution options (a diarizer, a seller without a profile) fail here too.
-            await anyio.to_thread.run_sync(
-                lambda: speaker_attribution(
-                    state.settings,
-                    diarizer=upload.diarizer,
-                    seller_id=upload.seller,
-                    seller_rule=upload.seller_speaker,
-                    num_speakers=upload.speakers,
-                )
-            )
+        # Bad attribution options (a diarizer, a seller without a profile) fail here too.
+        await anyio.to_thread.run_sync(upload.attribution, state.settings)
         if state.job_queue is None:
             raise QueueUnavailableError(
                 "background jobs need a queue (PRAESENT_REDIS_URL) and `praesent worker`; "

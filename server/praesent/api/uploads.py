@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +13,9 @@ from fastapi import File, Form, Request, UploadFile
 from praesent.analysis import ChannelRole, parse_channels
 from praesent.api.state import AppState, app_state
 from praesent.errors import TooLargeError
+from praesent.settings import Settings
+from praesent.speakers.attribution import SpeakerAttribution
+from praesent.speakers.setup import speaker_attribution
 
 _COPY_CHUNK = 1 << 20
 
@@ -50,6 +54,19 @@ class AnalysisUpload:
     seller_speaker: str
     speakers: int | None
     diarizer: str | None
+
+    def attribution(self, settings: Settings) -> Callable[[], SpeakerAttribution] | None:
+        """A one-channel call's speaker attribution, its options checked (blocking: it loads
+        the speaker models); None for a call by channels or with attribution turned off."""
+        if not self.mono:
+            return None
+        return speaker_attribution(
+            settings,
+            diarizer=self.diarizer,
+            seller_id=self.seller,
+            seller_rule=self.seller_speaker,
+            num_speakers=self.speakers,
+        )
 
     def options(self) -> dict[str, Any]:
         """The options as given, as a job keeps them for its worker."""

@@ -340,7 +340,8 @@ class SessionManager:
         owner: object,
         audio_s: float,
     ) -> Attached:
-        """The server lost the session (restart, crash): a new session carries its log on."""
+        """The session was finalised (nobody came back within the grace): a new session
+        carries its log on."""
         old_id = record.id
         stored = await anyio.to_thread.run_sync(self.store.events_after, old_id, 0)
         # The old session's end is not the call's end.
