@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 import numpy as np
 import pytest
 import redis
@@ -186,6 +187,11 @@ def test_an_observer_on_the_other_replica_gets_the_stored_log_live(
         assert not call.done()
         session_id = client.events[0]["session_id"]
         mid = asyncio.create_task(_observe(_events_url(replicas.b, session_id)))
+        # B knows the call runs on A: it refuses to delete it.
+        refused = await asyncio.to_thread(
+            httpx.delete, f"{replicas.b.http}/v1/sessions/{session_id}", timeout=30
+        )
+        assert refused.status_code == 409, refused.text
         await call
         # How far the observers had come when the call's final event reached its client.
         early_at_final = len(early.events)

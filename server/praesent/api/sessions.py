@@ -22,6 +22,7 @@ from praesent.api.security import websocket_refusal
 from praesent.api.state import app_state
 from praesent.errors import PraesentError
 from praesent.live.hub import RelayError, Subscription
+from praesent.live.leases import LeaseUnavailableError
 from praesent.live.manager import logged
 from praesent.live.protocol import CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TRY_AGAIN
 from praesent.store import EventStore, SessionQuery, SessionRecord
@@ -123,9 +124,14 @@ async def set_sharing(
 async def delete_session(
     request: Request, session_id: str, _access: Annotated[Access, guard(Rule.SESSION_OWNER)]
 ) -> Response:
-    """Delete the session and its whole event log."""
+    """Delete the session and its whole event log; not while it runs here or on another
+    replica."""
     manager = app_state(request).sessions
-    if session_id in manager.live:
+    try:
+        elsewhere = await manager.leases.held_elsewhere([session_id])
+    except LeaseUnavailableError:
+        elsewhere = {session_id}  # who runs it cannot be told: as if it ran
+    if session_id in manager.live or elsewhere:
         raise SessionIsLiveError(f"session {session_id} is live; stop it first")
     await anyio.to_thread.run_sync(manager.store.delete_session, session_id)
     return Response(status_code=204)
