@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import wave
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import jiwer
 import numpy as np
@@ -115,3 +118,24 @@ def pooled_wer(references: list[str], hypotheses: list[str]) -> float:
 def one_line(text: str) -> bool:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return len(lines) == 1 and "Traceback" not in text and re.search(r"error", lines[0]) is not None
+
+
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+def json_log_lines(text: str) -> list[dict[str, Any]]:
+    """A process's log with PRAESENT_LOG_FORMAT=json: every line one JSON object with the fields
+    every line has (a line that is not fails the test)."""
+    lines = []
+    for number, line in enumerate(text.splitlines(), 1):
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            pytest.fail(f"log line {number} is not JSON: {line!r}")
+        assert isinstance(item, dict), line
+        assert item["level"] in _LOG_LEVELS, line
+        assert isinstance(item["logger"], str) and isinstance(item["message"], str), line
+        assert item["time"].endswith("Z"), line
+        assert datetime.fromisoformat(item["time"]).utcoffset() == UTC.utcoffset(None), line
+        lines.append(item)
+    return lines

@@ -76,6 +76,7 @@ def test_compose_runs_two_replicas_two_workers_and_the_services(tmp_path: Path) 
         assert "@postgres:5432/" in env["PRAESENT_DATABASE_URL"]
         assert env["PRAESENT_REDIS_URL"].startswith("redis://redis:")
         assert env["PRAESENT_S3_ENDPOINT_URL"] == "http://minio:9000"
+        assert env["PRAESENT_LOG_FORMAT"] == "json"  # for a log collector
         assert "ports" not in service  # reached only through the proxy
     proxy = services["caddy"]
     assert {p["target"] for p in proxy["ports"]} == {80, 443}
@@ -156,9 +157,13 @@ def test_kubernetes_deployments_probes_and_resources() -> None:
     assert probes["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert probes["startupProbe"]["httpGet"]["path"] == "/healthz"
     assert probes["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    config = _by_kind("ConfigMap")["praesent-config"]
+    assert config["data"]["PRAESENT_LOG_FORMAT"] == "json"  # for a log collector
     for deployment in (serve, worker):
         assert deployment["spec"]["replicas"] >= 2
         container = _container(deployment)
+        sources = [s.get("configMapRef", {}).get("name") for s in container["envFrom"]]
+        assert "praesent-config" in sources
         assert container["image"] == "praesent"  # kustomization.yaml names the registry
         assert {"cpu", "memory"} <= set(container["resources"]["requests"])
         assert "memory" in container["resources"]["limits"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sys
 from collections.abc import Iterator
@@ -35,8 +36,13 @@ class OutputFormat(StrEnum):
 
 
 def _fail(error: PraesentError) -> NoReturn:
-    # Plain write: one line, never wrapped to the terminal's width.
-    sys.stderr.write(f"praesent: error: {error.message}\n")
+    from praesent import logs
+
+    if logs.is_json():
+        logging.getLogger("praesent").error(error.message)
+    else:
+        # Plain write: one line, never wrapped to the terminal's width.
+        sys.stderr.write(f"praesent: error: {error.message}\n")
     bad_input = isinstance(error, InputError) or error.code in (
         "conflict",
         "not_found",
@@ -60,8 +66,12 @@ def serve(
 ) -> None:
     """Start the server: live calls, the overlay and the API."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
+    from praesent import logs
     from praesent.api.app import create_app
+    from praesent.api.log_redaction import RedactSecrets
+    from praesent.api.log_redaction import install as redact_secrets_in_logs
 
     settings = Settings()
     updates: dict[str, Any] = {}
@@ -70,39 +80,49 @@ def serve(
     if port is not None:
         updates["port"] = port
     settings = settings.model_copy(update=updates)
+    logs.configure(settings.log_format, [RedactSecrets()])
     if not settings.local_only and settings.api_token is None:
         import secrets
 
         settings = settings.model_copy(update={"api_token": secrets.token_urlsafe(24)})
-        _err.print(f"not a local address: every request needs the token {settings.api_token}")
+        _notice(f"not a local address: every request needs the token {settings.api_token}")
     with _reported():
         application = create_app(settings)
-    _err.print(f"praesent is listening on http://{settings.host}:{settings.port}/", highlight=False)
+    _notice(f"praesent is listening on http://{settings.host}:{settings.port}/")
     config = uvicorn.Config(
         application,
         host=settings.host,
         port=settings.port,
         log_level="info",
+        # JSON: uvicorn's loggers go to the process's one handler; text: to its own.
+        log_config=None if settings.log_format == "json" else LOGGING_CONFIG,
         # Open connections (observers, uploads) get this long; live calls are handed over.
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s),
     )
-    from praesent.api.log_redaction import install as redact_secrets_in_logs
-
     redact_secrets_in_logs()  # after uvicorn's Config set its logging up
     uvicorn.Server(config).run()
+
+
+def _notice(message: str) -> None:
+    """A word to whoever started the server: on the terminal, or a line of the JSON log."""
+    from praesent import logs
+
+    if logs.is_json():
+        logging.getLogger("praesent").info(message)
+    else:
+        _err.print(message, highlight=False)
 
 
 @app.command()
 def worker() -> None:
     """Run background jobs from the queue (PRAESENT_REDIS_URL): analyses of uploads."""
-    import logging
-
+    from praesent import logs
     from praesent.asr.models import resolve_model_dir
 
     settings = Settings()
+    logs.configure(settings.log_format)
     if settings.redis_url is None:
         _fail(InputError("a worker needs the job queue: set PRAESENT_REDIS_URL"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     with _reported():
         resolve_model_dir(settings)  # a missing model fails here, before any job is taken
         from praesent.jobs.worker import run_worker

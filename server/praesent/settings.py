@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field
@@ -118,6 +119,9 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     # How long /readyz waits for each dependency (database, Redis) before it counts as down.
     readiness_timeout_s: float = 2.0
+    # The log of `praesent serve` and `praesent worker`: "text", or "json" (one object per line,
+    # with the session or job each line is about) for a log collector.
+    log_format: Literal["text", "json"] = "text"
 
     @property
     def local_only(self) -> bool:

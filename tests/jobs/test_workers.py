@@ -4,7 +4,8 @@ Redis, real recordings, the real model. 20 uploads through the proxy are each do
 the result `praesent analyze` gives; a worker killed with SIGKILL in the middle of a job
 leaves it to the other worker, which finishes it once; with PostgreSQL gone and back between two
 jobs (the processes' connections cut), the server says it is not ready meanwhile, nothing stored
-is lost and the next job is done."""
+is lost and the next job is done. The processes log JSON lines, as deployed; a worker's lines
+during a job carry its id."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from praesent.store.models import Session
 from tests.live_server import Relay, ServerProcess, WorkerProcess
 from tests.proxy import caddy, wait_for
 from tests.store.conftest import postgres_schema
-from tests.support import shared
+from tests.support import json_log_lines, shared
 
 REDIS_URL = os.environ.get("PRAESENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 # A guard against a hung job, not a measurement.
@@ -101,6 +102,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             "PRAESENT_QUEUE_HEARTBEAT_S": "5",
             # One directory that every process sees: the object store of one machine.
             "PRAESENT_UPLOADS_DIR": str(uploads_dir),
+            # As deployed: JSON lines that name the job (test_worker_logs_name_the_job).
+            "PRAESENT_LOG_FORMAT": "json",
         }
         migrate(url)
         workers = [WorkerProcess(root / f"worker-{i}", **env).spawn() for i in (1, 2)]
@@ -274,3 +277,30 @@ def test_the_database_gone_and_back_between_two_jobs_loses_nothing(
     assert _sessions(cluster.store) == before + 1
     kept = httpx.get(f"{cluster.proxy}/v1/jobs/{first['id']}", timeout=30).json()
     assert kept["status"] == "done" and kept["analysis"] == first["analysis"]
+
+
+def test_worker_logs_name_the_job(cluster: Cluster, uploads: dict[str, Upload]) -> None:
+    job_id = _post(cluster, uploads["jfk"])
+    assert _finished(cluster, job_id)["status"] == "done"
+    logs = {
+        worker.pid: json_log_lines(worker.log.read_text(encoding="utf-8"))
+        for worker in cluster.workers
+        if worker.process is not None  # a worker killed mid-line is left out
+    }
+    [lines] = [
+        lines
+        for lines in logs.values()
+        if f"job {job_id}: done" in [line["message"] for line in lines]
+    ]
+    messages = [line["message"] for line in lines]
+    first = messages.index(f"job {job_id}: attempt 1 on {_job(cluster, job_id).worker}")
+    during = lines[first : messages.index(f"job {job_id}: done") + 1]
+    # Every line while the job ran, the libraries' (faster-whisper's) too.
+    assert all(line.get("job_id") == job_id for line in during), during
+    assert any(not line["logger"].startswith("praesent.") for line in during), during
+    # A line outside any job names none.
+    waiting = [line for line in lines if line["message"].endswith("is waiting for jobs")]
+    assert waiting and all("job_id" not in line for line in waiting)
+    print(
+        f"{sum(map(len, logs.values()))} JSON lines of the workers, {len(during)} in job {job_id}"
+    )

@@ -11,6 +11,7 @@ import anyio
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from praesent import logs
 from praesent.api.auth import Access, guard
 from praesent.api.docs import errors
 from praesent.api.security import websocket_refusal
@@ -150,6 +151,7 @@ class _Connection:
                 shared=user is not None and user.share_by_default,
             )
             self.session = attached.session
+            logs.session_id.set(self.session.id)  # this connection's lines are the session's
             stream = self.protocol.stream
             self.skip_bytes = round(attached.skip_s * stream.sample_rate) * stream.bytes_per_frame
             self.subscription = self.manager.hub.subscribe(self.session.id)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request, Response, WebSocket
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect
 
+from praesent import logs
 from praesent.api.auth import Access, audit_read, guard
 from praesent.api.docs import IsoDateTime, errors
 from praesent.api.security import websocket_refusal
@@ -207,6 +208,7 @@ async def observe(
 ) -> None:
     """Every event after ``after``: first from the log, then live, none missed, none twice; a
     session that runs on another replica comes through the relay between replicas."""
+    logs.session_id.set(session_id)  # this connection's lines are the session's
     state = app_state(websocket)
     manager = state.sessions
     refusal = websocket_refusal(state.settings, websocket)

@@ -5,12 +5,15 @@ with it stops sending heartbeats, and the message goes back to the queue for ano
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import dramatiq
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
-from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
+from dramatiq.middleware import CurrentMessage, Middleware, TimeLimitExceeded
 from redis.exceptions import RedisError
 
+from praesent import logs
 from praesent.errors import InputError, QueueUnavailableError
 from praesent.settings import Settings
 
@@ -28,6 +31,27 @@ def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
 
+class JobLogs(Middleware):
+    """The job a worker thread runs is on every line logged meanwhile, Dramatiq's included."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        if message.actor_name == ANALYSE_UPLOAD and message.args:
+            logs.job_id.set(str(message.args[0]))
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        logs.job_id.set(None)
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        logs.job_id.set(None)
+
+
 class JobQueue:
     """The broker and the analysis actor, the same on the server (which sends) and in a worker
     (which runs the handler it sets)."""
@@ -41,6 +65,8 @@ class JobQueue:
             maintenance_chance=_MAINTENANCE_CHANCE,
         )
         self.broker.add_middleware(CurrentMessage())
+        # First, so that it clears the job after the others logged about it (retries).
+        self.broker.add_middleware(JobLogs(), before=type(self.broker.middleware[0]))
         self.max_retries = settings.job_retries
         self._handler: Handler | None = None
         self.actor: dramatiq.Actor[[str], None] = dramatiq.Actor(

@@ -18,6 +18,7 @@ from typing import Any
 
 import anyio
 
+from praesent import logs
 from praesent.analysis import analysis_from_events
 from praesent.audio import SAMPLE_RATE
 from praesent.core.event_log import event_from_dict
@@ -135,6 +136,14 @@ class SessionManager:
         session = await self._open(
             start, stream, owner, owner_id=owner_id, shared=shared, seller_id=seller_id
         )
+        log.info(
+            "session %s started: %s at %d Hz, language %s, transcripts %s",
+            session.id,
+            ",".join(stream.channels),
+            stream.sample_rate,
+            session.language_setting,
+            "on" if start.transcribe else "off",
+        )
         return Attached(session)
 
     async def _open(
@@ -185,7 +194,9 @@ class SessionManager:
         history: list[StoredEvent],
         start_s: float,
     ) -> LiveSession:
-        """Run a session here whose log holds ``history`` already."""
+        """Run a session here whose log holds ``history`` already. The calling task (the
+        connection that feeds it) and the session's own tasks log as this session from now on."""
+        logs.session_id.set(session_id)
 
         async def persist(events: list[LoggedEvent]) -> None:
             stored = [_stored(event) for event in events]
@@ -312,21 +323,22 @@ class SessionManager:
     async def hand_over(self, session_id: str) -> None:
         """Another process continues this call: store what is decided, stop here, and let go
         of its connection (the client reconnects) and its observers (they follow the relay)."""
-        session = self.live.pop(session_id, None)
-        if session is None:
-            await self.leases.release(session_id)
-            return
-        expiring = self._expiring.pop(session_id, None)
-        if expiring is not None:
-            expiring.cancel()
-        self._owners.pop(session_id, None)
-        self._voice_sellers.pop(session_id, None)
-        try:
-            await session.release()
-        finally:
-            self.hub.move(session_id)
-            await self.leases.release(session_id)
-        log.info("session %s handed over at %.1f s", session_id, session.audio_s)
+        with logs.about_session(session_id):
+            session = self.live.pop(session_id, None)
+            if session is None:
+                await self.leases.release(session_id)
+                return
+            expiring = self._expiring.pop(session_id, None)
+            if expiring is not None:
+                expiring.cancel()
+            self._owners.pop(session_id, None)
+            self._voice_sellers.pop(session_id, None)
+            try:
+                await session.release()
+            finally:
+                self.hub.move(session_id)
+                await self.leases.release(session_id)
+            log.info("session %s handed over at %.1f s", session_id, session.audio_s)
 
     def moved(self, session: LiveSession) -> bool:
         """The session was handed over to another process."""
@@ -419,6 +431,7 @@ class SessionManager:
         )
         self.hub.close(session.id)
         await self.leases.release(session.id)
+        log.info("session %s finalised: %s after %.1f s", session.id, status, session.audio_s)
         return analysis
 
     async def _learn_voice(self, session: LiveSession, seller: str) -> None:
@@ -466,18 +479,20 @@ class SessionManager:
         for session_id, since in list(self._orphans.items()):
             if now - since < self.resume_grace_s or not await self.leases.claim(session_id):
                 continue
-            try:
-                analysis = await self.analysis_from_store(session_id)
-                finalise = functools.partial(
-                    self.store.finalise, session_id, "interrupted", analysis, datetime.now(UTC)
-                )
-                await anyio.to_thread.run_sync(finalise)
-                finalised.append(session_id)
-            except StoreError:
-                log.exception("session %s was left live; it is tried again", session_id)
-            finally:
-                self._orphans.pop(session_id, None)
-                await self.leases.release(session_id)
+            with logs.about_session(session_id):
+                try:
+                    analysis = await self.analysis_from_store(session_id)
+                    finalise = functools.partial(
+                        self.store.finalise, session_id, "interrupted", analysis, datetime.now(UTC)
+                    )
+                    await anyio.to_thread.run_sync(finalise)
+                    finalised.append(session_id)
+                    log.info("session %s finalised: interrupted, nobody came back", session_id)
+                except StoreError:
+                    log.exception("session %s was left live; it is tried again", session_id)
+                finally:
+                    self._orphans.pop(session_id, None)
+                    await self.leases.release(session_id)
         return finalised
 
     async def sweep_forever(self, every_s: float) -> None:
