@@ -150,6 +150,19 @@ def test_live_sessions_belong_to_the_token_user_and_unsharing_cuts_observers_off
             with pytest.raises(WebSocketDisconnect) as closed:
                 observer.receive_json()
             assert closed.value.code == 1008
+        # Unshared through another replica: only the shared database changes here; the coach's
+        # observer sees it at its next check (every 2 s) and is cut off the same way.
+        world.store.set_shared(session_id, True)
+        with client.websocket_connect(coach) as observer:
+            assert observer.receive_json()["type"] == "ready"
+            world.store.set_shared(session_id, False)
+            seen = observer.receive_json()
+            while seen["type"] != "error":
+                seen = observer.receive_json()
+            assert seen["code"] == "not_shared", seen
+            with pytest.raises(WebSocketDisconnect) as closed:
+                observer.receive_json()
+            assert closed.value.code == 1008
         live.send_json({"type": "stop"})
         while live.receive_json()["type"] != "final":
             pass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
@@ -20,13 +21,13 @@ from praesent import logs
 from praesent.api.auth import Access, audit_read, guard
 from praesent.api.docs import IsoDateTime, errors
 from praesent.api.security import websocket_refusal
-from praesent.api.state import app_state
+from praesent.api.state import AppState, app_state
 from praesent.errors import PraesentError
 from praesent.live.hub import RelayError, Subscription
 from praesent.live.leases import LeaseUnavailableError
 from praesent.live.manager import logged
 from praesent.live.protocol import CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TRY_AGAIN
-from praesent.store import EventStore, SessionQuery, SessionRecord
+from praesent.store import EventStore, SessionQuery, SessionRecord, StoreError
 from praesent.team.access import Principal, Rule
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -34,6 +35,9 @@ _PAGE = 500
 # An observer of a session on another replica that hears nothing for this long checks that
 # the session still runs (the replica running it may have died without a word).
 _REMOTE_IDLE_S = 5.0
+# How often a coach's observer checks that the session is still shared (unsharing on another
+# replica reaches it this way; on the same replica at once).
+_SHARING_CHECK_S = 2.0
 
 
 class SessionIsLiveError(PraesentError):
@@ -199,6 +203,24 @@ class _Feed:
         await self.websocket.close(close_code, code)
 
 
+async def _watch_sharing(
+    state: AppState, session_id: str, current: Callable[[], Subscription | None]
+) -> None:
+    """End the observer ``current`` names once the session is no longer shared."""
+    while True:
+        await asyncio.sleep(_SHARING_CHECK_S)
+        try:
+            record = await anyio.to_thread.run_sync(state.sessions.store.get_session, session_id)
+        except StoreError:
+            continue  # the database is away: the next check decides
+        if record is None or not record.shared:
+            watched = current()
+            if watched is not None:
+                state.observers.revoked.add(watched)
+                state.sessions.hub.end(watched)
+            return
+
+
 @router.websocket("/{session_id}/events")
 async def observe(
     websocket: WebSocket,
@@ -229,6 +251,9 @@ async def observe(
             relay_down = True
     if subscription is not None:
         state.observers.add(subscription, access.user_id)
+    watcher = None
+    if access.session is not None and access.user_id != access.session.owner_id:
+        watcher = asyncio.create_task(_watch_sharing(state, session_id, lambda: subscription))
     feed = _Feed(websocket, manager.store, session_id, after)
     resume = "resume with ?after={}"
     try:
@@ -273,6 +298,8 @@ async def observe(
     except WebSocketDisconnect:
         return
     finally:
+        if watcher is not None:
+            watcher.cancel()
         if subscription is not None:
             state.observers.remove(subscription)
             manager.hub.unsubscribe(subscription)
