@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP_RUN := $(VENV)/.praesent-run
 STAMP_DEV := $(VENV)/.praesent-dev
 
-.PHONY: run test test-pyannote eval eval-speakers lint typecheck bench install install-dev clean
+.PHONY: run test test-pyannote eval eval-speakers lint typecheck bench soak install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_replicas.py
 	$(BIN)/python bench/bench_jobs.py
 	$(BIN)/python bench/bench_speakers.py
+
+# 300 live calls and 50 upload jobs through Caddy over two replicas and two workers, with each
+# replica's memory and open files after the first and the last wave: long, so not in `bench`.
+soak: $(STAMP_DEV)
+	$(BIN)/python bench/soak.py
 
 # praesent on every shared recording and degraded versions of it (echo, a quiet side, noise,
 # swapped channels): a table of talk-time, share, event and word errors.

@@ -50,6 +50,11 @@ class ServerProcess:
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
     def start(self) -> ServerProcess:
         env = process_env(self.data_dir, self.env)
         with self.log.open("ab") as out:
