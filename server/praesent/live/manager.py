@@ -499,7 +499,7 @@ class SessionManager:
         while True:
             try:
                 finalised = await self.sweep(time.monotonic())
-            except StoreError:
+            except (StoreError, LeaseUnavailableError):
                 log.exception("the sweep for abandoned calls failed; it runs again later")
             else:
                 if finalised:
