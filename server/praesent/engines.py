@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
-from praesent.asr.models import resolve_model_dir
+from praesent.asr.models import installed_model_dir, packaged_models, resolve_model_dir
 from praesent.asr.transcriber import AsrOptions, Transcriber
 from praesent.audio.vad import SileroVad
+from praesent.errors import ModelError
 from praesent.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Engines:
     vad: SileroVad
     transcriber: Transcriber
+    # Cheaper models for live previews, by language (see Settings.preview_model).
+    previews: dict[str, Transcriber] = field(default_factory=dict)
 
 
-def load_engines(settings: Settings, model: str | None = None) -> Engines:
+def load_engines(settings: Settings, model: str | None = None, previews: bool = False) -> Engines:
+    """The models; ``previews``: also the preview model, for a server's live calls."""
     options = AsrOptions(
         compute_type=settings.compute_type,
         cpu_threads=settings.cpu_threads,
         beam_size=settings.beam_size,
     )
     transcriber = Transcriber(resolve_model_dir(settings, model), options)
-    return Engines(vad=SileroVad(), transcriber=transcriber)
+    loaded = _preview_models(settings, options) if previews else {}
+    return Engines(vad=SileroVad(), transcriber=transcriber, previews=loaded)
+
+
+def _preview_models(settings: Settings, options: AsrOptions) -> dict[str, Transcriber]:
+    name = settings.preview_model
+    known = packaged_models(settings)
+    if not name or name == settings.model or name not in known or known[name].multilingual:
+        return {}
+    try:
+        preview = Transcriber(installed_model_dir(settings, name), options)
+    except ModelError as error:
+        # Previews fall back to the call's model: slower, but nothing is missing.
+        log.info("live previews use %s: %s", settings.model, error)
+        return {}
+    return dict.fromkeys(known[name].languages, preview)

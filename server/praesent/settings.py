@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     max_upload_mb: int = 500
     # Concurrent speech-to-text jobs shared by all sessions of the process.
     asr_workers: int = 1
+    # Live calls: finished utterances of different calls decoded together in one pass.
+    live_batch: bool = True
+    # Live calls: an utterance's decode starts when its speech stops, on a free worker.
+    live_speculate: bool = True
+    # Live previews of English calls with this cheaper English-only model where it is
+    # installed ("" for none: previews with the call's model); finals always use ``model``.
+    preview_model: str = "tiny.en"
     # Required on every route and socket when set; a non-local bind without one gets a random
     # token, printed at start.
     api_token: str | None = None

@@ -42,7 +42,7 @@ from praesent.jobs.retention import run_retention
 from praesent.live.hub import EventHub
 from praesent.live.leases import Leases
 from praesent.live.manager import SessionManager
-from praesent.live.speech_to_text import SpeechToText
+from praesent.live.speech_to_text import SchedulerOptions, SpeechToText
 from praesent.settings import Settings
 from praesent.speakers.profiles import learn_live_voice
 from praesent.store import EventStore, StoreError, migrate
@@ -58,7 +58,7 @@ log = logging.getLogger("praesent")
 def _default_loader(settings: Settings) -> Engines:
     from praesent.engines import load_engines
 
-    return load_engines(settings)
+    return load_engines(settings, previews=True)
 
 
 def _open_store(settings: Settings) -> EventStore:
@@ -122,7 +122,12 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
         manager = SessionManager(
             store=store,
             engines=engines,
-            speech_to_text=SpeechToText(engines.transcriber, settings.asr_workers),
+            speech_to_text=SpeechToText(
+                engines.transcriber,
+                settings.asr_workers,
+                SchedulerOptions(batch=settings.live_batch, speculate=settings.live_speculate),
+                engines.previews,
+            ),
             hub=_event_hub(settings),
             llm=options_from_settings(settings),
             resume_grace_s=settings.live_resume_grace_s,

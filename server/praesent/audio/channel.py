@@ -81,6 +81,10 @@ class ChannelListener:
         self._utterance_start: int | None = None
         self._last_stop: int | None = None  # None while the utterance's speech goes on
         self._finished: list[Span] = []
+        # The open utterance as it would close if its speech has stopped for good (once per
+        # stop): speech-to-text may start on it before the join gap has passed.
+        self._tentative: Span | None = None
+        self._tentative_key: tuple[int, int] | None = None
 
     @property
     def received_samples(self) -> int:
@@ -109,6 +113,11 @@ class ChannelListener:
         self._take(edges, final=True)
         return edges
 
+    @property
+    def speaking(self) -> bool:
+        """An utterance is open and its speech goes on (not paused)."""
+        return self._utterance_start is not None and self._last_stop is None
+
     def open_samples(self) -> int:
         """How much audio (with context) the utterance still being spoken has; 0 when none."""
         if self._utterance_start is None:
@@ -125,6 +134,12 @@ class ChannelListener:
     def pop_spans(self) -> list[Span]:
         spans, self._finished = self._finished, []
         return spans
+
+    def pop_tentative(self) -> Span | None:
+        """The open utterance as a span, once after its speech stopped; the span that closes it
+        later has the same ``start_sample`` and ``end_sample`` unless the speech resumes."""
+        tentative, self._tentative = self._tentative, None
+        return tentative
 
     def _take(self, edges: list[SpeechEdge], final: bool) -> None:
         for edge in edges:
@@ -144,14 +159,21 @@ class ChannelListener:
             final or self._tracker.watermark() - self._last_stop >= self._join_gap
         ):
             self._close()
+        elif self._utterance_start is not None and self._last_stop is not None:
+            key = (self._utterance_start, self._last_stop)
+            if key != self._tentative_key:
+                self._tentative_key = key
+                self._tentative = self._span()
         anchor = self._utterance_start if self._utterance_start is not None else self.watermark()
         self._buffer.drop_before(max(0, min(anchor, self._received) - self._context))
 
-    def _close(self) -> None:
+    def _span(self) -> Span:
         assert self._utterance_start is not None and self._last_stop is not None
         begin = max(0, self._utterance_start - self._context)
         end = min(self._last_stop + self._context, self._received)
-        self._finished.append(
-            Span(self._utterance_start, self._last_stop, self._buffer.slice(begin, end), begin)
-        )
+        return Span(self._utterance_start, self._last_stop, self._buffer.slice(begin, end), begin)
+
+    def _close(self) -> None:
+        self._finished.append(self._span())
         self._utterance_start, self._last_stop = None, None
+        self._tentative = None

@@ -22,7 +22,7 @@ import numpy as np
 
 from praesent.analysis import analysis_from_events, utterance_fact
 from praesent.asr.language import CallLanguage, LanguageChange
-from praesent.asr.transcriber import Span, TimedWord
+from praesent.asr.transcriber import Decoded, Span, TimedWord
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
 from praesent.audio.echo import EchoGate
@@ -175,6 +175,16 @@ class CallState:
         events = self.conversation.feed(utterance)
         return events + self.conversation.feed_many(self._merger.release_with_tick())
 
+    def tentative_jobs(self) -> list[FinalJob]:
+        """Open utterances whose speech has just stopped, as they would close (see
+        ``ChannelListener.pop_tentative``)."""
+        jobs = []
+        for role in self.roles:
+            span = self._listeners[role].pop_tentative()
+            if span is not None:
+                jobs.append(FinalJob(role, span))
+        return jobs
+
     def partial_due(self) -> PartialJob | None:
         """An open utterance with a second of new speech since its last partial, if any."""
         for role in self.roles:
@@ -182,6 +192,9 @@ class CallState:
             length = listener.open_samples()  # checked every frame: no copy until one is due
             if length == 0:
                 self._last_partial[role] = 0
+                continue
+            if not listener.speaking:
+                # Paused: it may be about to close, and its final must not wait for a preview.
                 continue
             due = max(_PARTIAL_EVERY_SAMPLES, int(_PARTIAL_GROWTH * length))
             if length - self._last_partial[role] >= due:
@@ -262,6 +275,8 @@ class LiveSession:
         self.gaps: list[dict[str, float]] = []
         self._finals: deque[FinalJob] = deque()
         self._finals_ready = asyncio.Event()
+        # Per channel, a final decode started when its speech stopped: (start, end, language).
+        self._speculated: dict[Role, tuple[tuple[int, int, str], asyncio.Future[Decoded]]] = {}
         self._partial_task: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
@@ -356,7 +371,24 @@ class LiveSession:
                 warning["delay_ms"] = round(delay_ms)
             await self.emit_extra(warning)
         self._queue_finals(jobs)
+        self._speculate()
         self._maybe_partial()
+
+    def _speculate(self) -> None:
+        """Start the final of an utterance whose speech just stopped, where a worker is free:
+        if the speech does not resume, its words are ready sooner by the join gap and by
+        whatever would have been queued meanwhile."""
+        if not self.start.transcribe or self._closing:
+            return
+        tentative = self._state.tentative_jobs()
+        language = self.language
+        if language is None or self._finals or self._held:
+            return
+        for job in tentative:
+            started = self._stt.speculate(job.span, language, self.id)
+            if started is not None:
+                key = (job.span.start_sample, job.span.end_sample, language)
+                self._speculated[job.role] = (key, started)
 
     async def _in_thread(self, work: Callable[[], _T]) -> _T:
         assert self._threads is not None and self._state_lock.locked()
@@ -480,7 +512,13 @@ class LiveSession:
     async def _transcribe(self, job: FinalJob) -> None:
         language = self.language
         assert language is not None
-        decoded = await self._stt.final(job.span, language)
+        key = (job.span.start_sample, job.span.end_sample, language)
+        speculated = self._speculated.get(job.role)
+        if speculated is not None and speculated[0] == key:
+            del self._speculated[job.role]
+            decoded = await speculated[1]
+        else:
+            decoded = await self._stt.final(job.span, language, self.id)
         self.asr_rejected += decoded.rejected
         await self.flush()
         events = self._state.feed_words(job.role, job.span, decoded.words, language)
