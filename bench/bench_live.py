@@ -8,8 +8,13 @@ audio has been "recorded". Every figure is taken on the client's clock:
 (a) event latency: activity / interruption / backchannel, from sending the frame whose end reaches
     the event's ``heard_s`` (the audio the server had when it decided) to receiving the event;
 (b) final-transcript latency: from sending the frame that holds the utterance's ``end_s`` to
-    receiving its final ``transcript`` event (the VAD's and the joiner's waiting included);
-(c) concurrency: N simultaneous two-channel calls, with transcripts and analytics only; a level
+    receiving its final ``transcript`` event (the VAD's and the joiner's waiting included), with
+    the WER of those transcripts on the phone call (English), for live speech-to-text now and as
+    before its scheduler (``BEFORE_STT``: one utterance per decode, a final only once its
+    utterance closed, previews with the call's model), each on its own server in the same run;
+    and on the longer call with language ``auto`` (transcripts held until the language is known);
+(c) concurrency: N simultaneous two-channel calls, with transcripts (now and as before) and
+    analytics only; a level
     holds when every call finishes, no call's ASR lag grows (the last minute's max ``asr_lag_s``
     at most the first minute's + 2 s) and the event latency p95 stays at or below 1 s.
     Analytics only is searched twice, each on its own server: as calls are decided now (audio
@@ -65,6 +70,13 @@ CORE_TYPES = ("activity", "interruption", "backchannel")
 # The phone call after make_call's skip: one repetition of the real conversation.
 PHONECALL_S = 30.0 - PHONECALL_SKIP_S
 PEER_VENV = CACHE / "whisperlive-venv"
+# Live speech-to-text as it was before the scheduler's steps: one utterance per decode, a final
+# only once its utterance closed, previews with the call's own model.
+BEFORE_STT = {
+    "PRAESENT_LIVE_BATCH": "false",
+    "PRAESENT_LIVE_SPECULATE": "false",
+    "PRAESENT_PREVIEW_MODEL": "",
+}
 PEER_VERSION = "0.10.0"
 TORCH_WHEEL = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl")
 # What WhisperLive's server and faster_whisper backend import. The package's full requirement
@@ -157,9 +169,11 @@ class Server:
 
 
 @contextlib.contextmanager
-def praesent_server(asr_workers: int, tick_ms: int | None = None) -> Iterator[Server]:
+def praesent_server(
+    asr_workers: int, tick_ms: int | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """A real ``praesent serve`` with a throw-away data directory (``tick_ms``: its
-    PRAESENT_LIVE_TICK_MS, None: the default)."""
+    PRAESENT_LIVE_TICK_MS, None: the default; ``extra_env``: more settings)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="praesent-bench-") as tmp:
         env = {
@@ -172,6 +186,7 @@ def praesent_server(asr_workers: int, tick_ms: int | None = None) -> Iterator[Se
         }
         if tick_ms is not None:
             env["PRAESENT_LIVE_TICK_MS"] = str(tick_ms)
+        env.update(extra_env or {})
         log = Path(tmp) / "server.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
@@ -669,7 +684,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--skip-before",
         action="store_true",
-        help="analytics only: skip the search as before (PRAESENT_LIVE_TICK_MS=0)",
+        help="skip the previous configurations (speech-to-text as before, analytics per message)",
     )
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument(
@@ -700,53 +715,58 @@ def main(argv: list[str] | None = None) -> int:
     }
     call = cached_call(args.minutes)
     frames = read_frames(call, args.frame_ms)
+    phone = cached_call(round(args.peer_repeats * PHONECALL_S / 60, 4), phonecall_only=True)
+    phone_frames = read_frames(phone, args.frame_ms)
+    reference = phonecall_reference(args.peer_repeats)
     print(
         f"praesent live bench: {call.name}, {args.frame_ms} ms frames, base int8, "
         f"asr_workers={args.asr_workers}, {load_average()}",
         flush=True,
     )
 
-    with praesent_server(args.asr_workers) as server:
-        url = server.url
-        print("(a)+(b) one call in real time ...", flush=True)
-        single = asyncio.run(
-            stream_call(url, frames, args.frame_ms, transcribe=True, language="auto")
-        )
-        report["latency"] = {**latency_figures(single), "load": load_average()}
-        if not args.skip_concurrency:
-            print("(c) concurrent calls ...", flush=True)
-            report["concurrency_transcribe"] = climb(
+    # The live speech-to-text now and as before (BEFORE_STT), each on its own server, in turn.
+    configurations = [("now", {})] + ([] if args.skip_before else [("before", BEFORE_STT)])
+    for label, extra_env in configurations:
+        with praesent_server(args.asr_workers, extra_env=extra_env) as server:
+            url = server.url
+            print(f"(b) {label}: the phone call in real time, English ...", flush=True)
+            ours = asyncio.run(
+                stream_call(url, phone_frames, args.frame_ms, transcribe=True, language="en")
+            )
+            texts = " ".join(e["text"] for e in sorted(ours.transcripts(), key=lambda e: e["at_s"]))
+            report[f"single_{label}"] = {
+                **latency_figures(ours),
+                "wer": wer(reference, texts),
+                "load": load_average(),
+            }
+            if label == "now":
+                print("(a)+(b) one call in real time, language auto ...", flush=True)
+                single = asyncio.run(
+                    stream_call(url, frames, args.frame_ms, transcribe=True, language="auto")
+                )
+                report["latency"] = {**latency_figures(single), "load": load_average()}
+            if args.skip_concurrency:
+                continue
+            print(f"(c) {label}: concurrent calls with transcripts ...", flush=True)
+            report[f"concurrency_transcribe_{label}"] = climb(
                 server,
                 frames,
                 args.frame_ms,
                 levels(args.transcribe_levels),
                 True,
                 args.transcribe_start,
+                f"stt {label}",
             )
-            report["concurrency_analytics"] = climb(
-                server,
-                frames,
-                args.frame_ms,
-                levels(args.analytics_levels),
-                False,
-                args.analytics_start,
-                "analytics",
-            )
-        if not args.skip_peer:
-            print("(d) ours on the phone call ...", flush=True)
-            phone = cached_call(round(args.peer_repeats * PHONECALL_S / 60, 4), phonecall_only=True)
-            ours = asyncio.run(
-                stream_call(
-                    url,
-                    read_frames(phone, args.frame_ms),
+            if label == "now":
+                report["concurrency_analytics"] = climb(
+                    server,
+                    frames,
                     args.frame_ms,
-                    transcribe=True,
-                    language="en",
+                    levels(args.analytics_levels),
+                    False,
+                    args.analytics_start,
+                    "analytics",
                 )
-            )
-            reference = phonecall_reference(args.peer_repeats)
-            texts = " ".join(e["text"] for e in sorted(ours.transcripts(), key=lambda e: e["at_s"]))
-            report["peer_ours"] = {**latency_figures(ours), "wer": wer(reference, texts)}
 
     if not args.skip_concurrency and not args.skip_before:
         # The same search on a server that decides on every message on its event loop, as
@@ -802,9 +822,30 @@ def print_report(report: dict[str, Any]) -> None:
         f"(goal p50 <= 1.0 s, p95 <= 2.0 s); max ASR lag {lat['asr_lag_max_s']:.2f} s; "
         f"{lat['load']}"
     )
+    print(
+        "(b) final-transcript latency and WER on the phone call (English), live speech-to-text "
+        "now beside as before (one utterance per decode, finals only once closed, previews "
+        "with the call's model):"
+    )
+    print(f"    {'':12} {'p50':>8} {'p95':>8} {'WER':>7} {'finals':>7}  load")
+    for label in ("now", "before"):
+        single = report.get(f"single_{label}")
+        if single:
+            print(
+                f"    {label:12} {secs(single['final_p50_s']):>8} "
+                f"{secs(single['final_p95_s']):>8} {single['wer']:>7.3f} {single['finals']:>7}"
+                f"  {single['load']}"
+            )
+    if "single_now" in report and "single_before" in report:
+        now, before = report["single_now"], report["single_before"]
+        print(
+            f"    before / now: p50 {before['final_p50_s'] / now['final_p50_s']:.2f}x, "
+            f"p95 {before['final_p95_s'] / now['final_p95_s']:.2f}x"
+        )
     minutes = report.get("call_minutes", 0.0)
     for key, label, goal in (
-        ("concurrency_transcribe", "with transcripts", 4),
+        ("concurrency_transcribe_now", "with transcripts", 4),
+        ("concurrency_transcribe_before", "with transcripts as before", 4),
         ("concurrency_analytics", "analytics only, 200 ms ticks on threads", 100),
         ("concurrency_analytics_before", "analytics only as before, per message", 100),
     ):
@@ -837,8 +878,8 @@ def print_report(report: dict[str, Any]) -> None:
             f"{cpu_now:.1f} / {cpu_before:.1f} ms (the least over the levels; "
             f"{cpu_before / cpu_now:.2f}x less)"
         )
-    if "peer_ours" in report:
-        ours, peer = report["peer_ours"], report.get("peer", {})
+    if "peer" in report:
+        ours, peer = report["single_now"], report["peer"]
         print("(d) final-transcript latency and WER on the phone call, beside WhisperLive:")
         print(f"    {'':12} {'p50':>8} {'p95':>8} {'WER':>7} {'finals':>7}")
         print(
