@@ -58,7 +58,8 @@ const callLang = {
   heard: null, // the language the server decided, while "auto"
 };
 
-const check = { active: false, started: 0, heardMs: { seller: 0, customer: 0 }, timer: 0 };
+// started: when each source was (re)opened; its silence counts from there.
+const check = { active: false, started: { seller: 0, customer: 0 }, heardMs: { seller: 0, customer: 0 }, timer: 0 };
 let pip = null; // the Document Picture-in-Picture window, when open
 let popup = null; // the pop-out window where Document Picture-in-Picture is missing
 
@@ -151,8 +152,8 @@ function onLanguageEvent(event) {
 // clip the seller's onsets and drop short words (in Chromium 0.5-1 s per turn, most where the
 // seller speaks over the customer), which are what interruptions and backchannels are made of.
 // The server removes echo itself and warns when the microphone hears the call.
-// ?mic=processed turns the browser's processing on.
-const processMic = params.get("mic") === "processed";
+// The sound check's "browser's echo cancellation" setting (or ?mic=processed) turns it on.
+let processMic = params.get("mic") === "processed" || localStorage.getItem("praesent.mic") === "processed";
 
 async function openMicrophone() {
   try {
@@ -285,7 +286,7 @@ async function join() {
   $("check").hidden = false;
   setStatus("status.checking");
   check.active = true;
-  check.started = performance.now();
+  check.started = { seller: performance.now(), customer: performance.now() };
   check.heardMs = { seller: 0, customer: 0 };
   renderCheck();
   check.timer = setInterval(renderCheck, 250);
@@ -305,15 +306,31 @@ async function shareAgain() {
   attach("customer", null);
   old?.mediaStream?.getTracks().forEach((track) => track.stop());
   await shareTab();
-  check.started = performance.now();
+  check.started.customer = performance.now();
   check.heardMs.customer = 0;
+  renderCheck();
+}
+
+// The microphone again, with or without the browser's processing; the check hears it afresh.
+async function setMicProcessing(on) {
+  processMic = on;
+  localStorage.setItem("praesent.mic", on ? "processed" : "raw");
+  if (!check.active) return;
+  const old = live.nodes.seller;
+  const mic = await openMicrophone();
+  attach("seller", mic ? live.ctx.createMediaStreamSource(mic) : null);
+  old?.mediaStream?.getTracks().forEach((track) => track.stop());
+  live.streams = live.streams.filter((stream) => stream !== old?.mediaStream);
+  if (mic) live.streams.push(mic);
+  check.started.seller = performance.now();
+  check.heardMs.seller = 0;
   renderCheck();
 }
 
 function verdict(role) {
   if (!live.nodes[role]) return "missing";
   if (check.heardMs[role] >= HEARD_MS) return "ok";
-  return performance.now() - check.started >= CHECK_SILENT_MS ? "silent" : "waiting";
+  return performance.now() - check.started[role] >= CHECK_SILENT_MS ? "silent" : "waiting";
 }
 
 function renderCheck() {
@@ -791,6 +808,8 @@ function init() {
   $("begin").addEventListener("click", begin);
   $("retry").addEventListener("click", shareAgain);
   $("cancel").addEventListener("click", cancel);
+  $("mic-processed").checked = processMic;
+  $("mic-processed").addEventListener("change", (event) => setMicProcessing(event.target.checked));
   $("stop").addEventListener("click", stop);
   $("cue-close").addEventListener("click", dismissCue);
   $("popout").addEventListener("click", popOut);
