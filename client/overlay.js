@@ -2,6 +2,7 @@
 // customer), streams it on the live socket, resumes after a dropped connection, and shows what the
 // server says in the seller's language. Plain ES module, no build step.
 import { cueText, pickLanguage, t, translate } from "./i18n.js";
+import { retryDelayMs } from "./retry.js";
 
 const params = new URLSearchParams(location.search);
 const token = params.get("token");
@@ -14,7 +15,6 @@ const BUFFER_FRAMES = 750; // 30 s of audio kept for a resume
 const CHECK_SILENT_MS = 6000; // a source without sound this long is named, with its fix
 const HEARD_MS = 300; // this much sound above the threshold counts as heard
 const HEARD_LEVEL = 0.01; // RMS, about -40 dBFS
-const RETRY_MAX_MS = 2000;
 const RETRY_GIVE_UP_MS = 180_000;
 const PROTOCOL_CLOSES = new Set([1003, 1007, 1008, 1009]);
 
@@ -487,7 +487,7 @@ function reconnect() {
     stop();
     return;
   }
-  const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** live.retries) * (0.8 + 0.4 * Math.random());
+  const delay = retryDelayMs(live.retries, 0.8 + 0.4 * Math.random());
   live.retries += 1;
   live.retryTimer = setTimeout(openLive, delay);
 }
@@ -506,7 +506,7 @@ function observe(sessionId) {
     // Resume after the last event seen, until the session has ended.
     if (view.status === "status.ended") return;
     setStatus("status.reconnecting");
-    const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** live.retries);
+    const delay = retryDelayMs(live.retries);
     live.retries += 1;
     setTimeout(() => observe(sessionId), delay);
   };
