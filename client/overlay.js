@@ -2,6 +2,7 @@
 // customer), streams it on the live socket, resumes after a dropped connection, and shows what the
 // server says in the seller's language. Plain ES module, no build step.
 import { cueText, pickLanguage, t, translate } from "./i18n.js";
+import { retryDelayMs } from "./retry.js";
 
 const params = new URLSearchParams(location.search);
 const token = params.get("token");
@@ -14,7 +15,6 @@ const BUFFER_FRAMES = 750; // 30 s of audio kept for a resume
 const CHECK_SILENT_MS = 6000; // a source without sound this long is named, with its fix
 const HEARD_MS = 300; // this much sound above the threshold counts as heard
 const HEARD_LEVEL = 0.01; // RMS, about -40 dBFS
-const RETRY_MAX_MS = 2000;
 const RETRY_GIVE_UP_MS = 180_000;
 const PROTOCOL_CLOSES = new Set([1003, 1007, 1008, 1009]);
 
@@ -58,7 +58,8 @@ const callLang = {
   heard: null, // the language the server decided, while "auto"
 };
 
-const check = { active: false, started: 0, heardMs: { seller: 0, customer: 0 }, timer: 0 };
+// started: when each source was (re)opened; its silence counts from there.
+const check = { active: false, started: { seller: 0, customer: 0 }, heardMs: { seller: 0, customer: 0 }, timer: 0 };
 let pip = null; // the Document Picture-in-Picture window, when open
 let popup = null; // the pop-out window where Document Picture-in-Picture is missing
 
@@ -151,8 +152,8 @@ function onLanguageEvent(event) {
 // clip the seller's onsets and drop short words (in Chromium 0.5-1 s per turn, most where the
 // seller speaks over the customer), which are what interruptions and backchannels are made of.
 // The server removes echo itself and warns when the microphone hears the call.
-// ?mic=processed turns the browser's processing on.
-const processMic = params.get("mic") === "processed";
+// The sound check's "browser's echo cancellation" setting (or ?mic=processed) turns it on.
+let processMic = params.get("mic") === "processed" || localStorage.getItem("praesent.mic") === "processed";
 
 async function openMicrophone() {
   try {
@@ -285,7 +286,7 @@ async function join() {
   $("check").hidden = false;
   setStatus("status.checking");
   check.active = true;
-  check.started = performance.now();
+  check.started = { seller: performance.now(), customer: performance.now() };
   check.heardMs = { seller: 0, customer: 0 };
   renderCheck();
   check.timer = setInterval(renderCheck, 250);
@@ -305,15 +306,31 @@ async function shareAgain() {
   attach("customer", null);
   old?.mediaStream?.getTracks().forEach((track) => track.stop());
   await shareTab();
-  check.started = performance.now();
+  check.started.customer = performance.now();
   check.heardMs.customer = 0;
+  renderCheck();
+}
+
+// The microphone again, with or without the browser's processing; the check hears it afresh.
+async function setMicProcessing(on) {
+  processMic = on;
+  localStorage.setItem("praesent.mic", on ? "processed" : "raw");
+  if (!check.active) return;
+  const old = live.nodes.seller;
+  const mic = await openMicrophone();
+  attach("seller", mic ? live.ctx.createMediaStreamSource(mic) : null);
+  old?.mediaStream?.getTracks().forEach((track) => track.stop());
+  live.streams = live.streams.filter((stream) => stream !== old?.mediaStream);
+  if (mic) live.streams.push(mic);
+  check.started.seller = performance.now();
+  check.heardMs.seller = 0;
   renderCheck();
 }
 
 function verdict(role) {
   if (!live.nodes[role]) return "missing";
   if (check.heardMs[role] >= HEARD_MS) return "ok";
-  return performance.now() - check.started >= CHECK_SILENT_MS ? "silent" : "waiting";
+  return performance.now() - check.started[role] >= CHECK_SILENT_MS ? "silent" : "waiting";
 }
 
 function renderCheck() {
@@ -470,7 +487,7 @@ function reconnect() {
     stop();
     return;
   }
-  const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** live.retries) * (0.8 + 0.4 * Math.random());
+  const delay = retryDelayMs(live.retries, 0.8 + 0.4 * Math.random());
   live.retries += 1;
   live.retryTimer = setTimeout(openLive, delay);
 }
@@ -489,7 +506,7 @@ function observe(sessionId) {
     // Resume after the last event seen, until the session has ended.
     if (view.status === "status.ended") return;
     setStatus("status.reconnecting");
-    const delay = Math.min(RETRY_MAX_MS, 250 * 2 ** live.retries);
+    const delay = retryDelayMs(live.retries);
     live.retries += 1;
     setTimeout(() => observe(sessionId), delay);
   };
@@ -791,6 +808,8 @@ function init() {
   $("begin").addEventListener("click", begin);
   $("retry").addEventListener("click", shareAgain);
   $("cancel").addEventListener("click", cancel);
+  $("mic-processed").checked = processMic;
+  $("mic-processed").addEventListener("change", (event) => setMicProcessing(event.target.checked));
   $("stop").addEventListener("click", stop);
   $("cue-close").addEventListener("click", dismissCue);
   $("popout").addEventListener("click", popOut);

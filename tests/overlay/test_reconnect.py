@@ -21,13 +21,37 @@ from tests.overlay.reference import analyze, streamed_audio
 
 KILL_AFTER_S = 10.0
 AFTER_RETURN_S = 10.0
-# The page retries with backoff capped at 2 s; the issue asks for a return within 5 s.
-RECONNECT_LIMIT_S = 5.0
+# The issue asks for the page back within 5 s of the server's return. That is not timed here (a
+# loaded machine stretches any wall-clock figure); it follows from two things the test asserts:
+# the page's retry schedule never waits longer than this between two tries, and the first try
+# after the server is back is the one that goes live. The measured time is printed.
+RETRY_LIMIT_MS = 2400
 # Talk time per role against praesent analyze on the same audio with the gap silenced: the
 # continued session's voice activity starts afresh at the cut, and the reference lines the
 # channels up by the page's clock. Measured within 1.0 s (five runs, raw microphone); with the
 # browser's audio processing the seller came out 1.9-4.0 s short.
 TALK_TOLERANCE_S = 1.5
+
+
+# The test's own record of every socket the page opened: when, and when it opened, was told
+# "ready" or closed (Date.now(), the same clock as the test's time.time()).
+_RECORD_SOCKETS = """
+window.__sockets = [];
+window.WebSocket = class extends window.WebSocket {
+  constructor(url, protocols) {
+    super(url, protocols);
+    const entry = { url: String(url), at: Date.now(), opened: null, ready: null, closed: null };
+    window.__sockets.push(entry);
+    this.addEventListener("open", () => { entry.opened = Date.now(); });
+    this.addEventListener("close", () => { entry.closed = Date.now(); });
+    this.addEventListener("message", (m) => {
+      if (entry.ready === null && typeof m.data === "string" && m.data.includes('"ready"')) {
+        entry.ready = Date.now();
+      }
+    });
+  }
+};
+"""
 
 
 def _status(page: Any) -> str:
@@ -58,6 +82,7 @@ def test_the_page_resumes_after_the_server_was_killed(
             call.goto(call_url)
             page = context.new_page()
             page.add_init_script(TIMING_SCRIPT)
+            page.add_init_script(_RECORD_SOCKETS)
             # A browser without Document Picture-in-Picture: the pop-out is a small window.
             page.add_init_script("delete window.documentPictureInPicture;")
             page.goto(f"{server.http}/?lang=en&language=en&transcribe=0&title=restart")
@@ -83,6 +108,11 @@ def test_the_page_resumes_after_the_server_was_killed(
             assert "lang=en" in window.url and "session=" in window.url, window.url
             first_window_url = window.url
             page.wait_for_timeout(max(0.0, KILL_AFTER_S - 6) * 1000)
+            schedule = page.evaluate(
+                "async () => { const { retryDelayMs } = await import('/retry.js');"
+                " return [...Array(12).keys()].map((n) => retryDelayMs(n, 1.2)); }"
+            )
+            killed_ms = time.time() * 1000
             server.stop(signal.SIGKILL)
             page.wait_for_function(
                 "document.getElementById('status').textContent === 'Reconnecting…'",
@@ -90,11 +120,10 @@ def test_the_page_resumes_after_the_server_was_killed(
             )
             page.wait_for_timeout(2000)  # down for a while: the page keeps trying
             server.start()
-            back = time.monotonic()
+            back_ms = time.time() * 1000
             page.wait_for_function(
                 "document.getElementById('status').textContent === 'Live'", timeout=60_000
             )
-            reconnect_s = time.monotonic() - back
             page.wait_for_timeout(AFTER_RETURN_S * 1000)
             # The pop-out window follows the call on the restarted server.
             window.wait_for_function(
@@ -108,14 +137,30 @@ def test_the_page_resumes_after_the_server_was_killed(
                 timeout=120_000,
             )
             report = str(page.get_attribute("#report", "href"))
+            sockets = [
+                entry
+                for entry in page.evaluate("window.__sockets")
+                if "/v1/live" in entry["url"] and entry["at"] >= killed_ms
+            ]
             timing = {
                 **page.evaluate("window.__timing"),
                 "played": call.evaluate("window.__played"),
             }
             browser.close()
 
-        print(f"reconnected {reconnect_s:.2f} s after the server answered again")
-        assert reconnect_s <= RECONNECT_LIMIT_S, f"reconnected after {reconnect_s:.2f} s"
+        # The page kept trying while the server was down, never waiting longer than the
+        # schedule's cap; the first try after the server's return went live.
+        assert max(schedule) <= RETRY_LIMIT_MS, schedule
+        failed = [entry for entry in sockets if entry["ready"] is None]
+        went_live = [entry for entry in sockets if entry["ready"] is not None]
+        assert len(failed) >= 2 and all(entry["at"] < back_ms for entry in failed), sockets
+        assert len(went_live) == 1 and went_live[0] == sockets[-1], sockets
+        reconnect_s = (went_live[0]["ready"] - back_ms) / 1000
+        print(
+            f"reconnected {reconnect_s:.2f} s after the server answered again (the first try "
+            f"after it, {(went_live[0]['at'] - back_ms) / 1000:.2f} s after); {len(failed)} "
+            f"tries while it was down; the schedule's waits {[round(ms) for ms in schedule]} ms"
+        )
         session_id = report.split("/v1/sessions/")[1].split("/")[0]
         assert f"session={session_id}" in first_window_url, (first_window_url, session_id)
         assert f"session={session_id}" in window_url, (window_url, session_id)
@@ -137,6 +182,12 @@ def test_the_page_resumes_after_the_server_was_killed(
 
         analysis = httpx.get(f"{server.http}/v1/sessions/{session_id}").json()
         assert analysis["gaps"] == [{"from_s": gap[0], "to_s": gap[1]}]
+        # The report the page links to is that analysis: its talk times, the gap marked.
+        summary = httpx.get(f"{report}&format=json", timeout=60).json()
+        for role in ("seller", "customer"):
+            assert abs(summary["talk"][f"{role}_s"] - analysis["roles"][role]["talk_s"]) <= 0.051
+        unheard = [(u["start_s"], u["end_s"]) for u in summary["unheard"]]
+        assert unheard == ([(round(gap[0]), round(gap[1]))] if gap[1] - gap[0] >= 0.5 else [])
         played = streamed_audio(
             tab_call["call"], timing, analysis["duration_s"], tmp_path / "ref.wav", silent=gap
         )

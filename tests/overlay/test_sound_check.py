@@ -1,5 +1,7 @@
 """What the seller needs to trust the overlay, in real Chromium: the sound check names a silent
-call tab and its fix, in German and English, before anything is sent."""
+call tab and its fix, in German and English, before anything is sent; its setting for the
+browser's echo cancellation opens the microphone again with it (and without it), from the
+keyboard."""
 
 from __future__ import annotations
 
@@ -17,6 +19,26 @@ UPDATE = os.environ.get("PRAESENT_UPDATE_SCREENSHOTS") == "1"
 
 def _shot(page: Any, name: str, tmp_path: Path) -> None:
     page.screenshot(path=str((DOCS if UPDATE else tmp_path) / name))
+
+
+# The test's own record of each microphone the page opened (whether Chromium processes it) and
+# of the microphone's verdicts in turn.
+_RECORD_MICROPHONES = """
+window.__mics = [];
+window.__seller = ["waiting"];
+const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = async (c) => {
+  const s = await gum(c);
+  window.__mics.push(s.getAudioTracks()[0].getSettings().echoCancellation);
+  return s;
+};
+document.addEventListener("DOMContentLoaded", () => {
+  const row = document.querySelector(".source[data-role=seller]");
+  new MutationObserver(() => {
+    if (window.__seller.at(-1) !== row.dataset.state) window.__seller.push(row.dataset.state);
+  }).observe(row, { attributes: true, attributeFilter: ["data-state"] });
+});
+"""
 
 
 def _strings(page: Any) -> dict[str, dict[str, str]]:
@@ -37,11 +59,12 @@ def test_the_check_names_a_silent_tab(
     ):
         browser = launch(playwright, tab_call["seller"])
         context = browser.new_context(
-            viewport={"width": 400, "height": 330}, locale="de-DE", permissions=["microphone"]
+            viewport={"width": 400, "height": 360}, locale="de-DE", permissions=["microphone"]
         )
         call = context.new_page()
         call.goto(call_url)
         page = context.new_page()
+        page.add_init_script(_RECORD_MICROPHONES)
         page.goto(f"{overlay_server.http}/?language=en")
         strings = _strings(page)
         de, en = strings["de"], strings["en"]
@@ -63,6 +86,28 @@ def test_the_check_names_a_silent_tab(
         assert texts(page, "#verdict-customer") == ["✗ " + en["check.customer.silent"]]
         violations = axe_violations(page)
         assert not violations, f"axe on the sound check (en): {dump(violations)}"
+
+        # The browser's echo cancellation, from the keyboard: the microphone is opened again
+        # with it, heard afresh, and again without it; the call's verdict stays.
+        setting = page.locator("#mic-processed")
+        assert page.get_by_label(en["check.processed"]).count() == 1  # labelled
+        assert not setting.is_checked()
+        setting.focus()
+        for opened, processed in enumerate((True, False), start=2):
+            page.keyboard.press("Space")
+            assert setting.is_checked() is processed
+            # Waiting again for the new microphone, then heard.
+            page.wait_for_function(
+                f"window.__mics.length === {opened}"
+                f" && window.__seller.filter((s) => s === 'waiting').length === {opened}"
+                " && window.__seller.at(-1) === 'ok'",
+                timeout=20_000,
+            )
+        mics, verdicts = page.evaluate("[window.__mics, window.__seller]")
+        print(f"microphones opened, echo cancellation: {mics}; verdicts {verdicts}")
+        assert mics == [False, True, False]
+        assert texts(page, "#verdict-customer") == ["✗ " + en["check.customer.silent"]]
+        assert page.evaluate("localStorage.getItem('praesent.mic')") == "raw"
 
         page.click("#cancel")
         assert page.locator("#join").is_visible() and texts(page, "#status") == [en["status.idle"]]
