@@ -15,6 +15,8 @@ set -eu
 VENV=${1:-.cache/pyannote-venv}
 UV=${UV:-uv}
 PYTHON=${PYTHON:-python3}
+# The system's certificate store, which pip uses too (uv's own list lacks a locally added CA).
+export UV_NATIVE_TLS=${UV_NATIVE_TLS:-1}
 STAMP=$VENV/.praesent-pyannote
 KEY=$(sha256sum "$0" | cut -d' ' -f1)
 if [ "$(cat "$STAMP" 2>/dev/null)" = "$KEY" ]; then exit 0; fi
@@ -22,7 +24,7 @@ rm -rf "$VENV"
 mkdir -p "$(dirname "$VENV")"
 "$UV" venv --quiet --python "$PYTHON" "$VENV"
 links=""
-for folder in $("$PYTHON" -m pip config get global.find-links 2>/dev/null || true); do
+for folder in ${PIP_FIND_LINKS:-$("$PYTHON" -m pip config get global.find-links 2>/dev/null || true)}; do
     links="$links --find-links $folder"
 done
 # shellcheck disable=SC2086 # $links is a list of options
