@@ -54,11 +54,12 @@ test: lint typecheck pyannote-venv
 test-pyannote: pyannote-venv
 	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_PYTHON) $(BIN)/python -m pytest tests/speakers/test_pyannote_backend.py
 
-# pyannote.audio's DER is printed beside the embedded diarizer's.
+# pyannote.audio's DER is printed beside the embedded diarizer's; then the clustering's margins.
 eval-speakers: pyannote-venv
 	PYTHONPATH=server $(PYANNOTE_VENV)/bin/python \
 		-m praesent.speakers.pyannote_models .cache/pyannote-pipeline > /dev/null
 	$(BIN)/python bench/eval_speakers.py --pyannote-python $(PYANNOTE_VENV)/bin/python --pipeline .cache/pyannote-pipeline
+	$(BIN)/python bench/speaker_margins.py
 
 # The file analysis runs beside praesent as it was before the real-world-audio steps (echo gate,
 # speech level, the language rule, loop checks): what they cost, measured in the same run.
