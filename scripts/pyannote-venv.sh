@@ -2,8 +2,8 @@
 # pyannote.audio's own virtual environment, for the pyannote backend's test (part of `make test`)
 # and `make eval-speakers`: torch is large and stays out of .venv. Built with uv (UV=path; `make`
 # passes .venv's), which takes seconds where pip took ~8 minutes on 2 cores. Built once and
-# rebuilt from nothing only when this file changes: the stamp holds this file's SHA-256, and it
-# is written last, so a build cut short is redone.
+# rebuilt from nothing only when this file or pyproject.toml changes: the stamp holds their
+# SHA-256, and it is written last, so a build cut short is redone.
 #
 # torch 2.13.0 is the CPU build where pip is configured with a folder of wheels that holds one
 # (its find-links; this project's machines have it there), else PyPI's. torchaudio is needed by
@@ -18,7 +18,8 @@ PYTHON=${PYTHON:-python3}
 # The system's certificate store, which pip uses too (uv's own list lacks a locally added CA).
 export UV_NATIVE_TLS=${UV_NATIVE_TLS:-1}
 STAMP=$VENV/.praesent-pyannote
-KEY=$(sha256sum "$0" | cut -d' ' -f1)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+KEY=$(cat "$0" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$STAMP" 2>/dev/null)" = "$KEY" ]; then exit 0; fi
 rm -rf "$VENV"
 mkdir -p "$(dirname "$VENV")"
@@ -40,7 +41,7 @@ add -c "$VENV/constraints.txt" \
     pyannote-metrics==4.2.0 pyannote-pipeline==4.1.0 pyannoteai-sdk==0.4.0 \
     pytorch-metric-learning==2.9.0 rich==15.0.0 safetensors==0.8.0 \
     torch-audiomentations==0.12.0 torchmetrics==1.9.0 onnx==1.23.2
-# praesent's own dependencies that the backend imports (not the Whisper side).
-add -c "$VENV/constraints.txt" \
-    numpy scipy onnxruntime threadpoolctl pydantic-settings platformdirs av
+# praesent's own dependencies (not praesent itself: the tests put the checkout on PYTHONPATH),
+# so that `praesent analyze --diarizer pyannote` runs here as after `pip install praesent[pyannote]`.
+add -c "$VENV/constraints.txt" -r "$ROOT/pyproject.toml"
 echo "$KEY" > "$STAMP"
