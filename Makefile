@@ -41,7 +41,7 @@ typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
 
 # pyannote.audio's own pipeline as the speaker backend runs in its own venv (torch), built with
-# uv (~20 s) and kept until scripts/pyannote-venv.sh changes; its test is part of `make test`.
+# uv (13-30 s) and kept until it or pyproject.toml changes; its test is part of `make test`.
 PYANNOTE_VENV := .cache/pyannote-venv
 PYANNOTE_PYTHON := $(CURDIR)/$(PYANNOTE_VENV)/bin/python
 pyannote-venv: $(STAMP_DEV)
