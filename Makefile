@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP_RUN := $(VENV)/.praesent-run
 STAMP_DEV := $(VENV)/.praesent-dev
 
-.PHONY: run test test-pyannote eval eval-speakers lint typecheck bench soak install install-dev clean
+.PHONY: run test test-pyannote pyannote-venv eval eval-speakers lint typecheck bench soak install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,22 +41,26 @@ lint: $(STAMP_DEV)
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
 
-test: lint typecheck
-	sh scripts/install-system-deps.sh
-	$(BIN)/python -m pytest
-
-# pyannote.audio's own pipeline as the speaker backend, in its own venv (torch; ~8 min to build).
+# pyannote.audio's own pipeline as the speaker backend runs in its own venv (torch), built with
+# uv (13-30 s) and kept until it or pyproject.toml changes; its test is part of `make test`.
 PYANNOTE_VENV := .cache/pyannote-venv
-test-pyannote: $(STAMP_DEV)
-	sh scripts/pyannote-venv.sh $(PYANNOTE_VENV)
-	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_VENV)/bin/python $(BIN)/python -m pytest tests/speakers/test_pyannote_backend.py
+PYANNOTE_PYTHON := $(CURDIR)/$(PYANNOTE_VENV)/bin/python
+pyannote-venv: $(STAMP_DEV)
+	UV=$(BIN)/uv PYTHON=$(PYTHON) sh scripts/pyannote-venv.sh $(PYANNOTE_VENV)
 
-# pyannote.audio runs in its own venv (built once, ~8 min); its DER is printed beside ours.
-eval-speakers: $(STAMP_DEV)
-	sh scripts/pyannote-venv.sh $(PYANNOTE_VENV)
+test: lint typecheck pyannote-venv
+	sh scripts/install-system-deps.sh
+	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_PYTHON) $(BIN)/python -m pytest
+
+test-pyannote: pyannote-venv
+	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_PYTHON) $(BIN)/python -m pytest tests/speakers/test_pyannote_backend.py
+
+# pyannote.audio's DER is printed beside the embedded diarizer's; then the clustering's margins.
+eval-speakers: pyannote-venv
 	PYTHONPATH=server $(PYANNOTE_VENV)/bin/python \
 		-m praesent.speakers.pyannote_models .cache/pyannote-pipeline > /dev/null
 	$(BIN)/python bench/eval_speakers.py --pyannote-python $(PYANNOTE_VENV)/bin/python --pipeline .cache/pyannote-pipeline
+	$(BIN)/python bench/speaker_margins.py
 
 # The file analysis runs beside praesent as it was before the real-world-audio steps (echo gate,
 # speech level, the language rule, loop checks): what they cost, measured in the same run.

@@ -9,6 +9,7 @@ import numpy as np
 from praesent.speakers.attribution import SpeakerModels
 from praesent.speakers.diarizer import Diarization
 from praesent.speakers.reconstruction import WindowActivity, speaker_frames, turns_from_frames
+from praesent.speakers.roles import choose_seller, speaker_name
 from praesent.speakers.segmentation import powerset_to_speakers
 from tests.speakers.conftest import diarize
 from tests.speakers.scoring import der, hypothesis, mapping, reference, talk_s
@@ -35,6 +36,26 @@ def test_phone_call_two_speakers_der_and_talk_time(
         error = abs(talk_s(hyp, found[speaker]) - talk_s(ref, speaker))
         figure(f"talk time error {speaker} mono", error, f"<= {TALK_ERROR_BAR_S}")
         assert error <= TALK_ERROR_BAR_S, f"{speaker}: talk time off by {error:.2f} s"
+
+
+def test_seller_rules_without_profile_on_the_phone_call(
+    phonecall_diarization: Diarization,
+) -> None:
+    """What the README says of `--seller-speaker` on the phone call: Diane (speaker90) opens it
+    with "Hello?" (6.69-7.12 s), but that 0.43 s is attributed to Sheila's voice, so the first
+    speaker found, `first`'s choice, is Sheila; she also talks most (12.5 s to 11.85 s)."""
+    found = mapping(phonecall_diarization, rttm_turns(shared("en-phonecall-2spk/sample.rttm")))
+    opening = phonecall_diarization.turns[0]
+    assert abs(opening.start_sample / 16_000 - 6.69) <= 0.1 and opening.speaker == 0
+    talk = [0.0] * phonecall_diarization.speakers
+    for turn in phonecall_diarization.turns:
+        talk[turn.speaker] += (turn.end_sample - turn.start_sample) / 16_000
+    for rule in ("first", "most"):
+        seller = choose_seller(phonecall_diarization.centroids, talk, rule).seller
+        assert seller is not None and speaker_name(seller) == found["speaker91"], rule
+    # The first speaker whose turn lasts 1 s or more is Diane.
+    opener = next(t for t in phonecall_diarization.turns if t.end_sample - t.start_sample >= 16_000)
+    assert speaker_name(opener.speaker) == found["speaker90"]
 
 
 def test_three_speakers_are_found(
