@@ -77,6 +77,12 @@ BEFORE_STT = {
     "PRAESENT_LIVE_SPECULATE": "false",
     "PRAESENT_PREVIEW_MODEL": "",
 }
+# Each step of BEFORE_STT alone, to see what it does by itself.
+ONE_STEP_OFF = {
+    "no batching": {"PRAESENT_LIVE_BATCH": "false"},
+    "no speculation": {"PRAESENT_LIVE_SPECULATE": "false"},
+    "no tiny.en": {"PRAESENT_PREVIEW_MODEL": ""},
+}
 PEER_VERSION = "0.10.0"
 TORCH_WHEEL = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl")
 # What WhisperLive's server and faster_whisper backend import. The package's full requirement
@@ -688,6 +694,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument(
+        "--each-step",
+        action="store_true",
+        help="also each step of live speech-to-text turned off alone (batching, speculation, "
+        "the preview model): the phone call and the first level with transcripts",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="a 1-minute call, one level each, one repetition"
     )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
@@ -726,6 +738,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # The live speech-to-text now and as before (BEFORE_STT), each on its own server, in turn.
     configurations = [("now", {})] + ([] if args.skip_before else [("before", BEFORE_STT)])
+    if args.each_step:
+        configurations += list(ONE_STEP_OFF.items())
     for label, extra_env in configurations:
         with praesent_server(args.asr_workers, extra_env=extra_env) as server:
             url = server.url
@@ -748,11 +762,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.skip_concurrency:
                 continue
             print(f"(c) {label}: concurrent calls with transcripts ...", flush=True)
+            # A step alone is tried at the first level only.
+            one_step = label in ONE_STEP_OFF
             report[f"concurrency_transcribe_{label}"] = climb(
                 server,
                 frames,
                 args.frame_ms,
-                levels(args.transcribe_levels),
+                [args.transcribe_start] if one_step else levels(args.transcribe_levels),
                 True,
                 args.transcribe_start,
                 f"stt {label}",
@@ -827,12 +843,12 @@ def print_report(report: dict[str, Any]) -> None:
         "now beside as before (one utterance per decode, finals only once closed, previews "
         "with the call's model):"
     )
-    print(f"    {'':12} {'p50':>8} {'p95':>8} {'WER':>7} {'finals':>7}  load")
-    for label in ("now", "before"):
+    print(f"    {'':15} {'p50':>8} {'p95':>8} {'WER':>7} {'finals':>7}  load")
+    for label in ("now", "before", *ONE_STEP_OFF):
         single = report.get(f"single_{label}")
         if single:
             print(
-                f"    {label:12} {secs(single['final_p50_s']):>8} "
+                f"    {label:15} {secs(single['final_p50_s']):>8} "
                 f"{secs(single['final_p95_s']):>8} {single['wer']:>7.3f} {single['finals']:>7}"
                 f"  {single['load']}"
             )
@@ -846,6 +862,10 @@ def print_report(report: dict[str, Any]) -> None:
     for key, label, goal in (
         ("concurrency_transcribe_now", "with transcripts", 4),
         ("concurrency_transcribe_before", "with transcripts as before", 4),
+        *(
+            (f"concurrency_transcribe_{step}", f"with transcripts, {step}", 4)
+            for step in ONE_STEP_OFF
+        ),
         ("concurrency_analytics", "analytics only, 200 ms ticks on threads", 100),
         ("concurrency_analytics_before", "analytics only as before, per message", 100),
     ):
