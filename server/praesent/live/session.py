@@ -21,7 +21,7 @@ import anyio
 import numpy as np
 
 from praesent.analysis import analysis_from_events, utterance_fact
-from praesent.asr.language import CallLanguage, LanguageChange
+from praesent.asr.language import CallLanguage, Detection, LanguageChange
 from praesent.asr.transcriber import Span, TimedWord
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
@@ -458,6 +458,7 @@ class LiveSession:
                 self._finals.popleft()
             self._finals_ready.clear()
             if self._closing and self.language is None and self._held:
+                await self._detect(self._language.pending(self._state.samples))
                 await self._announce(self._language.finish(self._state.samples))
             await self._release_held()  # a pin may have decided while nothing new came
             if self._closing:
@@ -465,7 +466,9 @@ class LiveSession:
 
     async def _listen(self, job: FinalJob) -> None:
         """The same rule as ``analyze``, fed the same finished utterances in the same order."""
-        detection = self._language.listen(job.span.audio, job.span.end_sample)
+        await self._detect(self._language.listen(job.span.audio, job.span.end_sample))
+
+    async def _detect(self, detection: Detection | None) -> None:
         if detection is None:
             return
         probabilities = await self._stt.language_probabilities(detection.audio)
