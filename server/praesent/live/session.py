@@ -245,6 +245,8 @@ class LiveSession:
         # With "auto", finals are held until enough speech decided the call's language.
         self._language = CallLanguage(setting)
         self._held: list[FinalJob] = []
+        # Transcripts sent while a later detection may still correct the language (seqs).
+        self._provisional: list[int] = []
         self.asr_rejected = 0
         self._stt = speech_to_text
         self._persist = persist
@@ -316,7 +318,8 @@ class LiveSession:
             self._publish([logged])
             return logged
 
-    async def _emit(self, events: Sequence[Event]) -> None:
+    async def _emit(self, events: Sequence[Event], provisional: bool = False) -> None:
+        """``provisional``: transcripts among ``events`` are in a language still under review."""
         if not events:
             return
         async with self._emit_lock:
@@ -333,6 +336,10 @@ class LiveSession:
                 if event.type == "balance":
                     entry["asr_lag_s"] = round(self.lag_s(), 3)
                     entry["asr_queued"] = len(self._finals)
+                if event.type == "transcript":
+                    entry["provisional"] = provisional
+                    if provisional:
+                        self._provisional.append(self._seq)
                 logged.append(entry)
             await self._persist(logged)
             self._publish(logged)
@@ -405,7 +412,14 @@ class LiveSession:
 
     async def _announce(self, change: LanguageChange | None) -> None:
         if change is not None:
-            await self.emit_extra({"type": "language", **self._shifted(change)})
+            event: LoggedEvent = {"type": "language", **self._shifted(change)}
+            if change.source == "corrected":
+                # The provisional transcripts it overrules (they stay as they were sent).
+                event["revises"] = self._provisional
+            self._provisional = []
+            await self.emit_extra(event)
+        if not self._language.listening:
+            self._provisional = []
 
     def _queue_finals(self, jobs: list[FinalJob]) -> None:
         if jobs and self.start.transcribe:
@@ -487,7 +501,8 @@ class LiveSession:
         self.asr_rejected += decoded.rejected
         await self.flush()
         events = self._state.feed_words(job.role, job.span, decoded.words, language)
-        await self._emit(events)
+        # Decided by detection and still under review: a later batch may correct it.
+        await self._emit(events, provisional=self._language.listening)
 
     async def finish(self) -> dict[str, Any]:
         """Flush every channel, wait for the last transcripts, close the core; the analysis."""
