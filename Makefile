@@ -70,6 +70,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_topics.py
 	$(BIN)/python bench/bench_analyze.py --baseline $(BENCH_BASELINE)
+	$(BIN)/python bench/bench_steps.py
 	$(BIN)/python bench/bench_live.py --each-step
 	$(BIN)/python bench/bench_replicas.py
 	$(BIN)/python bench/bench_jobs.py

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from praesent.asr.language import CallLanguage
+from praesent.asr.language import CallLanguage, Detection
 from praesent.asr.transcriber import AsrStats, Span, TimedWord, Transcriber
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
@@ -108,20 +108,21 @@ class _Transcription:
     def add(self, finished: list[tuple[_Channel, Span]]) -> None:
         """Spans that just ended, of every channel."""
         for channel, span in sorted(finished, key=lambda item: item[1].end_sample):
-            detection = self.call.listen(span.audio, span.end_sample)
-            if detection is not None:
-                probabilities = self._transcriber.language_probabilities(
-                    detection.audio, self.stats
-                )
-                self.call.add(probabilities, detection.speech_s, detection.sample)
+            self._detect(self.call.listen(span.audio, span.end_sample))
             if self.call.language is None:
                 self._held.append((channel, span))
             else:
                 self._release()
                 self._queue(channel, span, self.call.language)
 
+    def _detect(self, detection: Detection | None) -> None:
+        if detection is not None:
+            probabilities = self._transcriber.language_probabilities(detection.audio, self.stats)
+            self.call.add(probabilities, detection.speech_s, detection.sample)
+
     def finish(self, channels: list[_Channel], end_sample: int) -> None:
         if self._held:
+            self._detect(self.call.pending(end_sample))
             self.call.finish(end_sample)
             self._release()
         for channel in channels:

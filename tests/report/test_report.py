@@ -135,6 +135,38 @@ def test_a_call_with_a_lost_connection_says_what_was_not_heard(tmp_path: Path) -
     assert build_report(synthetic_analysis(4), language="en").unheard == ()
 
 
+def test_the_language_changes_are_shown(tmp_path: Path) -> None:
+    """``language_changes`` of the analysis (German then English, as the live language test
+    measures it, then a pin and back to auto): each one line, its numbers those of the JSON."""
+    analysis = synthetic_analysis(2)
+    analysis["language_changes"] = [
+        {"at_s": 7.8, "language": "de", "previous": None, "source": "detected", "speech_s": 7.5},
+        {"at_s": 26.7, "language": "en", "previous": "de", "source": "corrected", "speech_s": 18},
+        {"at_s": 72.2, "language": "de", "previous": "en", "source": "pinned", "speech_s": 40.1},
+        {"at_s": 95.4, "language": "de", "previous": "de", "source": "auto", "speech_s": 61.0},
+    ]
+    expected = [
+        {"at_s": 8, "language": "de", "previous": None, "source": "detected", "speech_s": 7.5},
+        {"at_s": 27, "language": "en", "previous": "de", "source": "corrected", "speech_s": 18.0},
+        {"at_s": 72, "language": "de", "previous": "en", "source": "pinned", "speech_s": 40.1},
+        {"at_s": 95, "language": "de", "previous": "de", "source": "auto", "speech_s": 61.0},
+    ]
+    shown = {
+        "en": ["German detected at", "corrected to English at", "set to German by the seller"],
+        "de": ["Deutsch erkannt bei", "auf Englisch korrigiert", "vom Verkäufer auf Deutsch"],
+    }
+    for lang in LANGS:
+        report = build_report(analysis, language=lang)  # type: ignore[arg-type]
+        assert json.loads(to_json(report))["language_changes"] == expected
+        html, numbers = check_html_numbers(report)
+        assert html.count("<li>") >= 4 and {8, 27, 72, 95, 7.5} <= numbers
+        for text in shown[lang]:
+            assert text in html, text
+    text = check_pdf_numbers(build_report(analysis, language="de"), tmp_path)
+    assert "0:08" in text and "0:27" in text and "1:12" in text and "7,5 s" in text
+    assert build_report(synthetic_analysis(2), language="en").language_changes == ()
+
+
 def test_a_zero_length_session_does_not_divide_by_zero() -> None:
     report = build_report({"duration_s": 0.0}, language="en")
     assert report.status == "no_roles"

@@ -56,3 +56,47 @@ def activity(
 
 def talk_s(segments: Segments) -> float:
     return sum(end - start for start, end in segments)
+
+
+Events = dict[str, list[tuple[str, float]]]
+EVENT_KINDS = ("interruptions", "backchannels", "early_starts")
+
+
+def activity_events(segments: list[Segments], duration_s: float) -> Events:
+    """The interruptions, backchannels and early starts the core finds in the two channels'
+    speech (seller, customer) alone, as a call without transcripts has them."""
+    from praesent.analysis import call_facts
+    from praesent.audio.vad import SpeechEdge
+    from praesent.core.conversation import Conversation
+    from praesent.core.summary import summarise
+
+    edges = [
+        (
+            role,
+            [
+                SpeechEdge(k, round(t * 16000))
+                for a, b in found
+                for k, t in (("start", a), ("stop", b))
+            ],
+        )
+        for role, found in zip(("seller", "customer"), segments, strict=True)
+    ]
+    end = round(duration_s * 16000)
+    conversation = Conversation(language="en")
+    events = conversation.feed_many(call_facts(edges, [], end)) + conversation.finish(end)
+    summary = summarise(events, duration_s).to_dict()
+    return {
+        kind: sorted((str(e["by"]), float(e["at_s"])) for e in summary[kind])  # type: ignore[index,union-attr]
+        for kind in EVENT_KINDS
+    }
+
+
+def unmatched(found: Events, clean: Events, within_s: float) -> list[tuple[str, str, float]]:
+    """Events of ``found`` with none of the same kind, by the same role, within ``within_s`` in
+    ``clean``."""
+    return [
+        (kind, by, at)
+        for kind in EVENT_KINDS
+        for by, at in found[kind]
+        if not any(who == by and abs(t - at) <= within_s for who, t in clean[kind])
+    ]

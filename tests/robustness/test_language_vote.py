@@ -64,10 +64,37 @@ def test_candidates_only() -> None:
 
 def test_a_call_with_little_speech_decides_at_its_end() -> None:
     call = CallLanguage()
-    _hear(call, {"de": 0.8, "en": 0.2}, 1.0, 1.0)
+    # 1.5 s of speech: less than a group, not detected yet ...
+    assert call.listen(_speech(1.5), 2 * RATE) is None
     assert call.language is None
+    # ... until the call ends: then what was heard is detected, and decides.
+    pending = call.pending(5 * RATE)
+    assert pending is not None and pending.speech_s == 1.5 and pending.sample == 5 * RATE
+    assert call.add({"en": 0.8, "de": 0.2}, pending.speech_s, pending.sample) is None
     change = call.finish(5 * RATE)
-    assert change is not None and change.language == "de"
+    assert change is not None and change.language == "en"
+    assert call.pending(6 * RATE) is None
+
+
+def test_utterances_are_detected_in_groups() -> None:
+    """Each detection is an encoder pass over a 30 s window, however short its audio: short
+    utterances are joined into groups of at least 3 s of speech."""
+    call = CallLanguage()
+    assert call.listen(_speech(1.0), 1 * RATE) is None
+    assert call.listen(_speech(1.2), 3 * RATE) is None
+    group = call.listen(_speech(0.9), 4 * RATE)
+    assert group is not None and group.speech_s == pytest.approx(3.1)
+    assert group.audio.shape[0] == round(3.1 * RATE) and group.sample == 4 * RATE
+
+
+def test_a_confirming_batch_ends_the_review() -> None:
+    call = CallLanguage(options=LanguageOptions(min_speech_s=1.0))
+    _hear(call, {"en": 0.9}, 3.0, 3.0)
+    assert call.language == "en" and call.listening
+    # The first 10 s after the decision say English again: no more detections.
+    assert _hear(call, {"en": 0.97, "de": 0.02}, 10.0, 15.0) is None
+    assert not call.listening
+    assert call.listen(_speech(10.0), 30 * RATE) is None
 
 
 def test_a_confident_later_batch_corrects_the_language() -> None:
@@ -109,8 +136,10 @@ def test_the_review_ends() -> None:
     call = CallLanguage(options=LanguageOptions(min_speech_s=1.0))
     _hear(call, {"de": 0.9}, 2.0, 2.0)
     for n in range(3):
-        assert _hear(call, {"de": 0.99}, 10.0, 20.0 + 10 * n) is None
-    # 30 s reviewed: no more detections, whatever is said.
+        # Neither confirmed nor corrected (a bilingual stretch): the review goes on ...
+        assert call.listening
+        assert _hear(call, {"de": 0.7, "en": 0.3}, 10.0, 20.0 + 10 * n) is None
+    # ... for 30 s of speech: no more detections, whatever is said.
     assert not call.listening
     assert call.listen(_speech(20.0), 90 * RATE) is None
     assert call.add({"en": 1.0}, 20.0, 90 * RATE) is None

@@ -98,6 +98,11 @@ def test_english_call_auto_at_speed_4(
     _agree(live, offline)
     transcripts = [e["text"] for e in events if e["type"] == "transcript"]
     assert transcripts
+    # Detected, so the first transcripts are provisional until a later batch confirms English;
+    # from then on they are final.
+    flags = [e["provisional"] for e in events if e["type"] == "transcript"]
+    assert flags[0] and not flags[-1], flags
+    assert flags == sorted(flags, reverse=True), flags
     reference = " ".join(
         line.split(maxsplit=5)[5]
         for line in shared("en-phonecall-2spk/sample.stm").read_text().splitlines()
@@ -158,6 +163,12 @@ def test_a_confident_later_detection_corrects_live_and_in_the_file(
     for mine, theirs in zip(live["language_changes"], offline["language_changes"], strict=True):
         assert mine["at_s"] == pytest.approx(theirs["at_s"], abs=0.5)
     _agree(live, offline)
+    # Every transcript sent before the correction was marked provisional, and the correction
+    # names them all.
+    correction = next(e for e in announced if e["source"] == "corrected")
+    before = [e for e in events if e["type"] == "transcript" and e["seq"] < correction["seq"]]
+    assert before and all(e["provisional"] for e in before), before
+    assert correction["revises"] == [e["seq"] for e in before]
     # What follows the correction is transcribed in English.
     after = [e["text"] for e in events if e["type"] == "transcript" and e["at_s"] > corrected_s]
     reference = " ".join(s.text for s in call.words if s.start_s > corrected_s)

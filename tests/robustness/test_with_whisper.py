@@ -112,25 +112,25 @@ def test_echo_keeps_the_customers_words_out(
         )
         result = analyse_file(path, AnalysisRequest(), engines)
     reference = _seller_reference(call)
-    # Before the echo's delay is known (the customer's first word, 7.6-8.0 s) it can leak in.
-    learnt_s = min(t.start_s for t in call.turns if t.speaker == "customer") + 0.5
     for utterance in result["utterances"]:
         if utterance["role"] != "seller":
             continue
         for word in utterance["words"]:
             middle = (word["start_s"] + word["end_s"]) / 2
             inside = any(a - 0.3 <= middle <= b + 0.3 for a, b in reference)
-            assert inside or middle < learnt_s, (
+            assert inside, (
                 f"{word['text']!r} at {middle:.2f} s is the customer's, heard as the seller's"
             )
+    # Measured: +0.06 s at both (before: +0.06 s and -0.20 s).
     moved = result["roles"]["seller"]["talk_s"] - clean_analysis["roles"]["seller"]["talk_s"]
-    assert abs(moved) <= 0.5, f"seller talk time moved {moved:+.2f} s with echo"
-    # Nothing the seller did is invented by the echo: every seller interruption, early start
-    # or backchannel has one of the clean call within 0.5 s. (The seller's interruption at
-    # 28.2 s can turn into an early start: the echo's removal takes ~0.15 s off her onset.)
-    kinds = ("interruptions", "early_starts", "backchannels")
-    clean = [e["at_s"] for kind in kinds for e in clean_analysis[kind] if e["by"] == "seller"]
-    for kind in kinds:
-        for event in result[kind]:
-            if event["by"] == "seller":
-                assert any(abs(at - event["at_s"]) <= 0.5 for at in clean), (kind, event, clean)
+    assert abs(moved) <= 0.3, f"seller talk time moved {moved:+.2f} s with echo"
+    # No interruption, early start or backchannel that the clean call does not have, and none
+    # of its own lost: each the same kind by the same role within 0.1 s (measured: within 64 ms;
+    # before, the customer's early start at 14.6 s became an interruption and the seller's
+    # interruption at 28.2 s an early start).
+    for kind in ("interruptions", "early_starts", "backchannels"):
+        found = sorted((e["by"], e["at_s"]) for e in result[kind])
+        clean = sorted((e["by"], e["at_s"]) for e in clean_analysis[kind])
+        assert len(found) == len(clean), (kind, found, clean)
+        for (by, at), (clean_by, clean_at) in zip(found, clean, strict=True):
+            assert by == clean_by and abs(at - clean_at) <= 0.1, (kind, found, clean)

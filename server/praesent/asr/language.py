@@ -2,15 +2,16 @@
 pinned by the seller.
 
 Whisper's language probabilities are accumulated over the call's utterances (both channels,
-each weighted by its seconds of speech, in the order their speech ended) and transcripts are
-held until the language is decided: after ``min_speech_s`` of speech once one language holds
-``decide_share`` of the probability mass, after ``decide_by_s`` whatever holds the most. Then
-the call's first ``review_s`` of speech is reviewed in batches of ``batch_s`` (one detection of
-the utterances joined, a Whisper encoder pass each): a batch in which another language holds
-``correct_share`` corrects the call's language for what follows. A pinned language (``de``,
-``en``) is neither detected nor corrected; handing the choice back ("auto") mid-call reviews
-the current language by the same rule. The file path and the live path feed the same
-utterances in the same order, so they decide the same.
+in the order their speech ended), detected in groups of at least ``detect_s`` of speech (the
+utterances joined, one Whisper encoder pass each), each group weighted by its seconds of speech;
+transcripts are held until the language is decided: after ``min_speech_s`` of speech once one
+language holds ``decide_share`` of the probability mass, after ``decide_by_s`` whatever holds
+the most. Then the call's first ``review_s`` of speech is reviewed in batches of ``batch_s``: a
+batch in which another language holds ``correct_share`` corrects the call's language for what
+follows, one in which the call's language holds it confirms it and ends the review. A pinned
+language (``de``, ``en``) is neither detected nor corrected; handing the choice back ("auto")
+mid-call reviews the current language by the same rule. The file path and the live path feed
+the same utterances in the same order, so they decide the same.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ class LanguageOptions:
     # A short "hello?" says little; six seconds of speech from the call say enough when they
     # agree, ...
     min_speech_s: float = 6.0
+    # Utterances are detected in groups of this much speech: each detection is an encoder pass
+    # of a whole 30 s window, whatever the length of its audio.
+    detect_s: float = 3.0
     decide_share: float = 2 / 3
     # ... and fifteen seconds decide even when they do not.
     decide_by_s: float = 15.0
@@ -51,7 +55,7 @@ class LanguageOptions:
     # ... one in which another language holds this share corrects the call's language, ...
     correct_share: float = 0.85
     # ... for the call's first seconds of speech after the decision (each batch costs an
-    # encoder pass).
+    # encoder pass), or until a batch confirms the language with that share.
     review_s: float = 30.0
 
 
@@ -118,16 +122,29 @@ class CallLanguage:
 
     def listen(self, audio: Samples, sample: int) -> Detection | None:
         """A finished utterance (ended at ``sample``): what to detect the language of now, if
-        anything (this utterance while undecided; a full review batch after)."""
+        anything (a group of ``detect_s`` while undecided; a full review batch after)."""
         if not self.listening:
             return None
-        speech_s = audio.shape[0] / SAMPLE_RATE
-        if self.language is None:
-            return Detection(audio, speech_s, sample)
         self._batch.append(audio)
-        self._batch_s += speech_s
-        if self._batch_s < self.options.batch_s:
+        self._batch_s += audio.shape[0] / SAMPLE_RATE
+        o = self.options
+        if self.language is None:
+            # The last group before ``decide_by_s`` is not left waiting for more.
+            due = min(o.detect_s, o.min_speech_s, max(o.decide_by_s - self.speech_s, 0.0))
+        else:
+            due = o.batch_s
+        if self._batch_s < due:
             return None
+        return self._detection(sample)
+
+    def pending(self, sample: int) -> Detection | None:
+        """At the call's end, before ``finish``: the speech still waiting for a detection while
+        the language is undecided."""
+        if not self.listening or self.language is not None or not self._batch:
+            return None
+        return self._detection(sample)
+
+    def _detection(self, sample: int) -> Detection:
         joined = np.concatenate(self._batch)[:_WINDOW]
         detection = Detection(joined, self._batch_s, sample)
         self._batch, self._batch_s = [], 0.0
@@ -157,6 +174,10 @@ class CallLanguage:
                 return self._change(best, "detected", sample)
             return None
         self._review_left_s -= speech_s
+        if shares.get(self.language, 0.0) >= o.correct_share:
+            # Confirmed by speech after the decision: no more encoder passes on it.
+            self._review_left_s = 0.0
+            return None
         other = max((c for c in o.candidates if c != self.language), key=lambda c: shares[c])
         if shares[other] >= o.correct_share:
             return self._change(other, "corrected", sample)

@@ -24,7 +24,7 @@ model still hears. numpy's FFT does all the work; there is no per-sample filteri
 
 The delay is known only some 100 ms after the other side starts to speak; the frames in between
 would let its first words through. So while both channels sound and no echo is known yet, the
-output waits up to 128 ms for the search (at most 10 s of a call in all).
+output waits up to 256 ms for the search (at most 10 s of a call in all).
 
 Both channels must be pushed in equal lengths; the output lags the input by one window (32 ms),
 plus that wait, and is sample-aligned with it: sample i out is sample i in, cleaned.
@@ -67,7 +67,7 @@ class EchoOptions:
     # While both channels sound and no echo is known, frames wait this long for the delay
     # search (the other side's first words would pass otherwise), for at most this much of a
     # call in all.
-    hold_ms: int = 128
+    hold_ms: int = 256
     hold_budget_s: float = 10.0
     # The echo path's gain is the minimum power ratio over this much of the other's speech:
     # long enough that seconds of double talk do not fill it.
@@ -79,6 +79,8 @@ class EchoOptions:
     reverb_s: float = 0.3
     # Spectral subtraction: remove this multiple of the echo estimate; keep at least this gain.
     overestimate: float = 4.0
+    # Under the seller's own voice (double talk) the echo estimate is removed this many times.
+    double_talk_overestimate: float = 2.0
     floor_gain: float = 0.0
     echo_frame_kept: float = 0.1
     # A frame whose coherence with the other channel is above this is echo only.
@@ -125,9 +127,13 @@ class _DelayTracker:
             # The same sound on both channels at once: a vote against any echo delay.
             self._estimates = [*self._estimates[-8:], -1]
             return False
-        if correlation[peak + self._max_lag] - float(np.median(correlation)) < (
-            self._sigmas * spread
-        ):
+        median = float(np.median(correlation))
+        if correlation[peak + self._max_lag] - median < self._sigmas * spread:
+            return False
+        near_zero = correlation[self._max_lag - self._min_lag : self._max_lag + self._min_lag]
+        if self.delay is not None and float(np.max(near_zero)) - median >= self._sigmas * spread:
+            # The window also holds the same sound on both channels (crosstalk): its other
+            # peaks are chance, one of them repeated in the next windows replaced the delay.
             return False
         self._estimates = [*self._estimates[-8:], peak]
         # The delay changes only when more recent estimates agree on the new one (within 2 ms)
@@ -282,7 +288,21 @@ class _Suppressor:
         # a voice of its own, or the same recording on both channels (crosstalk, not echo).
         near_total, echo_total = float(near.sum()), float(self._echo.sum())
         if near_total > self._max_gain * echo_total:
-            return np.ones(_BINS)
+            # Double talk: the seller's own voice with the echo under it. The echo is taken out
+            # of it too: left in, it changes what the voice activity model hears seconds later
+            # (Silero's recurrent state remembers), which moved the seller's onsets by 0.2 s.
+            return np.asarray(
+                np.clip(
+                    1.0
+                    - self._options.double_talk_overestimate
+                    * self._path
+                    * self._echo
+                    / np.maximum(near, 1e-20),
+                    0.0,
+                    1.0,
+                ),
+                dtype=np.float64,
+            )
         coherence = self.coherence()
         if mostly_active and coherence > self._options.echo_coherence:
             return np.zeros(_BINS)

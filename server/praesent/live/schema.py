@@ -37,6 +37,12 @@ _TRANSPORT_EVENTS: dict[str, dict[str, Any]] = {
             "pinned by the seller, or handed back to detection",
         },
         "speech_s": {"type": "number", "description": "speech heard when it was decided"},
+        "revises": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "corrected: the seqs of the provisional transcripts in the previous "
+            "language (they are not sent again)",
+        },
     },
     "gap": {
         "from_s": {"type": "number"},
@@ -66,6 +72,12 @@ _COMMON = {
 _BALANCE_EXTRA = {
     "asr_lag_s": {"type": "number", "description": "how far speech-to-text is behind"},
     "asr_queued": {"type": "integer", "description": "utterances waiting for speech-to-text"},
+}
+_TRANSCRIPT_EXTRA = {
+    "provisional": {
+        "type": "boolean",
+        "description": "in a detected language that a later detection may still correct",
+    },
 }
 _WORD = {
     "type": "object",
@@ -112,6 +124,8 @@ def _event_schema(cls: type[Any]) -> dict[str, Any]:
         properties["duration_s"] = {"type": "number"}
     if cls.type == "balance":
         properties |= _BALANCE_EXTRA
+    if cls.type == "transcript":
+        properties |= _TRANSCRIPT_EXTRA
     return {"type": "object", "properties": properties, "required": ["type", "seq", "at_s"]}
 
 

@@ -21,7 +21,7 @@ import anyio
 import numpy as np
 
 from praesent.analysis import analysis_from_events, utterance_fact
-from praesent.asr.language import CallLanguage, LanguageChange
+from praesent.asr.language import CallLanguage, Detection, LanguageChange
 from praesent.asr.transcriber import Decoded, Span, TimedWord
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
@@ -258,6 +258,8 @@ class LiveSession:
         # With "auto", finals are held until enough speech decided the call's language.
         self._language = CallLanguage(setting)
         self._held: list[FinalJob] = []
+        # Transcripts sent while a later detection may still correct the language (seqs).
+        self._provisional: list[int] = []
         self.asr_rejected = 0
         self._stt = speech_to_text
         self._persist = persist
@@ -331,7 +333,8 @@ class LiveSession:
             self._publish([logged])
             return logged
 
-    async def _emit(self, events: Sequence[Event]) -> None:
+    async def _emit(self, events: Sequence[Event], provisional: bool = False) -> None:
+        """``provisional``: transcripts among ``events`` are in a language still under review."""
         if not events:
             return
         async with self._emit_lock:
@@ -348,6 +351,10 @@ class LiveSession:
                 if event.type == "balance":
                     entry["asr_lag_s"] = round(self.lag_s(), 3)
                     entry["asr_queued"] = len(self._finals)
+                if event.type == "transcript":
+                    entry["provisional"] = provisional
+                    if provisional:
+                        self._provisional.append(self._seq)
                 logged.append(entry)
             await self._persist(logged)
             self._publish(logged)
@@ -437,7 +444,14 @@ class LiveSession:
 
     async def _announce(self, change: LanguageChange | None) -> None:
         if change is not None:
-            await self.emit_extra({"type": "language", **self._shifted(change)})
+            event: LoggedEvent = {"type": "language", **self._shifted(change)}
+            if change.source == "corrected":
+                # The provisional transcripts it overrules (they stay as they were sent).
+                event["revises"] = self._provisional
+            self._provisional = []
+            await self.emit_extra(event)
+        if not self._language.listening:
+            self._provisional = []
 
     def _queue_finals(self, jobs: list[FinalJob]) -> None:
         if jobs and self.start.transcribe:
@@ -490,6 +504,7 @@ class LiveSession:
                 self._finals.popleft()
             self._finals_ready.clear()
             if self._closing and self.language is None and self._held:
+                await self._detect(self._language.pending(self._state.samples))
                 await self._announce(self._language.finish(self._state.samples))
             await self._release_held()  # a pin may have decided while nothing new came
             if self._closing:
@@ -497,7 +512,9 @@ class LiveSession:
 
     async def _listen(self, job: FinalJob) -> None:
         """The same rule as ``analyze``, fed the same finished utterances in the same order."""
-        detection = self._language.listen(job.span.audio, job.span.end_sample)
+        await self._detect(self._language.listen(job.span.audio, job.span.end_sample))
+
+    async def _detect(self, detection: Detection | None) -> None:
         if detection is None:
             return
         probabilities = await self._stt.language_probabilities(detection.audio)
@@ -522,7 +539,8 @@ class LiveSession:
         self.asr_rejected += decoded.rejected
         await self.flush()
         events = self._state.feed_words(job.role, job.span, decoded.words, language)
-        await self._emit(events)
+        # Decided by detection and still under review: a later batch may correct it.
+        await self._emit(events, provisional=self._language.listening)
 
     async def finish(self) -> dict[str, Any]:
         """Flush every channel, wait for the last transcripts, close the core; the analysis."""

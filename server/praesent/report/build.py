@@ -14,6 +14,7 @@ from praesent.report.model import (
     Cues,
     InterruptionRow,
     Lang,
+    LanguageShift,
     Mark,
     Moment,
     Patience,
@@ -59,6 +60,10 @@ def duration(value: float) -> float:
 
 def moment(value: float) -> int:
     return max(0, round(value))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _role(value: Any) -> RoleName | None:
@@ -528,6 +533,16 @@ def build_report(
         if session and session.get("started_at")
         else None,
         call_language=str(analysis.get("language") or "unknown"),
+        language_changes=tuple(
+            LanguageShift(
+                moment(_num(change.get("at_s"))),
+                _text(change.get("language")),
+                _text(change.get("previous")),
+                str(change.get("source") or ""),
+                duration(_num(change.get("speech_s"))),
+            )
+            for change in _list(analysis, "language_changes")
+        ),
         unheard=tuple(
             Unheard(
                 moment(_num(gap.get("from_s"))),

@@ -595,6 +595,32 @@ def _notes(r: Report) -> str:
     return "".join(html)
 
 
+def _language_changes(r: Report) -> str:
+    """One line per change of the call's language, in call order."""
+    lang = r.language
+    lines = []
+    for change in r.language_changes:
+        if change.source not in ("detected", "corrected", "pinned", "auto"):
+            continue
+        text = escape(t(f"language_{change.source}", lang)).format(
+            language=_language_name(change.language, lang),
+            previous=_language_name(change.previous, lang),
+            at=_at(change.at_s),
+            speech=_dur(change.speech_s, lang),
+        )
+        lines.append(f"<li>{text}</li>")
+    if not lines:
+        return ""
+    title = escape(t("language_changes", lang))
+    return f"<div class='language-changes'>{title}:<ul>{''.join(lines)}</ul></div>"
+
+
+def _language_name(code: str | None, lang: Lang) -> str:
+    if code in ("de", "en"):
+        return escape(t(f"lang_{code}", lang))
+    return _q(code or "?")
+
+
 def _header(r: Report) -> str:
     lang = r.language
     title = _q(r.title, "span") if r.title else escape(t("recording", lang))
@@ -635,6 +661,8 @@ h3{{font-size:15px;margin:10px 0 4px}}
 .meta{{color:{MUTED};margin:2px 0}}
 .muted{{color:{MUTED};font-size:13.5px}}
 .card{{background:white;border-radius:10px;padding:16px 20px;margin:14px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}}
+.language-changes{{color:{MUTED};margin:6px 0}}
+.language-changes ul{{margin:2px 0 0 18px;padding:0}}
 .note{{background:#fff4e0;border-left:5px solid {CUSTOMER};padding:10px 14px;margin:10px 0;border-radius:6px}}
 .figures{{display:grid;grid-template-columns:repeat(auto-fill,minmax(165px,1fr));gap:10px}}
 .figure{{border:1px solid #e2e6ea;border-radius:8px;padding:10px 12px}}
@@ -725,7 +753,7 @@ _SECTIONS: tuple[Callable[[Report], str], ...] = (
 
 def to_html(report: Report) -> str:
     """The whole report as one HTML document (a string)."""
-    parts = [_header(report), _notes(report)]
+    parts = [_header(report), _language_changes(report), _notes(report)]
     if report.status == "ok":
         parts += [section(report) for section in _SECTIONS]
     else:

@@ -119,6 +119,19 @@ class Counts:
 
 
 @dataclass(frozen=True, slots=True)
+class LanguageShift:
+    """The call's language changed at ``at_s``: ``source`` detected (from ``speech_s`` of
+    speech), corrected by later speech, pinned by the seller, or handed back to detection
+    (auto)."""
+
+    at_s: int
+    language: str | None
+    previous: str | None
+    source: str
+    speech_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class Unheard:
     """A stretch of the call no server heard (a lost connection): the figures leave it out."""
 
@@ -250,6 +263,8 @@ class Report:
     customer_informed: bool | None = None
     # Stretches of a live call that no server heard (lost connections), in call order.
     unheard: tuple[Unheard, ...] = ()
+    # How the call's language was decided and changed during the call, in call order.
+    language_changes: tuple[LanguageShift, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -32,6 +32,27 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "kein Redeanteil, keine Redebeiträge, keine Tipps. Prüfe, ob beide Mikrofone an waren "
         "und die richtigen Kanäle gewählt wurden.",
     },
+    "language_changes": {"en": "The call's language", "de": "Sprache des Gesprächs"},
+    "language_detected": {
+        "en": "{language} detected at {at} from {speech} of speech",
+        "de": "{language} erkannt bei {at} aus {speech} Sprache",
+    },
+    "language_corrected": {
+        "en": "corrected to {language} at {at} by later speech (was {previous}; what was "
+        "transcribed before stays as it was)",
+        "de": "bei {at} von späterer Sprache auf {language} korrigiert (vorher {previous}; was "
+        "davor transkribiert wurde, bleibt)",
+    },
+    "language_pinned": {
+        "en": "set to {language} by the seller at {at}",
+        "de": "bei {at} vom Verkäufer auf {language} gestellt",
+    },
+    "language_auto": {
+        "en": "handed back to detection at {at}",
+        "de": "bei {at} wieder der Erkennung überlassen",
+    },
+    "lang_de": {"en": "German", "de": "Deutsch"},
+    "lang_en": {"en": "English", "de": "Englisch"},
     "unheard": {
         "en": "{duration} of the call from {start} to {end} were not heard (the connection was "
         "lost); the figures leave them out.",
