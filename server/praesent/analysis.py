@@ -134,24 +134,24 @@ class _Transcription:
             assert self.call.language is not None
             self._queue(channel, span, self.call.language)
 
-    def _flush(self, channel: _Channel) -> None:
-        spans, channel.queued = channel.queued, []
-        if not spans:
-            return
+    def _flush(self, channel: _Channel, room: int = 0) -> None:
+        """Decodes the channel's queued spans a window at a time until at most ``room``
+        samples of them are left: the spans a window's text did not reach stay queued, to be
+        packed with the spans that follow."""
         language = channel.queued_language
-        decoded = self._transcriber.transcribe_spans(spans, language, self.stats)
-        for span, result in zip(spans, decoded, strict=True):
-            self.rejected += result.rejected
-            self.utterances.append(_Utterance(channel.role, span, result.words, language))
+        while channel.queued and sum(s.audio.shape[0] for s in channel.queued) > room:
+            decoded = self._transcriber.transcribe_window(channel.queued, language, self.stats)
+            for span, result in zip(channel.queued, decoded, strict=False):
+                self.rejected += result.rejected
+                self.utterances.append(_Utterance(channel.role, span, result.words, language))
+            channel.queued = channel.queued[len(decoded) :]
 
     def _queue(self, channel: _Channel, span: Span, language: str) -> None:
         # A pack is decoded in one language: a changed language starts a new one.
-        limit = self._transcriber.options.pack_max_s * SAMPLE_RATE
-        queued = sum(s.audio.shape[0] for s in channel.queued)
-        if channel.queued and (
-            queued + span.audio.shape[0] > limit or language != channel.queued_language
-        ):
+        if language != channel.queued_language:
             self._flush(channel)
+        limit = round(self._transcriber.options.pack_max_s * SAMPLE_RATE)
+        self._flush(channel, room=limit - span.audio.shape[0])
         channel.queued.append(span)
         channel.queued_language = language
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,7 @@ class AsrOptions:
     beam_size: int = 5
     # Silence put between packed utterances so Whisper sees them as separate phrases.
     pack_gap_ms: int = 200
-    # Utterances of one channel are packed up to this much audio per decoder window.
+    # Utterances of one channel are packed up to this much audio: the room of one decoder window.
     pack_max_s: float = 28.0
     quality: QualityOptions = field(default_factory=QualityOptions)
     # Whisper's temperature fallback, for an utterance decoded again on its own.
@@ -32,6 +33,15 @@ class AsrOptions:
 
 # A pack is done once a decoded segment ends this close to its last speech.
 _TAIL = SAMPLE_RATE // 5
+# A span counts as decoded when a one-window decode's text ended this close to its speech's end
+# (what voice activity adds after the last word).
+_REACHED = SAMPLE_RATE // 5
+# The audio of one decoder window.
+_WINDOW = 30 * SAMPLE_RATE
+
+
+class _SecondWindowError(Exception):
+    """Raised by the encoder when a one-window decode would encode a second window."""
 
 
 @dataclass(slots=True)
@@ -108,6 +118,18 @@ class Transcriber:
             raise ModelError(f"the model in {model_dir} does not load: {error}") from None
         self._lock = threading.Lock()
         self.model_dir = model_dir
+        # faster-whisper encodes each decoder window through ``encode``; wrapped, it can stop a
+        # decode before its second window (``transcribe_window``).
+        self._encode = self._model.encode
+        self._model.encode = self._encode_window
+        self._windows_left: int | None = None
+
+    def _encode_window(self, features: Any) -> Any:
+        if self._windows_left is not None:
+            if self._windows_left <= 0:
+                raise _SecondWindowError
+            self._windows_left -= 1
+        return self._encode(features)
 
     @property
     def multilingual(self) -> bool:
@@ -135,8 +157,26 @@ class Transcriber:
         span's text is then judged on its own (``quality.failure``): one that fails is decoded
         again alone with Whisper's temperature fallback, and dropped if it fails again.
         """
+        return self._transcribe(spans, language, stats, one_window=False)
+
+    def transcribe_window(
+        self, spans: list[Span], language: str, stats: AsrStats | None = None
+    ) -> list[Decoded]:
+        """Like ``transcribe_spans`` for spans packed up to a window's room (``pack_max_s``),
+        but with one encoder pass: where Whisper's text ends before the pack's last speech, only
+        the spans it got through are returned (at least the first); the caller packs the rest
+        again with the spans that follow, instead of Whisper encoding the pack's remainder as a
+        window of its own."""
+        return self._transcribe(spans, language, stats, one_window=True)
+
+    def _transcribe(
+        self, spans: list[Span], language: str, stats: AsrStats | None, one_window: bool
+    ) -> list[Decoded]:
         if not spans:
             return []
+        if one_window and spans[0].audio.shape[0] > _WINDOW:
+            # An utterance longer than a window: Whisper's own seek goes through it.
+            return self._transcribe(spans[:1], language, stats, one_window=False)
         gap = np.zeros(round(self.options.pack_gap_ms * SAMPLE_RATE / 1000), dtype=np.float32)
         pieces: list[npt.NDArray[np.float32]] = []
         offsets: list[int] = []  # where each span starts in the packed buffer
@@ -146,19 +186,32 @@ class Transcriber:
             pieces.extend((span.audio, gap))
             position += span.audio.shape[0] + gap.shape[0]
         packed = np.concatenate(pieces)
-        # Where the pack's last speech ends: what Whisper decodes after it is silence.
-        last = spans[-1]
-        speech_end = offsets[-1] + last.end_sample - last.audio_start_sample
+        # Where each span's speech ends in the pack: what Whisper decodes after the last one is
+        # silence.
+        ends = [
+            o + s.end_sample - s.audio_start_sample for o, s in zip(offsets, spans, strict=True)
+        ]
         stats = stats if stats is not None else AsrStats()
+        found, stopped = self._words(
+            packed, language, stats, speech_end=ends[-1], one_window=one_window
+        )
+        if stopped is not None:
+            done = sum(1 for end in ends if end <= stopped + _REACHED)
+            if done == 0:
+                # Whisper stopped inside the first span: that one is decoded alone, whole.
+                return self._transcribe(spans[:1], language, stats, one_window=False)
+            spans = spans[:done]
         stats.speech_s += sum(span.end_sample - span.start_sample for span in spans) / SAMPLE_RATE
         words: list[list[TimedWord]] = [[] for _ in spans]
-        found = self._words(packed, language, stats, speech_end=speech_end)
         for packed_start, packed_end, text, probability in found:
             middle = (packed_start + packed_end) // 2
             index = max(0, int(np.searchsorted(offsets, middle, side="right")) - 1)
-            words[index].append(
-                _timed(spans[index], offsets[index], packed_start, packed_end, text, probability)
-            )
+            if index < len(spans):
+                words[index].append(
+                    _timed(
+                        spans[index], offsets[index], packed_start, packed_end, text, probability
+                    )
+                )
         return [
             self.checked(span, found, language, stats)
             for span, found in zip(spans, words, strict=True)
@@ -175,7 +228,7 @@ class Transcriber:
         stats.retries += 1
         again = [
             _timed(span, 0, start, end, text, probability)
-            for start, end, text, probability in self._words(span.audio, language, stats, True)
+            for start, end, text, probability in self._words(span.audio, language, stats, True)[0]
         ]
         if failure(_text(again), duration_s, self.options.quality) is None:
             return Decoded(again, retried=True)
@@ -207,57 +260,70 @@ class Transcriber:
         stats: AsrStats,
         retry: bool = False,
         speech_end: int | None = None,
-    ) -> list[tuple[int, int, str, float]]:
+        one_window: bool = False,
+    ) -> tuple[list[tuple[int, int, str, float]], int | None]:
         """The words Whisper hears in ``audio``. With ``speech_end``, decoding stops once a
         segment reaches it: Whisper would otherwise encode the rest after its last timestamp
-        (the pack's trailing context and gap) as a window of its own, one more encoder pass."""
+        (the pack's trailing context and gap) as a window of its own, one more encoder pass.
+        With ``one_window``, decoding stops before a second window; then the sample where the
+        first window's text ended comes back as well (else None)."""
         options = self.options
         stats.decodes += 1
         stats.audio_s += audio.shape[0] / SAMPLE_RATE
         windows: set[int] = set()
         fallbacks: set[int] = set()
+        stopped: int | None = None
+        reached = 0  # where the last decoded segment ended
+        found: list[tuple[int, int, str, float]] = []
         with self._lock:
-            segments, _info = self._model.transcribe(
-                audio,
-                language=language,
-                task="transcribe",
-                beam_size=options.beam_size,
-                word_timestamps=True,
-                vad_filter=False,
-                condition_on_previous_text=False,
-                # A pack joins separate utterances, so repeated short phrases ("yes", "okay")
-                # are normal there, not a decoding loop: judge fallbacks by log-probability,
-                # and each utterance afterwards on its own. One utterance decoded again alone
-                # gets Whisper's full fallback: a looping decode is redone at a higher
-                # temperature.
-                compression_ratio_threshold=options.quality.max_compression_ratio
-                if retry
-                else None,
-                temperature=list(options.retry_temperatures),
-            )
-            found: list[tuple[int, int, str, float]] = []
-            for segment in segments:
-                # Segments of one decoder window share its ``seek``; a window decoded above
-                # temperature 0 took the fallback.
-                windows.add(segment.seek)
-                if segment.temperature:
-                    fallbacks.add(segment.seek)
-                if is_invented(segment.text, segment.no_speech_prob, segment.avg_logprob):
-                    continue
-                for word in segment.words or ():
-                    found.append(
-                        (
-                            round(word.start * SAMPLE_RATE),
-                            round(word.end * SAMPLE_RATE),
-                            word.word.strip(),
-                            float(word.probability),
+            self._windows_left = 1 if one_window else None
+            try:
+                segments, _info = self._model.transcribe(
+                    audio,
+                    language=language,
+                    task="transcribe",
+                    beam_size=options.beam_size,
+                    word_timestamps=True,
+                    vad_filter=False,
+                    condition_on_previous_text=False,
+                    # A pack joins separate utterances, so repeated short phrases ("yes", "okay")
+                    # are normal there, not a decoding loop: judge fallbacks by log-probability,
+                    # and each utterance afterwards on its own. One utterance decoded again alone
+                    # gets Whisper's full fallback: a looping decode is redone at a higher
+                    # temperature.
+                    compression_ratio_threshold=options.quality.max_compression_ratio
+                    if retry
+                    else None,
+                    temperature=list(options.retry_temperatures),
+                )
+                for segment in segments:
+                    # Segments of one decoder window share its ``seek``; a window decoded above
+                    # temperature 0 took the fallback.
+                    windows.add(segment.seek)
+                    if segment.temperature:
+                        fallbacks.add(segment.seek)
+                    reached = round(segment.end * SAMPLE_RATE)
+                    if is_invented(segment.text, segment.no_speech_prob, segment.avg_logprob):
+                        continue
+                    for word in segment.words or ():
+                        found.append(
+                            (
+                                round(word.start * SAMPLE_RATE),
+                                round(word.end * SAMPLE_RATE),
+                                word.word.strip(),
+                                float(word.probability),
+                            )
                         )
-                    )
-                if speech_end is not None and segment.end * SAMPLE_RATE >= speech_end - _TAIL:
-                    break
+                    if speech_end is not None and segment.end * SAMPLE_RATE >= speech_end - _TAIL:
+                        break
+            except _SecondWindowError:
+                # faster-whisper goes on from the end of the last whole segment it decoded.
+                stopped = reached
+            finally:
+                self._windows_left = None
         stats.windows += max(1, len(windows))
         stats.fallbacks += len(fallbacks)
-        return [item for item in found if item[2]]
+        return [item for item in found if item[2]], stopped
 
 
 def _text(words: list[TimedWord]) -> str:
