@@ -9,7 +9,8 @@ the child it reaped):
   .transcribe(mono, word_timestamps=True)`` over the mixed-down (mean of both channels) call,
   with the generator consumed fully. No VAD: that is what a plain transcription does.
 
-The call is built from real recordings by ``make_call.py`` into ``.cache/bench/`` and reused.
+The call is built from real recordings by ``make_call.py`` into ``.cache/bench/`` and reused;
+each side's WER is measured against the texts of the recordings it is built from.
 
     python bench/bench_analyze.py                 # 10-minute call, both sides, one repeat
     python bench/bench_analyze.py --repeats 3     # medians of three
@@ -38,7 +39,7 @@ import numpy.typing as npt
 
 # make_call.py is a sibling script, not an installed module; this also works when imported.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_call import build_call
+from make_call import DEFAULT_DATA_DIR, build_call
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = ROOT / ".cache" / "bench"
@@ -131,6 +132,37 @@ def load_mixdown(path: Path) -> npt.NDArray[np.float32]:
     return mono[:pos]
 
 
+def call_reference(call: Path) -> str:
+    """What was said in a call built by make_call.py, piece after piece: the reference for WER
+    (where two channels overlap, the order of their words may differ from a transcript's)."""
+    from bench_live import normalise, phonecall_reference
+
+    manifest = json.loads(call.with_suffix(".json").read_text(encoding="utf-8"))
+    tsv = DEFAULT_DATA_DIR / "en-stereo-2ch" / "stereo_diarization.channel_transcripts.tsv"
+    stereo = [line.split("\t", 1)[1] for line in tsv.read_text(encoding="utf-8").splitlines()[1:]]
+    texts = {
+        "en-phonecall-2spk": phonecall_reference(1),
+        "en-jfk": (DEFAULT_DATA_DIR / "en-jfk" / "jfk.txt").read_text(encoding="utf-8"),
+        "de-read-1spk": (DEFAULT_DATA_DIR / "de-read-1spk" / "test_de.txt").read_text("utf-8"),
+        "en-stereo-2ch": " ".join(stereo),
+    }
+    return normalise(
+        " ".join(texts[p["source"]] for p in manifest["pieces"] if p["source"] in texts)
+    )
+
+
+def transcript_wer(reference: str, report: dict[str, Any]) -> float | None:
+    """The WER of a side's transcript (praesent's utterances, or plain's text) of the call."""
+    from bench_live import wer
+
+    utterances = report.get("utterances")
+    if isinstance(utterances, list):
+        return wer(reference, " ".join(str(u.get("text", "")) for u in utterances))
+    if isinstance(report.get("text"), str):
+        return wer(reference, report["text"])
+    return None
+
+
 def plain_worker(args: argparse.Namespace) -> int:
     """Child side of the plain measurement: print what it did as one JSON object."""
     from faster_whisper import WhisperModel
@@ -152,6 +184,7 @@ def plain_worker(args: argparse.Namespace) -> int:
         word_timestamps=True,
     )
     n_segments = n_words = n_chars = 0
+    texts: list[str] = []
     windows: set[int] = set()
     fallbacks: set[int] = set()
     for segment in segments:  # the generator does the work; consume all of it
@@ -161,6 +194,7 @@ def plain_worker(args: argparse.Namespace) -> int:
             fallbacks.add(segment.seek)
         n_words += len(segment.words or [])
         n_chars += len(segment.text)
+        texts.append(segment.text)
     t3 = time.perf_counter()
     report = {
         "load_s": t1 - t0,
@@ -171,6 +205,7 @@ def plain_worker(args: argparse.Namespace) -> int:
         "segments": n_segments,
         "words": n_words,
         "chars": n_chars,
+        "text": " ".join(texts),
         "asr": {
             "audio_s": info.duration,
             "decodes": 1,
@@ -296,6 +331,8 @@ def print_table(rows: list[dict[str, Any]], duration_s: float, repeats: int) -> 
             )
         else:
             note = f"{_words_of_praesent(report)} words, lang {report.get('language')}"
+        if row.get("wer") is not None:
+            note += f", WER {row['wer']:.1%}"
         print(
             f"{row['name']:24} {row['wall_s']:9.1f} {row['rtf']:7.3f} {row['cpu_s']:9.1f} "
             f"{row['peak_rss_bytes'] / 1e6:12.0f}  {note}"
@@ -419,6 +456,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(summarise(f"praesent @{tree.name[9:]}", baseline_runs, duration_s))
     if do_plain:
         rows.append(summarise("plain faster-whisper", plain_runs, duration_s))
+    reference = call_reference(call)
+    for row in rows:
+        row["wer"] = transcript_wer(reference, row.get("report") or {}) if "report" in row else None
     print_table(rows, duration_s, args.repeats)
     print_cost(rows)
     load = (load_before, os.getloadavg()[0])
