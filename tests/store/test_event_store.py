@@ -128,6 +128,22 @@ def test_a_batch_is_stored_whole_or_not_at_all(store: EventStore) -> None:
     assert [e.seq for e in store.events_after(record.id, 0)] == [1, 2, 3, 4, 5, 6]
 
 
+def test_several_sessions_in_one_transaction_all_or_none(store: EventStore) -> None:
+    a = store.create_session("a", "en", customer_informed=True)
+    b = store.create_session("b", "en", customer_informed=True)
+    store.append_many([(a.id, _events(1, 2)), (b.id, _events(1, 3)), (a.id, _events(3, 1))])
+    assert [e.seq for e in store.events_after(a.id, 0)] == [1, 2, 3]
+    assert [e.seq for e in store.events_after(b.id, 0)] == [1, 2, 3]
+    # b's batch repeats a seq: a's batch before it is not stored either.
+    with pytest.raises(DuplicateSequenceError):
+        store.append_many([(a.id, _events(4, 2)), (b.id, _events(3, 1))])
+    assert _rows(store, Event) == 6
+    stored = store.get_session(a.id)
+    assert stored is not None and stored.last_seq == 3
+    store.append_many([(a.id, _events(4, 2)), (b.id, [])])
+    assert [e.seq for e in store.events_after(a.id, 3)] == [4, 5]
+
+
 def test_unknown_session(store: EventStore) -> None:
     missing = "f" * 32
     with pytest.raises(SessionNotFoundError) as error:

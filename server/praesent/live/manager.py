@@ -37,6 +37,7 @@ from praesent.live.protocol import (
 )
 from praesent.live.session import LiveSession
 from praesent.live.speech_to_text import SpeechToText
+from praesent.live.writer import EventWriter
 from praesent.speakers.profiles import MAX_SAMPLE_SPEECH_S
 from praesent.store import EventStore, FinalStatus, SessionRecord, StoredEvent, StoreError
 from praesent.summaries_llm import LlmOptions, with_abstractive_summaries
@@ -118,6 +119,11 @@ class SessionManager:
     _voice_sellers: dict[str, str] = field(default_factory=dict)
     # One embedding at a time: call ends queue up rather than crowd out speech-to-text.
     _voice_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(1))
+    # The live sessions' events, committed together.
+    _writer: EventWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._writer = EventWriter(self.store)
 
     async def start(
         self,
@@ -199,8 +205,7 @@ class SessionManager:
         logs.session_id.set(session_id)
 
         async def persist(events: list[LoggedEvent]) -> None:
-            stored = [_stored(event) for event in events]
-            await anyio.to_thread.run_sync(self.store.append, session_id, stored)
+            await self._writer.append(session_id, [_stored(event) for event in events])
 
         def publish(events: list[LoggedEvent]) -> None:
             self.hub.publish(session_id, events)

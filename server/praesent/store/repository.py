@@ -271,15 +271,17 @@ class EventStore:
 
         Seqs start at 1 and must rise strictly, within the batch and after the stored log.
         """
-        if not events:
+        self.append_many([(session_id, events)])
+
+    def append_many(self, logs: Sequence[tuple[str, Sequence[StoredEvent]]]) -> None:
+        """``append`` for several sessions' batches in one transaction: all of them or none
+        (the first batch refused raises as ``append`` would). Batches of one session go in
+        their order."""
+        logs = [(session_id, events) for session_id, events in logs if events]
+        if not logs:
             return
-        _check_events(session_id, events)
-        first, last = events[0].seq, events[-1].seq
-        claim = (
-            update(Session)
-            .where(Session.id == session_id, Session.status == "live", Session.last_seq < first)
-            .values(last_seq=last)
-        )
+        for session_id, events in logs:
+            _check_events(session_id, events)
         rows = [
             {
                 "session_id": session_id,
@@ -288,17 +290,30 @@ class EventStore:
                 "at_s": float(e.at_s),
                 "payload": e.payload,
             }
+            for session_id, events in logs
             for e in events
         ]
         with self._transaction() as db:
             connection = db.connection()
-            if connection.execute(claim).rowcount != 1:
-                self._refuse(db, session_id, first)
+            for session_id, events in logs:
+                first, last = events[0].seq, events[-1].seq
+                claim = (
+                    update(Session)
+                    .where(
+                        Session.id == session_id,
+                        Session.status == "live",
+                        Session.last_seq < first,
+                    )
+                    .values(last_seq=last)
+                )
+                if connection.execute(claim).rowcount != 1:
+                    self._refuse(db, session_id, first)
             try:
                 connection.execute(insert(Event), rows)
             except IntegrityError as exc:
-                # Only reachable if the log holds seqs beyond last_seq (edited by hand).
-                raise DuplicateSequenceError(session_id, first, first - 1) from exc
+                # Only reachable if a log holds seqs beyond last_seq (edited by hand).
+                session_id, events = logs[0]
+                raise DuplicateSequenceError(session_id, events[0].seq, events[0].seq - 1) from exc
 
     def events_after(
         self, session_id: str, after_seq: int, limit: int | None = None
