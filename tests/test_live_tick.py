@@ -21,13 +21,20 @@ MESSAGE = 800  # 50 ms, as the capture clients send
 FOCUS_AT = (173, 401, 402)  # after these messages the overlay reports focus changes
 
 
-def _events(vad: SileroVad, audio: np.ndarray, tick_samples: int) -> list[dict[str, Any]]:
+def _events(
+    vad: SileroVad, audio: np.ndarray, tick_samples: int, pcm: bool = False
+) -> list[dict[str, Any]]:
+    """``pcm``: messages handed in as the socket carries them (s16le), converted at the tick."""
     state = CallState(vad, STREAM, "en", tick_samples=tick_samples)
     events = []
     focused = True
     for index, begin in enumerate(range(0, audio.shape[1], MESSAGE)):
         piece = [audio[0, begin : begin + MESSAGE], audio[1, begin : begin + MESSAGE]]
-        events += state.feed_audio(piece)[0]
+        if pcm:
+            data = np.round(np.stack(piece, axis=1) * 32768).astype("<i2").tobytes()
+            events += state.flush()[0] if state.buffer_pcm(data) else []
+        else:
+            events += state.feed_audio(piece)[0]
         if index in FOCUS_AT:
             focused = not focused
             events += state.flush()[0] + state.feed_focus(focused)
@@ -35,8 +42,10 @@ def _events(vad: SileroVad, audio: np.ndarray, tick_samples: int) -> list[dict[s
     return [{**event.to_dict(), "sample": event.sample} for event in events]
 
 
-@pytest.mark.parametrize("tick_ms", [100, 200, 330])
-def test_a_tick_decides_what_every_message_decides(tick_ms: int) -> None:
+@pytest.mark.parametrize(
+    ("tick_ms", "pcm"), [(100, False), (200, False), (330, False), (200, True)]
+)
+def test_a_tick_decides_what_every_message_decides(tick_ms: int, pcm: bool) -> None:
     shared("en-phonecall-2spk/sample.wav")
     call = phonecall(SHARED_DATA)
     # Echo of the customer in the seller's microphone: the gate's delay search and suppression
@@ -45,7 +54,7 @@ def test_a_tick_decides_what_every_message_decides(tick_ms: int) -> None:
     audio = (np.round(np.clip(audio, -1, 1) * 32767) / 32768).astype(np.float32)
     vad = SileroVad()
     per_message = _events(vad, audio, 0)
-    ticked = _events(vad, audio, tick_ms * 16)
+    ticked = _events(vad, audio, tick_ms * 16, pcm)
     assert len(per_message) > 50
     assert {e["type"] for e in per_message} >= {"activity", "balance", "focus"}
     assert ticked == per_message

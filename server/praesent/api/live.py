@@ -127,13 +127,11 @@ class _Connection:
                 data, self.skip_bytes = data[cut:], self.skip_bytes - cut
                 if not data:
                     return True
-            channels = self.protocol.on_bytes(data)
-            stream = self.protocol.stream
-            if channels and stream is not None:
-                self.audio_seconds.inc(len(channels[0]) / stream.sample_rate)
+            stream = self.protocol.on_bytes(data)
+            self.audio_seconds.inc(len(data) // stream.bytes_per_frame / stream.sample_rate)
             assert self.session is not None
             self._check_owner()
-            await self.session.feed_audio(channels)
+            await self.session.feed_pcm(data)
             return True
         parsed = self.protocol.on_text(message.get("text") or "")
         if isinstance(parsed, StartMessage):

@@ -197,8 +197,8 @@ class Resampler:
         return np.concatenate(converted) if converted else np.zeros(0, np.float32)
 
 
-def split_frame(data: bytes, stream: StreamFormat) -> list[Samples]:
-    """Interleaved s16le bytes -> one float array per channel (not yet resampled)."""
+def check_frame(data: bytes, stream: StreamFormat) -> None:
+    """A message of interleaved s16le audio must hold whole samples, and not too many."""
     if len(data) > stream.max_frame_bytes:
         raise ProtocolError(
             "frame_too_big",
@@ -212,9 +212,14 @@ def split_frame(data: bytes, stream: StreamFormat) -> list[Samples]:
             f"({stream.bytes_per_frame} bytes each); got {len(data)} bytes",
             CLOSE_INVALID_DATA,
         )
-    pcm = np.frombuffer(data, dtype="<i2").reshape(-1, len(stream.channels))
+
+
+def split_pcm(data: bytes, channels: int) -> list[Samples]:
+    """Interleaved s16le bytes (whole samples) -> one float array per channel (not yet
+    resampled)."""
+    pcm = np.frombuffer(data, dtype="<i2").reshape(-1, channels)
     floats = pcm.astype(np.float32) / 32768.0
-    return [np.ascontiguousarray(floats[:, index]) for index in range(len(stream.channels))]
+    return [np.ascontiguousarray(floats[:, index]) for index in range(channels)]
 
 
 class ProtocolState:
@@ -237,9 +242,11 @@ class ProtocolState:
             self.stopped = True
         return message
 
-    def on_bytes(self, data: bytes) -> list[Samples]:
+    def on_bytes(self, data: bytes) -> StreamFormat:
+        """Checks a message of audio; the stream it belongs to."""
         if self.stream is None:
             raise ProtocolError("not_started", "audio before the start message", CLOSE_POLICY)
         if self.stopped:
             raise ProtocolError("stopped", "audio after the stop message", CLOSE_POLICY)
-        return split_frame(data, self.stream)
+        check_frame(data, self.stream)
+        return self.stream

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -32,7 +33,7 @@ from praesent.core.events import Event
 from praesent.core.facts import Fact, FocusChanged, Role
 from praesent.engines import Engines
 from praesent.live.merger import ActivityMerger
-from praesent.live.protocol import Resampler, Samples, StartMessage, StreamFormat
+from praesent.live.protocol import Resampler, Samples, StartMessage, StreamFormat, split_pcm
 from praesent.live.resume import Continuation
 from praesent.live.speech_to_text import SpeechToText
 from praesent.speakers.own_speech import OwnSpeech
@@ -92,22 +93,53 @@ class CallState:
         self._tick = tick_samples
         self._pending: list[list[Samples]] = [[] for _ in self.roles]
         self._pending_samples = 0
+        self._stream = stream
+        # Messages as they came (interleaved s16le), converted at the tick.
+        self._pending_pcm: list[bytes] = []
+        self._pending_pcm_samples = 0  # at 16 kHz
 
     def feed_audio(self, channels: Sequence[Samples]) -> tuple[list[Event], list[FinalJob]]:
         return self.flush() if self.buffer(channels) else ([], [])
 
     def buffer(self, channels: Sequence[Samples]) -> bool:
         """Take one message's audio; True when a tick's worth waits for ``flush``."""
+        self._convert_pcm()
+        self._take(channels)
+        return self._pending_samples >= self._tick
+
+    def buffer_pcm(self, data: bytes) -> bool:
+        """``buffer`` for a message as it came (interleaved s16le, whole samples): converted at
+        the tick, in one piece where no resampler needs the messages apart."""
+        self._pending_pcm.append(data)
+        frames = len(data) // self._stream.bytes_per_frame
+        samples = frames * SAMPLE_RATE // self._stream.sample_rate
+        self._pending_pcm_samples += samples
+        self.received += samples  # exact once converted (a resampler holds some back)
+        return self._pending_samples + self._pending_pcm_samples >= self._tick
+
+    def _convert_pcm(self) -> None:
+        if not self._pending_pcm:
+            return
+        self.received -= self._pending_pcm_samples
+        pcm, self._pending_pcm, self._pending_pcm_samples = self._pending_pcm, [], 0
+        channels = len(self.roles)
+        if self._stream.sample_rate == SAMPLE_RATE:
+            self._take(split_pcm(b"".join(pcm), channels))
+        else:
+            for data in pcm:
+                self._take(split_pcm(data, channels))
+
+    def _take(self, channels: Sequence[Samples]) -> None:
         for pieces, role, samples in zip(self._pending, self.roles, channels, strict=True):
             pieces.append(self._resamplers[role].convert(samples))
         self._pending_samples += self._pending[0][-1].shape[0]
         self.received += self._pending[0][-1].shape[0]
-        return self._pending_samples >= self._tick
 
     def flush(self) -> tuple[list[Event], list[FinalJob]]:
         """Decide on the audio buffered for the tick now: before anything that is not audio
         (focus, a transcript, a pinned language, the end) takes effect where it would have
         without the tick."""
+        self._convert_pcm()
         if self._pending_samples == 0:
             return [], []
         audio = [
@@ -360,11 +392,18 @@ class LiveSession:
             self._publish(logged)
 
     async def feed_audio(self, channels: Sequence[Samples]) -> None:
+        await self._feed(functools.partial(self._state.buffer, channels))
+
+    async def feed_pcm(self, data: bytes) -> None:
+        """A message of interleaved s16le audio as the client sent it (checked)."""
+        await self._feed(functools.partial(self._state.buffer_pcm, data))
+
+    async def _feed(self, buffer: Callable[[], bool]) -> None:
         if self._threads is None:
-            events, jobs = self._state.feed_audio(channels)
+            events, jobs = self._state.flush() if buffer() else ([], [])
         else:
             async with self._state_lock:
-                if not self._state.buffer(channels):
+                if not buffer():
                     return
                 events, jobs = await self._in_thread(self._state.flush)
         await self._emit(events)
