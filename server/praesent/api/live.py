@@ -108,15 +108,37 @@ class _Connection:
         # Resent audio the session heard already (after a resume), dropped unheard.
         self.skip_bytes = 0
         self.audio_seconds = app_state(websocket).metrics.audio_seconds
+        # The idle timeout: one timer per idle period, not one per message (20 a second).
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._waiting_since: float | None = None  # while waiting for a message
+        self._idle = False
+        self._watch = self._loop.call_later(idle_s, self._check_idle)
+
+    def _check_idle(self) -> None:
+        since = self._waiting_since
+        quiet_s = 0.0 if since is None else self._loop.time() - since
+        if quiet_s < self.idle_s or self._task is None:
+            self._watch = self._loop.call_later(self.idle_s - quiet_s, self._check_idle)
+            return
+        self._idle = True
+        self._task.cancel()
+
+    def stop_watching(self) -> None:
+        self._watch.cancel()
 
     async def receive(self) -> dict[str, Any]:
+        self._waiting_since = self._loop.time()
         try:
-            async with asyncio.timeout(self.idle_s):
-                return dict(await self.websocket.receive())
-        except TimeoutError:
-            raise ProtocolError(
-                "idle_timeout", f"nothing received for {self.idle_s:.0f} s", CLOSE_POLICY
-            ) from None
+            return dict(await self.websocket.receive())
+        except asyncio.CancelledError:
+            if self._idle and self._task is not None and self._task.uncancel() == 0:
+                raise ProtocolError(
+                    "idle_timeout", f"nothing received for {self.idle_s:.0f} s", CLOSE_POLICY
+                ) from None
+            raise
+        finally:
+            self._waiting_since = None
 
     async def handle(self, message: dict[str, Any]) -> bool:
         """Handle one message; False once the client stopped."""
@@ -274,3 +296,5 @@ async def live(
         await _send_error(websocket, "internal", "the server failed; the session was saved")
         await connection.end("error")
         await _close(websocket, CLOSE_INTERNAL, "internal")
+    finally:
+        connection.stop_watching()
