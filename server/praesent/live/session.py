@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 LoggedEvent = dict[str, Any]
 _T = TypeVar("_T")
 _TICK_SAMPLES = SAMPLE_RATE // 2
+# While every audio thread is busy, a ticked call waits for more of its audio, up to this many
+# ticks, and decides on it at once: a tick's fixed cost is a large part of a call's CPU, and what
+# is decided does not depend on where ticks fall.
+_BUSY_TICKS = 4
 # Preview an open utterance after a second of new speech, less often as it grows (each preview
 # decodes it again), and only its last few seconds.
 _PARTIAL_EVERY_SAMPLES = SAMPLE_RATE
@@ -115,7 +119,12 @@ class CallState:
         samples = frames * SAMPLE_RATE // self._stream.sample_rate
         self._pending_pcm_samples += samples
         self.received += samples  # exact once converted (a resampler holds some back)
-        return self._pending_samples + self._pending_pcm_samples >= self._tick
+        return self.pending_samples >= self._tick
+
+    @property
+    def pending_samples(self) -> int:
+        """Audio taken in and not yet decided on (at 16 kHz)."""
+        return self._pending_samples + self._pending_pcm_samples
 
     def _convert_pcm(self) -> None:
         if not self._pending_pcm:
@@ -280,8 +289,9 @@ class LiveSession:
         """``history`` and ``start_s`` continue a lost session: its events so far, and the audio
         time at which this session's own audio begins. ``seller_speech_limit``: how many samples
         of the seller's own speech to keep for their voice profile (0: none). ``tick_ms``: a
-        call without transcripts decides on its audio once per this much (0: per message); a
-        call with transcripts always per message, where a final's latency counts. A ticked call
+        call without transcripts decides on its audio once per this much (0: per message), or
+        on up to ``_BUSY_TICKS`` of it while every audio thread is busy; a call with
+        transcripts always per message, where a final's latency counts. A ticked call
         decides on worker threads of ``audio_threads`` (onnxruntime and numpy's FFTs release the
         GIL), so the event loop goes on serving the sockets meanwhile."""
         self.id = session_id
@@ -300,6 +310,7 @@ class LiveSession:
         tick = 0 if start.transcribe else round(tick_ms * SAMPLE_RATE / 1000)
         self._state = CallState(engines.vad, stream, setting, seller_speech, tick)
         self._threads = audio_threads if tick > 0 else None
+        self._busy_samples = tick * _BUSY_TICKS
         # A ticked call's state is worked on in a thread: one piece of work at a time.
         self._state_lock = asyncio.Lock()
         self._seq = first_seq - 1
@@ -403,7 +414,10 @@ class LiveSession:
             events, jobs = self._state.flush() if buffer() else ([], [])
         else:
             async with self._state_lock:
-                if not buffer():
+                if not buffer() or (
+                    self._threads.available_tokens == 0
+                    and self._state.pending_samples < self._busy_samples
+                ):
                     return
                 events, jobs = await self._in_thread(self._state.flush)
         await self._emit(events)
