@@ -136,8 +136,8 @@ class ChannelListener:
         return spans
 
     def pop_tentative(self) -> Span | None:
-        """The open utterance as a span, once after its speech stopped; the span that closes it
-        later has the same ``start_sample`` and ``end_sample`` unless the speech resumes."""
+        """The open utterance as a span, once after its speech stopped and the context after it
+        came; the span that closes it later is the same unless the speech resumes."""
         tentative, self._tentative = self._tentative, None
         return tentative
 
@@ -159,7 +159,13 @@ class ChannelListener:
             final or self._tracker.watermark() - self._last_stop >= self._join_gap
         ):
             self._close()
-        elif self._utterance_start is not None and self._last_stop is not None:
+        elif (
+            self._utterance_start is not None
+            and self._last_stop is not None
+            # Once the context after the speech is in: the same audio as the closing span, so
+            # the same words (a shorter tail cost 1.6 points of WER on the phone call).
+            and self._received >= self._last_stop + self._context
+        ):
             key = (self._utterance_start, self._last_stop)
             if key != self._tentative_key:
                 self._tentative_key = key
