@@ -255,7 +255,8 @@ def run_praesent(args: argparse.Namespace, call: Path, model_dir: Path) -> Run:
 
 
 def baseline_tree(revision: str, cache: Path) -> Path:
-    """praesent's package as it was at ``revision`` (``git archive``), run with this venv."""
+    """praesent as it was at ``revision`` (``git archive`` of the package, its models registry
+    and the overlay it serves), run with this venv."""
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", revision],
         check=True,
@@ -263,10 +264,10 @@ def baseline_tree(revision: str, cache: Path) -> Path:
         text=True,
     ).stdout.strip()
     target = cache / f"baseline-{commit}"
-    if not (target / "server" / "praesent").is_dir():
+    if not (target / "server" / "praesent").is_dir() or not (target / "client").is_dir():
         target.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", commit, "server", "models"],
+            ["git", "-C", str(ROOT), "archive", commit, "server", "models", "client"],
             check=True,
             capture_output=True,
         ).stdout

@@ -16,12 +16,12 @@ import asyncio
 import contextlib
 import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_analyze import baseline_tree
 from bench_live import (
     CACHE,
     ROOT,
@@ -35,26 +35,6 @@ from bench_live import (
 )
 
 FRAME_MS = 50
-
-
-def baseline_tree(revision: str) -> Path:
-    """The server as it was at ``revision`` (``git archive``), run with this venv."""
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", revision],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    target = CACHE / f"live-baseline-{commit}"
-    if not (target / "server" / "praesent").is_dir():
-        target.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", commit, "server", "models", "client"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    return target
 
 
 def loop_cpu_s(server: Server) -> float:
@@ -101,7 +81,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=2, help="runs (default 2)")
     parser.add_argument("--minutes", type=float, default=1.0, help="call length (default 1)")
     args = parser.parse_args()
-    trees = {"now": ROOT, f"@{args.baseline}": baseline_tree(args.baseline)}
+    trees = {"now": ROOT, f"@{args.baseline}": baseline_tree(args.baseline, CACHE)}
     frames = read_frames(cached_call(args.minutes), FRAME_MS)
     results: dict[str, list[dict[str, Any]]] = {label: [] for label in trees}
     for index in range(args.runs):
