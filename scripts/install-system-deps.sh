@@ -3,18 +3,23 @@
 # screenshots; driven through Playwright's executable_path, no browser download), poppler-utils
 # (pdftotext, pdftoppm), PulseAudio (a virtual loopback for `praesent capture`) with the ALSA
 # plugin and PortAudio that sounddevice needs; Node.js and npm for the OpenID Connect provider
-# that the sign-in tests start (oidc-provider, pinned in tests/team/oidc_provider) and for
-# axe-core (the overlay's accessibility check, into .cache/npm); Caddy (`caddy validate` checks
+# that the sign-in tests start (oidc-provider, tests/team/oidc_provider) and for axe-core (the
+# overlay's accessibility check, tests/overlay/axe), each installed with `npm ci` from its
+# committed package-lock.json; Caddy (`caddy validate` checks
 # deploy/Caddyfile). Idempotent and quiet; run as root or with sudo.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OIDC_PROVIDER="$ROOT/tests/team/oidc_provider"
-AXE="$ROOT/.cache/npm/node_modules/axe-core/axe.min.js"
+AXE="$ROOT/tests/overlay/axe"
+# npm ci again only when the lock changed since the last install: a copy of the lock is the stamp.
+npm_ci() {
+    cmp -s "$1/package-lock.json" "$1/node_modules/.praesent-lock" 2>/dev/null && return 0
+    npm ci --prefix "$1" --no-audit --no-fund --silent >/dev/null
+    cp "$1/package-lock.json" "$1/node_modules/.praesent-lock"
+}
 node_packages() {
-    [ -d "$OIDC_PROVIDER/node_modules/oidc-provider" ] \
-        || npm ci --prefix "$OIDC_PROVIDER" --no-audit --no-fund --silent >/dev/null
-    [ -f "$AXE" ] || npm install --silent --no-audit --no-fund --prefix "$ROOT/.cache/npm" axe-core@4 \
-        >/dev/null
+    npm_ci "$OIDC_PROVIDER"
+    npm_ci "$AXE"
 }
 need=""
 command -v node >/dev/null 2>&1 || need="$need nodejs"

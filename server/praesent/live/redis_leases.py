@@ -155,7 +155,7 @@ class RedisLeases(Leases):
                 await asyncio.sleep(1.0)
             finally:
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     async def _ask(self, session_id: str) -> None:
         if self._hand_over is None:

@@ -218,7 +218,7 @@ class RedisEventHub(EventHub):
                 subscription.lost = True
                 self._wake(subscription)
         with contextlib.suppress(RedisError, OSError):
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()
 
     async def aclose(self) -> None:
         if self._publisher is not None:
@@ -231,5 +231,5 @@ class RedisEventHub(EventHub):
                     await task
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
-                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+                await self._pubsub.aclose()
         await self._redis.aclose()
