@@ -86,9 +86,13 @@ venv-check: pyannote-venv
 	$(BIN)/python scripts/venv_matches_lock.py $(VENV) $(DEV_EXTRAS)
 	$(BIN)/python scripts/venv_matches_lock.py $(PYANNOTE_VENV) --extra pyannote
 
+# Test files run on TEST_WORKERS processes (pytest-xdist; a file stays on one worker, since its
+# tests share servers and a Redis database): most of the suite waits on real-time calls, servers
+# and browsers, so two workers on two cores take ~40 % off the wall time.
+TEST_WORKERS ?= 2
 test: lock-check lint typecheck venv-check
 	sh scripts/install-system-deps.sh
-	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_PYTHON) $(BIN)/python -m pytest
+	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_PYTHON) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-pyannote: pyannote-venv
 	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_PYTHON) $(BIN)/python -m pytest tests/speakers/test_pyannote_backend.py

@@ -33,18 +33,28 @@ def phonecall_stereo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
 
 
-# Accuracy figures measured by this run, printed at the end so every CI log carries them.
+# Accuracy figures measured by this run, printed at the end so every CI log carries them. A test
+# records them as user properties, which pytest-xdist's workers send with their reports.
 _FIGURES: dict[str, str] = {}
 
 
 @pytest.fixture
-def figure() -> Figure:
+def figure(request: pytest.FixtureRequest) -> Figure:
     """Record a measured figure (name, value, bar) for the run's summary."""
 
     def record(name: str, value: float, bar: str) -> None:
-        _FIGURES[name] = f"{value:.3f} (bar {bar})"
+        request.node.user_properties.append(("figure", (name, f"{value:.3f} (bar {bar})")))
 
     return record
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "teardown":
+        return
+    for key, value in report.user_properties:
+        if key == "figure":
+            name, text = value
+            _FIGURES[str(name)] = str(text)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
