@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -129,6 +129,14 @@ class Settings(BaseSettings):
     # The log of `praesent serve` and `praesent worker`: "text", or "json" (one object per line,
     # with the session or job each line is about) for a log collector.
     log_format: Literal["text", "json"] = "text"
+
+    @field_validator("api_token", "metrics_token", "llm_api_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `PRAESENT_API_TOKEN=` (as in deploy/.env.example) means no token, never the empty one.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @property
     def local_only(self) -> bool:
