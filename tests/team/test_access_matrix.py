@@ -185,6 +185,7 @@ REQUESTS: dict[str, Builder] = {
     "GET /v1/auth/oidc/callback": lambda w, c, t: Call(
         "GET", "/v1/auth/oidc/callback?code=c&state=s", ok=404
     ),
+    "POST /v1/auth/oidc/link": lambda w, c, t: Call("POST", "/v1/auth/oidc/link", ok=404),
     # A voice profile is personal: each user reaches the one under their own id.
     "GET /v1/voice-profiles": lambda w, c, t: Call("GET", "/v1/voice-profiles"),
     "POST /v1/voice-profiles/{seller_id}": lambda w, c, t: Call(
