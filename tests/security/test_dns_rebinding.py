@@ -18,10 +18,15 @@ from tests.live_server import ServerProcess
 from tests.speakers.calls import speaker_clip
 
 
+SCRAPE = "scrape-token-for-prometheus"
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     process = ServerProcess(
-        tmp_path_factory.mktemp("rebinding"), PRAESENT_ALLOWED_HOSTS='["praesent.internal"]'
+        tmp_path_factory.mktemp("rebinding"),
+        PRAESENT_ALLOWED_HOSTS='["praesent.internal"]',
+        PRAESENT_METRICS_TOKEN=SCRAPE,
     ).start()
     yield process
     process.stop()
@@ -45,6 +50,13 @@ def test_dns_rebinding(server: ServerProcess, tmp_path: Path) -> None:
     assert rebound.json()["error"]["code"] == "misdirected_request"
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"praesent.internal:{port}"):
         assert httpx.get(sessions, headers={"Host": host}).status_code == 200, host
+    # Probes hold no data and answer any name (Caddy checks serve-1:8000/readyz); so does
+    # /metrics to the scrape token, and only to it.
+    inner = {"Host": "serve-1:8000"}
+    assert httpx.get(f"{server.http}/readyz", headers=inner).status_code == 200
+    scrape = {**inner, "Authorization": f"Bearer {SCRAPE}"}
+    assert httpx.get(f"{server.http}/metrics", headers=scrape).status_code == 200
+    assert httpx.get(f"{server.http}/metrics", headers=inner).status_code == 421
     # The socket too: a rebound page cannot follow or run calls.
     with (
         pytest.raises(InvalidStatus) as refused,

@@ -4,7 +4,8 @@
   talks to a laptop server as its own origin. Its requests carry ``Host: attacker.example``;
   only the names this server is reached by are answered (421 otherwise), on HTTP and sockets.
   IP literals are allowed: a browser cannot rebind an address, and probes (Kubernetes, a load
-  balancer) reach replicas by address.
+  balancer) reach replicas by address. The health probes (no data) answer any name, as does
+  ``/metrics`` to the scrape token: Caddy and Prometheus reach replicas as ``serve-1:8000``.
 * Cross-site writes: a page elsewhere may make a browser send a form or a ``fetch`` without
   preflight (multipart, text/plain) to this server. Unsafe methods with a cross-site
   ``Sec-Fetch-Site`` or a foreign ``Origin`` are refused (403) whatever the credentials.
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import json
 from urllib.parse import urlsplit
@@ -24,6 +26,7 @@ from praesent.settings import Settings
 
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _LOOPBACK_NAMES = ("localhost",)
+_PROBES = ("/healthz", "/readyz")
 
 
 def _host_name(host: str) -> str:
@@ -82,6 +85,21 @@ class HostGuard:
         self.app = app
         self.names = allowed_host_names(settings)
         self.origins = frozenset(allowed_origins(settings))
+        self.scrape = f"Bearer {settings.metrics_token}" if settings.metrics_token else None
+
+    def _any_host(self, scope: Scope, headers: dict[str, str]) -> bool:
+        """Requests no rebound page can make use of: probes, and a scrape with its token."""
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return False
+        if path in _PROBES:
+            return True
+        sent = headers.get("authorization", "")
+        return (
+            path == "/metrics"
+            and self.scrape is not None
+            and hmac.compare_digest(sent.encode(), self.scrape.encode())
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -89,7 +107,7 @@ class HostGuard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host")
-        if not host_allowed(host, self.names):
+        if not host_allowed(host, self.names) and not self._any_host(scope, headers):
             message = f"this server does not answer to the host name {host!r}"
             await _refuse(scope, send, 421, "misdirected_request", message)
             return
