@@ -17,7 +17,6 @@ from praesent.team.accounts import create_user_with_token
 from tests.live_server import ServerProcess
 from tests.speakers.calls import speaker_clip
 
-
 SCRAPE = "scrape-token-for-prometheus"
 
 

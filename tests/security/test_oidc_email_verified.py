@@ -4,7 +4,7 @@ The real provider sends ``email_verified`` true, false, or no such claim (the lo
 ``NAME``, ``unverified:NAME``, ``unclaimed:NAME``; the address is NAME@example.com either
 way, the provider's subject differs). An existing account is matched by address only when the
 provider says true, and never when it already has a subject, a password or the admin role;
-its owner links the provider signed in."""
+its owner links the provider signed in, or an admin links it explicitly."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, select
 
 from praesent.store import EventStore
 from praesent.store.models import User
+from praesent.team.accounts import issue_token
 from praesent.team.credentials import hash_password
 from tests.live_server import ServerProcess
 from tests.store.conftest import postgres_schema
@@ -96,6 +97,25 @@ def test_oidc_email_verified(oidc_server: ServerProcess) -> None:
     assert answer.status_code == 303 and signed_in_as == "pat@example.com"
     # Lin's account keeps the subject it had.
     assert _subjects(oidc_server)["lin@example.com"] == OTHER_SUBJECT
+
+    # The admin (created with a token only, no password) is linked explicitly by an admin, to
+    # the subject the refused sign-in showed.
+    refused, _ = _oidc_sign_in(oidc_server, "admin")
+    subject = f"{issuer} admin"
+    assert refused.status_code == 401 and repr(subject) in refused.json()["error"]["message"]
+    with EventStore(f"sqlite:///{oidc_server.data_dir / 'praesent.db'}") as store:
+        admin = store.people.user_by_email("admin@example.com")
+        assert admin is not None
+        token = issue_token(store.people, admin, "bootstrap").token
+    link = f"{oidc_server.http}/v1/admin/users/{admin.id}/oidc"
+    bearer = {"Authorization": f"Bearer {token}"}
+    taken = httpx.put(link, json={"subject": f"{issuer} sam"}, headers=bearer)
+    assert taken.status_code == 409, taken.text  # sam's identity stays sam's
+    assert httpx.put(link, json={"subject": subject}, headers=bearer).status_code == 200
+    again = httpx.put(link, json={"subject": f"{issuer} other"}, headers=bearer)
+    assert again.status_code == 409, again.text  # never over a linked subject
+    answer, signed_in_as = _oidc_sign_in(oidc_server, "admin")
+    assert answer.status_code == 303 and signed_in_as == "admin@example.com"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

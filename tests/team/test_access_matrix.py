@@ -161,6 +161,11 @@ REQUESTS: dict[str, Builder] = {
     "DELETE /v1/admin/users/{user_id}": lambda w, c, t: Call(
         "DELETE", f"/v1/admin/users/{_fresh_user(w)}", ok=204
     ),
+    "PUT /v1/admin/users/{user_id}/oidc": lambda w, c, t: Call(
+        "PUT",
+        f"/v1/admin/users/{_fresh_user(w)}/oidc",
+        {"subject": f"https://idp.example {uuid4().hex}"},
+    ),
     "GET /v1/admin/teams": lambda w, c, t: Call("GET", "/v1/admin/teams"),
     "POST /v1/admin/teams": lambda w, c, t: Call(
         "POST", "/v1/admin/teams", {"name": f"T-{uuid4().hex[:8]}"}, ok=201

@@ -171,7 +171,8 @@ def _sign_in_user(
         elif not people.link_oidc(user.id, subject, automatic=True):
             raise OidcError(
                 "an account with this email address exists and is not linked to this sign-in: "
-                "sign in to it with its password and link the identity provider there"
+                "sign in to it with its password and link the identity provider there, or ask "
+                f"an admin to link the subject {subject!r} to it"
             )
     people.set_teams(user.id, teams)
     found = people.user(user.id)
