@@ -108,7 +108,10 @@ class HostGuard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host")
         if not host_allowed(host, self.names) and not self._any_host(scope, headers):
-            message = f"this server does not answer to the host name {host!r}"
+            message = (
+                f"this server does not answer to the host name {host!r}; "
+                "a name it is reached by goes into PRAESENT_ALLOWED_HOSTS"
+            )
             await _refuse(scope, send, 421, "misdirected_request", message)
             return
         if scope["type"] == "http":
