@@ -49,7 +49,8 @@ def _subjects(server: ServerProcess) -> dict[str, str | None]:
     engine = create_engine(f"sqlite:///{server.data_dir / 'praesent.db'}")
     try:
         with engine.connect() as db:
-            return dict(db.execute(select(User.email, User.oidc_subject)).tuples().all())
+            rows = db.execute(select(User.email, User.oidc_subject)).all()
+            return {str(email): subject for email, subject in rows}
     finally:
         engine.dispose()
 
