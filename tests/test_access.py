@@ -12,6 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 from praesent.api.app import create_app
 from praesent.engines import Engines
 from praesent.settings import Settings
+from tests.local_client import LocalClient
 
 TOKEN = "correct-horse-battery"
 
@@ -19,7 +20,7 @@ TOKEN = "correct-horse-battery"
 @pytest.fixture(scope="module")
 def client(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("access"), api_token=TOKEN)
-    with TestClient(create_app(settings, load=lambda _settings: engines)) as test_client:
+    with LocalClient(create_app(settings, load=lambda _settings: engines)) as test_client:
         yield test_client
 
 

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from praesent.api.app import create_app
 from praesent.engines import Engines
 from praesent.settings import Settings
+from tests.local_client import LocalClient
 from tests.support import shared
 
 
@@ -22,7 +23,7 @@ def client(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         max_upload_mb=3,
     )
     app = create_app(settings, load=lambda _settings: engines)
-    with TestClient(app) as test_client:
+    with LocalClient(app) as test_client:
         yield test_client
 
 

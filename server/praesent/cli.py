@@ -81,7 +81,7 @@ def serve(
         updates["port"] = port
     settings = settings.model_copy(update=updates)
     logs.configure(settings.log_format, [RedactSecrets()])
-    if not settings.local_only and settings.api_token is None:
+    if not settings.local_only and not settings.api_token:
         import secrets
 
         settings = settings.model_copy(update={"api_token": secrets.token_urlsafe(24)})

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -67,8 +67,13 @@ class Settings(BaseSettings):
     oidc_default_role: str = "seller"
     # How long an invitation link stays valid.
     invitation_hours: float = 72.0
-    # Browser origins allowed on the sockets besides the server's own address.
+    # Browser origins allowed on the sockets besides the server's own address; their host
+    # names are allowed in the Host header too.
     allowed_origins: list[str] = Field(default_factory=list)
+    # Host names (no port) the server answers to besides loopback names, IP addresses and the
+    # hosts of ``allowed_origins``: the names it is reached by (a LAN name, a proxy's public
+    # name). Any other Host header is refused with 421, against DNS rebinding.
+    allowed_hosts: list[str] = Field(default_factory=list)
     # A live client that sends nothing for this long is cut off and its session finalised.
     live_idle_timeout_s: float = 15.0
     # How long a live session whose client vanished waits for the client to resume it.
@@ -129,6 +134,14 @@ class Settings(BaseSettings):
     # The log of `praesent serve` and `praesent worker`: "text", or "json" (one object per line,
     # with the session or job each line is about) for a log collector.
     log_format: Literal["text", "json"] = "text"
+
+    @field_validator("api_token", "metrics_token", "llm_api_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `PRAESENT_API_TOKEN=` (as in deploy/.env.example) means no token, never the empty one.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
 
     @property
     def local_only(self) -> bool:

@@ -13,6 +13,7 @@ from praesent.engines import Engines
 from praesent.settings import Settings
 from praesent.store import EventStore
 from praesent.team.accounts import issue_token
+from tests.local_client import LocalClient
 from tests.support import shared
 
 
@@ -24,7 +25,7 @@ def client(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         models_dir=Settings().model_root,
     )
     assert settings.redis_url is None
-    with TestClient(create_app(settings, load=lambda _settings: engines)) as test_client:
+    with LocalClient(create_app(settings, load=lambda _settings: engines)) as test_client:
         yield test_client
 
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from praesent.api import reports
 from praesent.api.app import create_app
 from praesent.engines import Engines
 from praesent.report import build_report, find_chromium, to_html, to_pdf
 from praesent.settings import Settings
+from tests.local_client import LocalClient
 from tests.report.helpers import need
 from tests.report.test_report import _stored_session
 from tests.support import ROOT
@@ -26,7 +26,7 @@ def test_session_report_endpoint(engines: Engines, tmp_path: Path) -> None:
     _first, second = _stored_session(tmp_path)
     app: FastAPI = create_app(Settings(data_dir=tmp_path), load=lambda _s: engines)
     app.include_router(reports.router)
-    with TestClient(app) as client:
+    with LocalClient(app) as client:
         html = client.get(f"/v1/sessions/{second}/report")
         assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
         body = client.get(f"/v1/sessions/{second}/report?format=json&lang=de").json()

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from praesent.api.app import create_app
 from praesent.engines import Engines
 from praesent.settings import Settings
+from tests.local_client import LocalClient
 from tests.support import shared
 
 
@@ -18,7 +19,7 @@ from tests.support import shared
 def client(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), models_dir=Settings().model_root)
     app = create_app(settings, load=lambda _settings: engines)
-    with TestClient(app) as test_client:
+    with LocalClient(app) as test_client:
         yield test_client
 
 

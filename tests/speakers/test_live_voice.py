@@ -27,6 +27,7 @@ from praesent.speakers.roles import PROFILE_THRESHOLD, choose_seller
 from praesent.speakers.setup import speaker_attribution
 from praesent.store import EventStore
 from tests.live_server import ServerProcess
+from tests.local_client import LocalClient
 from tests.speakers.scoring import mapping
 from tests.support import SAMPLE_RATE, Figure, read_wav, rttm_turns, shared
 from tests.team.world import World
@@ -149,7 +150,7 @@ def team(
     engines: Engines, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, World]]:
     app = create_app(_settings(tmp_path_factory.mktemp("team-voice")), load=lambda _s: engines)
-    with TestClient(app) as client:
+    with LocalClient(app) as client:
         store: EventStore = app.state.praesent.sessions.store
         yield client, World.build(store, {})
 
@@ -186,7 +187,7 @@ def test_too_little_seller_speech_adds_nothing(
 
 def test_the_setting_turns_it_off(engines: Engines, phonecall_stereo: Path, tmp_path: Path) -> None:
     settings = _settings(tmp_path, live_voice_profiles=False)
-    with TestClient(create_app(settings, load=lambda _s: engines)) as client:
+    with LocalClient(create_app(settings, load=lambda _s: engines)) as client:
         with client.websocket_connect("/v1/live") as socket:
             events = _call(socket, phonecall_stereo, {"seller": "diane"})
         assert events[-1]["status"] == "finished"

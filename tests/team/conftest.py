@@ -12,6 +12,7 @@ from praesent.api.app import create_app
 from praesent.engines import Engines
 from praesent.settings import Settings
 from praesent.store import EventStore
+from tests.local_client import LocalClient
 from tests.store.conftest import postgres_schema
 from tests.team.world import World
 
@@ -31,7 +32,7 @@ def team_server(
     data_dir = tmp_path_factory.mktemp("team")
     settings = Settings(data_dir=data_dir, api_token=None, database_url=None)
     app = create_app(settings, load=lambda _settings: engines)
-    with TestClient(app) as client:
+    with LocalClient(app) as client:
         store: EventStore = app.state.praesent.sessions.store
         yield client, World.build(store, call_analysis)
 

@@ -161,6 +161,11 @@ REQUESTS: dict[str, Builder] = {
     "DELETE /v1/admin/users/{user_id}": lambda w, c, t: Call(
         "DELETE", f"/v1/admin/users/{_fresh_user(w)}", ok=204
     ),
+    "PUT /v1/admin/users/{user_id}/oidc": lambda w, c, t: Call(
+        "PUT",
+        f"/v1/admin/users/{_fresh_user(w)}/oidc",
+        {"subject": f"https://idp.example {uuid4().hex}"},
+    ),
     "GET /v1/admin/teams": lambda w, c, t: Call("GET", "/v1/admin/teams"),
     "POST /v1/admin/teams": lambda w, c, t: Call(
         "POST", "/v1/admin/teams", {"name": f"T-{uuid4().hex[:8]}"}, ok=201
@@ -185,6 +190,7 @@ REQUESTS: dict[str, Builder] = {
     "GET /v1/auth/oidc/callback": lambda w, c, t: Call(
         "GET", "/v1/auth/oidc/callback?code=c&state=s", ok=404
     ),
+    "POST /v1/auth/oidc/link": lambda w, c, t: Call("POST", "/v1/auth/oidc/link", ok=404),
     # A voice profile is personal: each user reaches the one under their own id.
     "GET /v1/voice-profiles": lambda w, c, t: Call("GET", "/v1/voice-profiles"),
     "POST /v1/voice-profiles/{seller_id}": lambda w, c, t: Call(

@@ -20,6 +20,7 @@ from praesent.store import EventStore
 from praesent.team.accounts import issue_token
 from praesent.team.credentials import ARGON2_MEMORY_KIB, ARGON2_TIME_COST, hash_password
 from tests.live_server import ServerProcess
+from tests.local_client import LocalClient
 from tests.team.world import PASSWORD, World
 
 START = {"type": "start", "channels": ["seller", "customer"], "transcribe": False}
@@ -64,7 +65,7 @@ def test_browser_sign_in_uses_an_httponly_cookie_and_csrf(
 
 def test_twenty_failed_sign_ins_in_a_minute_are_refused(engines: Engines, tmp_path: Path) -> None:
     app = create_app(Settings(data_dir=tmp_path), load=lambda _settings: engines)
-    with TestClient(app) as client:
+    with LocalClient(app) as client:
         store = app.state.praesent.sessions.store
         store.people.create_user("ada@example.com", "seller", password_hash=hash_password(PASSWORD))
         statuses = [
@@ -87,7 +88,7 @@ def test_a_laptop_needs_no_account_until_the_first_user_exists(
     engines: Engines, tmp_path: Path
 ) -> None:
     app = create_app(Settings(data_dir=tmp_path), load=lambda _settings: engines)
-    with TestClient(app) as client:
+    with LocalClient(app) as client:
         assert client.get("/v1/sessions").status_code == 200
         with client.websocket_connect("/v1/live") as socket:
             socket.send_json(START)

@@ -182,10 +182,14 @@ async def create_token(
     request: Request, body: NewToken, access: Annotated[Access, guard(Rule.USER)]
 ) -> dict[str, Any]:
     """A new personal access token for ``praesent capture``, ``praesent stream`` and the API.
+    Its scopes are within those of the credential that asks (default: all of them).
     ``token`` is shown only in this answer; only its hash is stored."""
     user = _user(access)
     people = app_state(request).sessions.store.people
-    issued = await anyio.to_thread.run_sync(issue_token, people, user, body.name, body.scopes)
+    # A token never mints a wider one: the new scopes are within the asking credential's.
+    issued = await anyio.to_thread.run_sync(
+        issue_token, people, user, body.name, body.scopes, access.principal.scopes
+    )
     return {**issued.record.fields(), "token": issued.token}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 from praesent.api.auth import Access, NotFoundError, guard
 from praesent.api.docs import EMAIL, errors
 from praesent.api.state import app_state
-from praesent.store import Role
+from praesent.store import ConflictError, Role
 from praesent.team.access import Rule
 from praesent.team.accounts import create_user_with_token
 from praesent.team.credentials import PASSWORD_MAX, PASSWORD_MIN, hash_secret, new_secret
@@ -25,6 +26,16 @@ class NewUser(BaseModel):
     role: Role
     teams: list[str] = Field(default_factory=list)
     password: str | None = Field(default=None, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+
+
+class OidcLink(BaseModel):
+    subject: str = Field(
+        min_length=3,
+        max_length=600,
+        pattern=r"^\S+ \S",
+        description="The identity provider's issuer and the person's `sub`, separated by a "
+        "space, as a refused sign-in shows it",
+    )
 
 
 class NewTeam(BaseModel):
@@ -73,6 +84,24 @@ async def delete_user(
     if not await anyio.to_thread.run_sync(people.delete_user, user_id):
         raise NotFoundError(f"no user {user_id}")
     return Response(status_code=204)
+
+
+@router.put("/users/{user_id}/oidc", responses=errors(401, 403, 404, 409, 422))
+async def link_oidc(
+    request: Request, user_id: str, body: OidcLink, _access: Annotated[Access, guard(Rule.ADMIN)]
+) -> dict[str, Any]:
+    """Link an identity provider's subject to an account that has none: how an account with a
+    password or the admin role, which a sign-in never links by its email address, is linked
+    when its owner cannot do it signed in (an admin created with a token only)."""
+    people = app_state(request).sessions.store.people
+    user = await anyio.to_thread.run_sync(people.user, user_id)
+    if user is None:
+        raise NotFoundError(f"no user {user_id}")
+    if not await anyio.to_thread.run_sync(
+        functools.partial(people.link_oidc, user_id, body.subject, automatic=False)
+    ):
+        raise ConflictError("this account is linked to an identity already")
+    return {**user.fields(), "oidc_subject": body.subject}
 
 
 @router.get("/teams", responses=errors(401, 403))

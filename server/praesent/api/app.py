@@ -30,6 +30,7 @@ from praesent.api import (
 )
 from praesent.api.docs import document_security
 from praesent.api.errors import install_error_handlers
+from praesent.api.host_guard import HostGuard
 from praesent.api.methods import method_middleware
 from praesent.api.metrics import Metrics, RequestCounter
 from praesent.api.overlay import install_overlay
@@ -181,6 +182,8 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
 
     document_security(app)
     app.middleware("http")(method_middleware(app))
+    # Before any route or credential: the Host allow-list and cross-site writes.
+    app.add_middleware(HostGuard, settings=settings)
     # Outermost: every request counts, the ones the other middleware answer too.
     app.add_middleware(RequestCounter, metrics=metrics)
     # Last, so every API route wins over the static files.

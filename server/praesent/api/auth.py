@@ -82,8 +82,8 @@ def credentials_of(connection: HTTPConnection) -> Credentials:
     method = "GET" if websocket else str(connection.scope.get("method", "GET"))
     bearer = bearer_token(connection.headers.get("authorization"))
     if bearer is None and websocket:
-        # Browsers cannot set headers on a socket.
-        bearer = connection.query_params.get("token")
+        # Browsers cannot set headers on a socket. `?token=` is no credential at all.
+        bearer = connection.query_params.get("token") or None
     return Credentials(
         bearer=bearer,
         cookie=connection.cookies.get(SESSION_COOKIE),
@@ -100,7 +100,9 @@ def resolve(
     if not auth.accounts_exist(store):
         if api_token is None:
             return local_owner(), None
-        if creds.bearer is not None and hmac.compare_digest(creds.bearer, api_token):
+        # An empty configured token never matches (Settings maps it to None; this is the
+        # belt to those braces): fail closed.
+        if creds.bearer and api_token and hmac.compare_digest(creds.bearer, api_token):
             return local_owner(), None
         return None, None
     people = store.people
@@ -181,7 +183,7 @@ def _scrape_token(connection: HTTPConnection) -> bool:
     """The request carries the metrics scrape token (when one is set)."""
     expected = app_state(connection).settings.metrics_token
     sent = bearer_token(connection.headers.get("authorization"))
-    return expected is not None and sent is not None and hmac.compare_digest(sent, expected)
+    return bool(expected) and bool(sent) and hmac.compare_digest(str(sent), str(expected))
 
 
 def guard(rule: Rule, scope: str | None = None) -> Any:

@@ -16,6 +16,7 @@ from praesent.live.manager import SessionManager
 from praesent.settings import Settings
 from praesent.store import EventStore
 from praesent.team.limits import FailureWindow
+from praesent.team.oidc import PendingSignIn
 
 if TYPE_CHECKING:
     from praesent.jobs.queue import JobQueue
@@ -27,8 +28,8 @@ class AuthState:
 
     accounts_seen: bool = False
     signin_failures: FailureWindow = field(default_factory=FailureWindow)
-    # OpenID Connect sign-ins under way: state -> (nonce, monotonic start).
-    oidc_pending: dict[str, tuple[str, float]] = field(default_factory=dict)
+    # OpenID Connect sign-ins under way, by state.
+    oidc_pending: dict[str, PendingSignIn] = field(default_factory=dict)
 
     def accounts_exist(self, store: EventStore) -> bool:
         if not self.accounts_seen:

@@ -52,6 +52,9 @@ def _both_roles() -> list[Role]:
     return ["seller", "customer"]
 
 
+RESUME_MAX_AUDIO_S = 86_400.0
+
+
 class ResumeRequest(BaseModel):
     """A client whose connection dropped carries on with the same call."""
 
@@ -61,8 +64,9 @@ class ResumeRequest(BaseModel):
     # The last event the client saw: it is sent every logged event after it.
     after_seq: int = Field(ge=0)
     # The audio time of the first frame the client sends now; audio the server did not hear
-    # before it is a gap.
-    audio_s: float = Field(ge=0)
+    # before it is a gap. Finite and at most a day: Infinity or 1e308 overflowed the sample
+    # arithmetic and left the session stuck live.
+    audio_s: float = Field(ge=0, le=RESUME_MAX_AUDIO_S, allow_inf_nan=False)
 
 
 class StartMessage(BaseModel):

@@ -220,9 +220,19 @@ class PeopleStore:
             db.execute(delete(Membership).where(Membership.user_id == user_id))
             self._set_teams(db, user_id, team_names)
 
-    def link_oidc(self, user_id: str, subject: str) -> None:
-        with self._transaction() as db:
-            db.execute(update(User).where(User.id == user_id).values(oidc_subject=subject))
+    def link_oidc(self, user_id: str, subject: str, *, automatic: bool) -> bool:
+        """Link a provider's subject to an account that has none (never over another one).
+        ``automatic`` (matched by a verified address alone): not to an account with a password
+        or the admin role either; their owner or an admin links it. False: not linked;
+        ConflictError: another account has this subject."""
+        query = update(User).where(User.id == user_id, User.oidc_subject.is_(None))
+        if automatic:
+            query = query.where(User.password_hash.is_(None), User.role != "admin")
+        try:
+            with self._transaction() as db:
+                return db.connection().execute(query.values(oidc_subject=subject)).rowcount == 1
+        except IntegrityError as exc:
+            raise ConflictError("another account is linked to this identity") from exc
 
     # -- personal access tokens -----------------------------------------------------------
 

@@ -34,15 +34,26 @@ class IssuedToken:
 
 
 def issue_token(
-    people: PeopleStore, user: UserRecord, name: str, scopes: Iterable[str] | None = None
+    people: PeopleStore,
+    user: UserRecord,
+    name: str,
+    scopes: Iterable[str] | None = None,
+    within: frozenset[str] | None = None,
 ) -> IssuedToken:
-    allowed = scopes_for(user.role)
+    """``within``: the scopes of the credential that asks (a token cannot mint a wider one);
+    None for the CLI, which holds the database. No scopes named: all those it may give."""
+    role_scopes = scopes_for(user.role)
+    allowed = role_scopes if within is None else role_scopes & within
     wanted = frozenset(scopes) if scopes is not None else allowed
     unknown = wanted - set(SCOPES)
     if unknown:
         raise BadScopeError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+    if not wanted <= role_scopes:
+        excess = ", ".join(sorted(wanted - role_scopes))
+        raise BadScopeError(f"a {user.role} cannot hold: {excess}")
     if not wanted <= allowed:
-        raise BadScopeError(f"a {user.role} cannot hold: {', '.join(sorted(wanted - allowed))}")
+        excess = ", ".join(sorted(wanted - allowed))
+        raise BadScopeError(f"this credential lacks the scope(s) it would give: {excess}")
     if not wanted:
         raise BadScopeError("a token needs at least one scope")
     token = new_secret(TOKEN_PREFIX)

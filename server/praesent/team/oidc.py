@@ -5,6 +5,8 @@ library)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +35,32 @@ class OidcConfig:
     teams_claim: str = "groups"
 
 
+@dataclass(frozen=True, slots=True)
+class PendingSignIn:
+    """A sign-in sent to the provider and not back yet, under its ``state``. Only the browser
+    holding the cookie whose hash is ``browser_hash`` may finish it (no login CSRF)."""
+
+    nonce: str
+    code_verifier: str  # PKCE: the code is worth nothing without it
+    browser_hash: str
+    started: float  # monotonic
+    # Set when a signed-in user links their provider identity to their account.
+    link_user_id: str | None = None
+
+
+def pkce_challenge(verifier: str) -> str:
+    """RFC 7636 S256: base64url(sha256(verifier)) without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
 def authorization_url(
-    endpoint: str, config: OidcConfig, redirect_uri: str, state: str, nonce: str
+    endpoint: str,
+    config: OidcConfig,
+    redirect_uri: str,
+    state: str,
+    nonce: str,
+    code_verifier: str,
 ) -> str:
     query = {
         "response_type": "code",
@@ -43,8 +69,19 @@ def authorization_url(
         "scope": config.scopes,
         "state": state,
         "nonce": nonce,
+        "code_challenge": pkce_challenge(code_verifier),
+        "code_challenge_method": "S256",
     }
     return f"{endpoint}?{urlencode(query)}"
+
+
+def email_to_link(claims: dict[str, Any]) -> str:
+    """The address a first sign-in may be matched by or created with: only one the provider
+    says it verified. A missing claim is no verification (some providers send none)."""
+    email = claims.get("email")
+    if not isinstance(email, str) or not email or claims.get("email_verified") is not True:
+        raise OidcError("the identity provider did not send a verified email address")
+    return email
 
 
 def verify_id_token(
