@@ -32,6 +32,10 @@ def test_http_routes_need_the_token(client: TestClient) -> None:
     right = {"Authorization": f"Bearer {TOKEN}"}
     assert client.get("/v1/sessions", headers=right).status_code == 200
     assert client.get("/openapi.json").status_code == 401
+    # The documentation pages and the scripts they load, served here, need it too.
+    for page in ("/docs", "/redoc", "/docs/assets/swagger-ui-bundle.js"):
+        assert client.get(page).status_code == 401, page
+        assert client.get(page, headers=right).status_code == 200, page
     # The overlay's page and liveness hold no data.
     assert client.get("/").status_code == 200
     assert client.get("/healthz").status_code == 200

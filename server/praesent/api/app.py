@@ -29,6 +29,7 @@ from praesent.api import (
     voice,
 )
 from praesent.api.docs import document_security
+from praesent.api.docs_ui import install_docs_ui
 from praesent.api.errors import install_error_handlers
 from praesent.api.host_guard import HostGuard
 from praesent.api.methods import method_middleware
@@ -165,7 +166,11 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
                 app.state.praesent.job_queue.close()
             store.close()
 
-    app = FastAPI(title="praesent", version=__version__, lifespan=lifespan)
+    # The documentation pages are praesent's own, with their assets served here (no CDN).
+    app = FastAPI(
+        title="praesent", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    install_docs_ui(app)
     install_error_handlers(app)
     app.middleware("http")(token_middleware(settings))
     app.include_router(analyses.router)

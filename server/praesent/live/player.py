@@ -79,8 +79,13 @@ async def stream_file(
             if not receiver.done():
                 await socket.send(json.dumps({"type": "stop"}))
             return await receiver
+    except websockets.exceptions.InvalidURI:
+        raise InputError(f"--url {url}: not a ws:// or wss:// address") from None
     except (OSError, websockets.exceptions.InvalidHandshake) as error:
         raise InputError(f"cannot reach praesent at {url}: {error}") from None
+    except websockets.exceptions.ConnectionClosed as error:
+        # The server stopped or restarted mid-stream: a fact for the user, not a bug here.
+        raise InputError(f"praesent at {url} closed the connection ({error})") from None
 
 
 async def _send(

@@ -492,7 +492,8 @@ def build_report(
     talk = _talk(analysis, o)
     utterances = _utterances(analysis)
     status: Status = "ok"
-    if analysis.get("mode") == "mono" or "roles" not in analysis:
+    # A one-channel call has roles once speaker attribution gave them (``roles_from``).
+    if "roles" not in analysis:
         status = "no_roles"
     elif talk.seller_pct is None:
         status = "no_speech"

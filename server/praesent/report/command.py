@@ -5,14 +5,34 @@ Registered in ``praesent.cli`` with ``app.command("report")(report_command)``.""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from praesent.errors import InputError, PraesentError
-from praesent.settings import Settings
+from praesent.cli_common import (
+    ChannelsOption,
+    DiarizerOption,
+    LanguageOption,
+    ModelOption,
+    MonoOption,
+    PipelineOption,
+    RecordingOptions,
+    SellerOption,
+    SellerSpeakerOption,
+    SpeakersOption,
+    analyse_recording,
+    check_output,
+    err,
+    load_settings,
+    notice,
+    reported,
+    write_output,
+)
+from praesent.errors import InputError
 
 
 class ReportFormat(StrEnum):
@@ -30,28 +50,12 @@ class UnknownSessionError(InputError):
     code = "not_found"
 
 
-def _analysis_of_file(
-    file: Path, channels: str, mono: bool, language: str | None, model: str | None
-) -> dict[str, Any]:
-    from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
-    from praesent.audio.decode import probe
-    from praesent.engines import load_engines
-
-    settings = Settings()
-    roles = () if mono else parse_channels(channels)
-    probe(file)  # a bad file fails before the model loads
-    request = AnalysisRequest(
-        channel_roles=roles, mono=mono, language=language or settings.language
-    )
-    return analyse_file(file, request, load_engines(settings, model))
-
-
 def _session_of_store(session_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A stored session's analysis (with its ``session``) and the same seller's earlier calls."""
     from praesent.report.sessions import session_with_history
     from praesent.store import EventStore, migrate
 
-    url = Settings().effective_database_url
+    url = load_settings().effective_database_url
     migrate(url)
     with EventStore(url) as store:
         found = session_with_history(store, session_id)
@@ -69,43 +73,60 @@ def report_command(
         ReportLang | None, typer.Option(help="de or en (default: the call's language, else en).")
     ] = None,
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
-    channels: Annotated[
-        str, typer.Option(help="For a FILE: role of each channel, e.g. seller,customer.")
-    ] = "seller,customer",
-    mono: Annotated[bool, typer.Option(help="For a FILE: both voices on one channel.")] = False,
-    language: Annotated[str | None, typer.Option(help="For a FILE: de, en, … or auto.")] = None,
-    model: Annotated[str | None, typer.Option(help="For a FILE: model name or directory.")] = None,
+    channels: ChannelsOption = "seller,customer",
+    mono: MonoOption = False,
+    language: LanguageOption = None,
+    model: ModelOption = None,
+    seller: SellerOption = None,
+    seller_speaker: SellerSpeakerOption = "first",
+    speakers: SpeakersOption = None,
+    diarizer: DiarizerOption = None,
+    pipeline: PipelineOption = None,
 ) -> None:
-    """Write the coaching report of a stored session or of a recording (HTML, PDF or JSON)."""
+    """Write the coaching report of a stored session or of a recording (HTML, PDF or JSON); a
+    recording takes the options of `praesent analyze`."""
     from praesent.report import build_report, to_html, to_json, to_pdf
 
-    try:
+    options = RecordingOptions(
+        channels, mono, language, model, seller, seller_speaker, speakers, diarizer, pipeline
+    )
+    with reported():
+        check_output(output)
+        if output is None and output_format is ReportFormat.pdf and sys.stdout.isatty():
+            raise InputError("a PDF does not belong on a terminal; use --output")
         path = Path(target)
         history: list[dict[str, Any]] = []
         if path.is_file():
-            analysis = _analysis_of_file(path, channels, mono, language, model)
+            analysis = analyse_recording(load_settings(), path, options)
         else:
             analysis, history = _session_of_store(target)
         chosen = lang.value if lang else ("de" if analysis.get("language") == "de" else "en")
         report = build_report(analysis, language=chosen, history=history)  # type: ignore[arg-type]
         data: bytes
         if output_format is ReportFormat.pdf:
-            data = to_pdf(report)
+            with _step("rendering the PDF"):
+                data = to_pdf(report)
         elif output_format is ReportFormat.json:
             data = to_json(report).encode("utf-8")
         else:
             data = to_html(report).encode("utf-8")
-    except PraesentError as error:
-        sys.stderr.write(f"praesent: error: {error.message}\n")
-        raise typer.Exit(2 if isinstance(error, InputError) else 3) from None
+        if output is not None:
+            write_output(output, data)
     if output is None:
-        if output_format is ReportFormat.pdf and sys.stdout.isatty():
-            sys.stderr.write("praesent: error: a PDF does not belong on a terminal; use --output\n")
-            raise typer.Exit(2)
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
-        output.write_bytes(data)
+        notice(f"report written to {output} ({len(data) / 1000:.0f} kB)")
+
+
+@contextmanager
+def _step(label: str) -> Iterator[None]:
+    """A spinner on a terminal while a step without a measure of its progress runs."""
+    if not err.is_terminal:
+        yield
+        return
+    with err.status(label):
+        yield
 
 
 __all__ = ["ReportFormat", "ReportLang", "report_command"]

@@ -1,0 +1,86 @@
+"""``praesent report FILE`` on a one-channel call: speaker attribution as in ``praesent analyze``
+(the same options), the roles in the report, and where the file went."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import shared
+
+CALL = "en-phonecall-2spk/sample.wav"
+
+
+def _command() -> tuple[str, ...]:
+    return (sys.executable, "-m", "praesent", "report", str(shared(CALL)), "--mono")
+
+
+def _report(tmp_path: Path, *args: str) -> tuple[dict[str, Any], str]:
+    target = tmp_path / "report.json"
+    result = subprocess.run(
+        [*_command(), "--format", "json", "--output", str(target), *args],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "PRAESENT_DIARIZER"},
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    report: dict[str, Any] = json.loads(target.read_text())
+    return report, result.stderr
+
+
+@pytest.mark.slow
+def test_a_one_channel_call_gets_its_roles(tmp_path: Path) -> None:
+    report, stderr = _report(tmp_path)
+    assert report["status"] == "ok"
+    talk = report["talk"]
+    # Who speaks first is the seller (the default rule), as `praesent analyze --mono` says.
+    assert abs(talk["seller_s"] - 12.6) <= 0.5 and abs(talk["customer_s"] - 11.5) <= 0.5, talk
+    assert {span["role"] for span in report["timeline"]["spans"]} == {"seller", "customer"}
+    assert {line["role"] for line in report["transcript"]["lines"]} == {"seller", "customer"}
+    size = (tmp_path / "report.json").stat().st_size
+    assert stderr == f"report written to {tmp_path / 'report.json'} ({size / 1000:.0f} kB)\n"
+
+
+@pytest.mark.slow
+def test_the_attribution_options_of_analyze(tmp_path: Path) -> None:
+    first, _ = _report(tmp_path)
+    other, _ = _report(tmp_path, "--seller-speaker", "S2", "--speakers", "2")
+    # The other speaker is the seller now: the two sides' talk times swap.
+    assert other["talk"]["seller_s"] == first["talk"]["customer_s"]
+    assert other["talk"]["customer_s"] == first["talk"]["seller_s"]
+
+
+def test_a_bad_diarizer_is_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*_command(), "--diarizer", "bogus", "--output", str(tmp_path / "r.html")],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "praesent: error: --diarizer must be one of embedded, pyannote, none, not 'bogus'\n"
+    )
+
+
+def test_a_one_channel_analysis_with_roles_is_a_full_report() -> None:
+    from praesent.report import build_report
+    from tests.report.helpers import synthetic_analysis
+
+    analysis = {**synthetic_analysis(3), "mode": "mono", "roles_from": "attribution"}
+    report = build_report(analysis, language="en")
+    assert report.status == "ok"
+    # Talk times over a minute are shown in whole seconds.
+    assert abs(report.talk.seller_s - analysis["roles"]["seller"]["talk_s"]) <= 0.5
