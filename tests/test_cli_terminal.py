@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.live_server import process_env
 from tests.support import ROOT, one_line
 
 DEMO = ROOT / "client" / "demo" / "phonecall-2ch.wav"
@@ -44,11 +45,9 @@ class Run:
 
 
 def _env(data_dir: Path, extra: dict[str, str] | None) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith("PRAESENT_")}
-    models = os.environ.get("PRAESENT_MODELS_DIR")
-    env = {**keep, "PRAESENT_DATA_DIR": str(data_dir), "TERM": "xterm-256color"}
-    if models:
-        env["PRAESENT_MODELS_DIR"] = models
+    # The data dir holds the database only; the models stay where `make` put them (as for the
+    # servers of tests/live_server.py).
+    env = process_env(data_dir, {"TERM": "xterm-256color"})
     return {**env, **(extra or {})}
 
 
