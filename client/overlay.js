@@ -101,6 +101,7 @@ function applyLanguage(lang) {
   renderGap();
   renderReport();
   renderCallLang();
+  renderLinks();
   if (check.active) renderCheck();
 }
 
@@ -608,6 +609,7 @@ function renderGauge(id, share) {
   const gauge = $(id);
   gauge.querySelector(".fill").style.width = share == null ? "0" : `${Math.round(share * 100)}%`;
   gauge.dataset.high = share != null && share > 0.65 ? "1" : "0";
+  gauge.dataset.empty = share == null ? "1" : "0"; // nobody has spoken yet: a neutral bar
   gauge.setAttribute("aria-label", share == null ? "–" : t(view.lang, "share", { p: percent(share) }));
 }
 
@@ -728,6 +730,37 @@ function renderReport() {
   link.hidden = false;
 }
 
+// --- the start page's links: past calls, the manual, the last report ----------------------------
+
+// The newest ended session (finished or interrupted) of whoever uses this page (laptop mode, a
+// signed-in browser, or ?token=); without access the link stays hidden.
+let lastReport = null;
+
+function renderLinks() {
+  $("link-help").href = t(view.lang, "links.helpHref");
+  const link = $("link-report");
+  if (!lastReport) { link.hidden = true; return; }
+  const url = new URL(`v1/sessions/${encodeURIComponent(lastReport.id)}/report`, location.href);
+  url.searchParams.set("lang", view.lang);
+  if (token) url.searchParams.set("token", token);
+  link.href = url.href;
+  link.title = lastReport.title || "";
+  link.hidden = false;
+}
+
+async function loadLastReport() {
+  try {
+    const headers = token ? { Authorization: `Bearer ${token}` } : {};
+    const answer = await fetch(new URL("v1/sessions", location.href), { headers, credentials: "same-origin" });
+    if (!answer.ok) return;
+    const sessions = await answer.json();
+    lastReport = Array.isArray(sessions) ? sessions.find((s) => s.status !== "live") || null : null;
+  } catch {
+    lastReport = null;
+  }
+  renderLinks();
+}
+
 function showLive() {
   $("join").hidden = true;
   $("live").hidden = false;
@@ -818,7 +851,10 @@ function init() {
   setInterval(renderNow, 500);
   const session = params.get("session");
   if (session) observe(session);
-  else loadCallLangSetting();
+  else {
+    loadCallLangSetting();
+    loadLastReport();
+  }
 }
 
 init();

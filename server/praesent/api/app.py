@@ -31,6 +31,7 @@ from praesent.api import (
 from praesent.api.docs import document_security
 from praesent.api.docs_ui import install_docs_ui
 from praesent.api.errors import install_error_handlers
+from praesent.api.help import install_help
 from praesent.api.host_guard import HostGuard
 from praesent.api.methods import method_middleware
 from praesent.api.metrics import Metrics, RequestCounter
@@ -191,6 +192,8 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.add_middleware(HostGuard, settings=settings)
     # Outermost: every request counts, the ones the other middleware answer too.
     app.add_middleware(RequestCounter, metrics=metrics)
+    # The manual at /help (public: it holds no data), before the overlay's mount at /.
+    install_help(app)
     # Last, so every API route wins over the static files.
     install_overlay(app)
     return app
