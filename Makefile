@@ -16,13 +16,13 @@ UV := $(UV_TOOL)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_SYSTEM_CERTS := 1
 export UV_PYTHON_DOWNLOADS := never
-RUN_EXTRAS := --extra base --extra tiny-en --extra speakers
+RUN_EXTRAS := --extra base --extra tiny-en --extra speakers --extra docs
 DEV_EXTRAS := $(RUN_EXTRAS) --extra eval --extra dev --extra capture --extra queue --extra oidc
 # Says the fix when pyproject.toml changed and uv.lock was not refreshed.
 LOCK_STALE := uv.lock does not match pyproject.toml: run 'make lock' (or '$(UV) lock' to change only what the edit needs) and commit uv.lock
 
 .PHONY: run test test-pyannote pyannote-venv eval eval-speakers lint typecheck bench soak install \
-	install-dev lock lock-check venv-check clean
+	install-dev lock lock-check venv-check docs clean
 
 $(UV): scripts/uv-requirements.txt
 	$(PYTHON) -m venv $(UV_TOOL)
@@ -62,7 +62,15 @@ lock: | $(UV)
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
 
-run: $(STAMP_RUN)
+# The manual: docs/ and mkdocs.yml built into the package, where `praesent serve` serves it at
+# /help; --strict fails on a broken link, anchor or image. Rebuilt when a page or image changes.
+HELP_SITE := server/praesent/help_site
+$(HELP_SITE)/index.html: mkdocs.yml SECURITY.md $(shell find docs -type f) | $(STAMP_RUN)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -d $(HELP_SITE)
+	touch $@
+docs: $(HELP_SITE)/index.html
+
+run: $(STAMP_RUN) docs
 	$(BIN)/praesent serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP_DEV)
@@ -90,7 +98,7 @@ venv-check: pyannote-venv
 # tests share servers and a Redis database): most of the suite waits on real-time calls, servers
 # and browsers, so two workers on two cores take ~40 % off the wall time.
 TEST_WORKERS ?= 2
-test: lock-check lint typecheck venv-check
+test: lock-check lint typecheck venv-check docs
 	sh scripts/install-system-deps.sh
 	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_PYTHON) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
@@ -131,4 +139,4 @@ eval: $(STAMP_DEV)
 	$(MAKE) --no-print-directory eval-speakers
 
 clean:
-	rm -rf $(VENV) $(UV_TOOL) .cache/pyannote-venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(UV_TOOL) .cache/pyannote-venv $(HELP_SITE) .pytest_cache .mypy_cache .ruff_cache
