@@ -29,7 +29,8 @@ _BY_CODE = {
 }
 
 
-def _status(error: PraesentError) -> int:
+def status_of(error: PraesentError) -> int:
+    """The HTTP status of one of praesent's errors."""
     if error.code in _BY_CODE:
         return _BY_CODE[error.code]
     if error.code == "session_live":
@@ -50,7 +51,7 @@ async def _praesent_error(_request: Request, error: Exception) -> JSONResponse:
     if isinstance(retry_after, float | int):
         headers["Retry-After"] = str(max(1, round(retry_after)))
     return JSONResponse(
-        error_body(error.code, error.message), status_code=_status(error), headers=headers
+        error_body(error.code, error.message), status_code=status_of(error), headers=headers
     )
 
 
