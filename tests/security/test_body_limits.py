@@ -1,4 +1,4 @@
-"""#22 item 4: an upload is judged before its body is read.
+"""#22 items 4 and 5: a request body is judged before it is read.
 
 Measured on a real socket against a real server (upload limit 1 MB): the request head goes
 first, then the body in 64 KiB pieces while the server has not answered; what counts is the
@@ -6,7 +6,7 @@ answer and how many body bytes had been sent when it came.
 
 * An upload without credentials answers 401 on its head alone (it was read to the end, and
   spooled to disk, before its 401).
-* An upload declared over its limit answers 413 on its head alone.
+* An upload or a JSON body declared over its limit answers 413 on its head alone.
 * A body without a declared length (chunked) is cut soon after its limit, not read to the end.
 """
 
@@ -123,3 +123,15 @@ def test_upload_over_the_limit_is_cut(server_and_token: tuple[ServerProcess, str
         headers={"Authorization": f"Bearer {token}"},
     )
     assert small.status_code == 422, small.text
+
+
+def test_json_body_is_capped(server_and_token: tuple[ServerProcess, str]) -> None:
+    server, _token = server_and_token
+    json_type = {"Content-Type": "application/json"}
+    declared = {**json_type, "Content-Length": str(200 * MB)}
+    assert _exchange(server.port, "/v1/auth/login", declared, None) == (413, 0)
+    status, sent = _exchange(server.port, "/v1/auth/login", json_type, 50 * MB, chunked=True)
+    assert status == 413 and sent < 8 * MB, (status, sent)
+    # A sign-in of ordinary size is answered as before.
+    login = {"email": "sam@example.com", "password": "not the password at all"}
+    assert httpx.post(f"{server.http}/v1/auth/login", json=login).status_code == 401

@@ -1,11 +1,12 @@
 """Request bodies: who sends one and how large it may be, decided before a byte of it is read.
 
-A pure ASGI middleware (#22 item 4), inside the Host guard and outside every route:
+A pure ASGI middleware (#22 items 4 and 5), inside the Host guard and outside every route:
 
 * The upload routes (``POST /v1/analyses``, ``POST /v1/jobs``, ``POST /v1/voice-profiles/*``)
   check the credentials first: without valid ones the answer is 401 (403 for a browser
   without its CSRF token) and the body is never read, so nothing is spooled to disk. Their
   limit is ``PRAESENT_MAX_UPLOAD_MB`` (plus 64 KiB for the multipart form around the file).
+* Every other request body (JSON) may be 64 KiB at most.
 * A declared ``Content-Length`` over the limit answers 413 at once; a body without one (chunked)
   is counted as it streams and answered 413 as soon as it passes the limit. Either way the
   answer says ``Connection: close`` and the server drops the rest of the body with the
@@ -26,6 +27,7 @@ from praesent.api.errors import error_body, status_of
 from praesent.api.state import app_state
 from praesent.errors import PraesentError
 
+JSON_LIMIT = 64 * 1024
 FORM_SLACK = 64 * 1024
 _UPLOAD_PATHS = ("/v1/analyses", "/v1/jobs")
 _UPLOAD_PREFIX = "/v1/voice-profiles/"
@@ -72,8 +74,7 @@ class BodyLimit:
                 return
             limit = app_state(connection).settings.max_upload_mb * 1024 * 1024 + FORM_SLACK
         else:
-            await self.app(scope, receive, send)
-            return
+            limit = JSON_LIMIT
         declared = connection.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await _too_large(limit)(scope, receive, send)
