@@ -15,7 +15,10 @@ from praesent.api.state import AppState, app_state
 from praesent.errors import TooLargeError
 from praesent.settings import Settings
 from praesent.speakers.attribution import SpeakerAttribution
+from praesent.speakers.profiles import NoProfileError
 from praesent.speakers.setup import speaker_attribution
+from praesent.store import UserRecord
+from praesent.team.access import Principal
 
 _COPY_CHUNK = 1 << 20
 
@@ -40,6 +43,11 @@ async def save(upload: UploadFile, target: Path, limit: int) -> None:
             out.write(chunk)
 
 
+def own_profile_ids(user: UserRecord) -> tuple[str, str]:
+    """The voice-profile ids that are a user's own: their id and their email."""
+    return (user.id, user.email)
+
+
 @dataclass(frozen=True, slots=True)
 class AnalysisUpload:
     """A recording to analyse, its declared size within ``limit`` and its channels parsed."""
@@ -54,6 +62,15 @@ class AnalysisUpload:
     seller_speaker: str
     speakers: int | None
     diarizer: str | None
+
+    def check_seller(self, principal: Principal) -> None:
+        """With accounts, ``seller`` names the caller's own voice profile (their id or email),
+        as on /v1/voice-profiles; another person's answers exactly as one that does not exist
+        (422), so nobody learns who has a profile or is compared against one. On a laptop
+        without accounts every profile is the owner's."""
+        user, seller = principal.user, self.seller
+        if user is not None and seller is not None and seller not in own_profile_ids(user):
+            raise NoProfileError(seller)
 
     def attribution(self, settings: Settings) -> Callable[[], SpeakerAttribution] | None:
         """A one-channel call's speaker attribution, its options checked (blocking: it loads
