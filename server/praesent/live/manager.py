@@ -434,6 +434,8 @@ class SessionManager:
         await anyio.to_thread.run_sync(
             lambda: self.store.finalise(session.id, status, analysis, datetime.now(UTC))
         )
+        # A team that keeps figures only keeps no words of the call from here on.
+        await anyio.to_thread.run_sync(self.store.keep_figures_only_if_due, session.id)
         self.hub.close(session.id)
         await self.leases.release(session.id)
         log.info("session %s finalised: %s after %.1f s", session.id, status, session.audio_s)
@@ -491,6 +493,7 @@ class SessionManager:
                         self.store.finalise, session_id, "interrupted", analysis, datetime.now(UTC)
                     )
                     await anyio.to_thread.run_sync(finalise)
+                    await anyio.to_thread.run_sync(self.store.keep_figures_only_if_due, session_id)
                     finalised.append(session_id)
                     log.info("session %s finalised: interrupted, nobody came back", session_id)
                 except StoreError:

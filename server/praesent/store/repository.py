@@ -204,7 +204,7 @@ class EventStore:
     def drop_transcripts(self, session_id: str) -> int:
         """Keep only the figures of a finished session: its transcript events go, the other
         events and the analysis lose every word of the call. Returns the events removed."""
-        from praesent.team.retention import figures_only
+        from praesent.team.retention import event_figures, figures_only
 
         transcript_types = ("transcript", "transcript_partial")
         with self._transaction() as db:
@@ -217,10 +217,10 @@ class EventStore:
                     Event.session_id == session_id, Event.type.in_(transcript_types)
                 )
             ).rowcount
-            for seq, payload in connection.execute(
-                select(Event.seq, Event.payload).where(Event.session_id == session_id)
+            for seq, kind, payload in connection.execute(
+                select(Event.seq, Event.type, Event.payload).where(Event.session_id == session_id)
             ).all():
-                stripped = figures_only(payload)
+                stripped = event_figures(kind, payload)
                 if stripped != payload:
                     connection.execute(
                         update(Event)
@@ -230,6 +230,23 @@ class EventStore:
             if row.analysis is not None:
                 row.analysis = {**figures_only(row.analysis), "transcript_dropped": True}
             return removed
+
+    def keep_figures_only_if_due(self, session_id: str) -> bool:
+        """A finished session of a seller whose team keeps figures only loses the call's words
+        now, when it is finalised, not at the retention job's next run (#22 item 7). True when
+        it did."""
+        from praesent.team.retention import keeps_transcripts
+
+        record = self.get_session(session_id)
+        if record is None or record.owner_id is None or record.status == "live":
+            return False
+        owner = self.people.user(record.owner_id)
+        if owner is None or keeps_transcripts(owner.teams):
+            return False
+        if (record.analysis or {}).get("transcript_dropped"):
+            return False
+        self.drop_transcripts(session_id)
+        return True
 
     def unfinished_sessions(self) -> list[SessionRecord]:
         """Sessions still marked live, oldest first: after a crash, these need finalising."""
