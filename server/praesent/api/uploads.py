@@ -12,7 +12,7 @@ from fastapi import File, Form, Request, UploadFile
 
 from praesent.analysis import ChannelRole, parse_channels
 from praesent.api.state import AppState, app_state
-from praesent.errors import TooLargeError
+from praesent.errors import InputError, TooLargeError
 from praesent.settings import Settings
 from praesent.speakers.attribution import SpeakerAttribution
 from praesent.speakers.profiles import NoProfileError
@@ -31,6 +31,14 @@ def check_declared_size(request: Request, limit: int) -> None:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise TooLargeError(f"the upload is over the limit of {limit // (1024 * 1024)} MB")
+
+
+def check_filename(upload: UploadFile) -> None:
+    """The upload's file name may be used in a path and is stored with a job: a NUL in it is
+    refused as invalid input (422), as PostgreSQL and the file system would refuse it later
+    (#22 item 16)."""
+    if "\0" in (upload.filename or ""):
+        raise InputError("the file name contains a NUL character")
 
 
 async def save(upload: UploadFile, target: Path, limit: int) -> None:
@@ -116,6 +124,7 @@ async def analysis_upload(
     """The dependency that reads the form of a recording to analyse."""
     limit = limit_bytes(app_state(request))
     check_declared_size(request, limit)
+    check_filename(file)
     return AnalysisUpload(
         file=file,
         limit=limit,

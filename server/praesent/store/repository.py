@@ -20,7 +20,7 @@ from uuid import uuid4
 
 from sqlalchemy import Engine, Select, delete, exists, insert, select, text, update
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
@@ -31,7 +31,7 @@ from praesent.store.errors import (
     SequenceError,
     SessionClosedError,
     SessionNotFoundError,
-    StoreUnavailableError,
+    translate_errors,
 )
 from praesent.store.jobs import JobStore
 from praesent.store.migrate import upgrade
@@ -104,12 +104,12 @@ class EventStore:
 
     def migrate(self) -> None:
         """Upgrade this store's database to the newest schema."""
-        with self._translate_errors():
+        with translate_errors():
             upgrade(self._engine)
 
     def ping(self) -> None:
         """One round trip to the database; StoreUnavailableError when it cannot be reached."""
-        with self._translate_errors(), self._engine.connect() as connection:
+        with translate_errors(), self._engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
     def close(self) -> None:
@@ -354,18 +354,8 @@ class EventStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[OrmSession]:
-        with self._translate_errors(), self._sessions.begin() as db:
+        with translate_errors(), self._sessions.begin() as db:
             yield db
-
-    @staticmethod
-    @contextmanager
-    def _translate_errors() -> Iterator[None]:
-        try:
-            yield
-        except (OperationalError, ProgrammingError) as exc:
-            # Unreachable, locked past the timeout, or tables missing: the driver text stays in
-            # the chained cause for the log, never in the message a client may see.
-            raise StoreUnavailableError("the database is unavailable or not migrated") from exc
 
     @staticmethod
     def _refuse(db: OrmSession, session_id: str, seq: int | None = None) -> None:
