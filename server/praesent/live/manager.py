@@ -249,10 +249,12 @@ class SessionManager:
     ) -> Attached:
         """The same session while this process still has it; else a new one continuing it.
         The client resends what it still holds; audio the session heard already is skipped.
-        Only the session's own user may resume it; to anyone else it does not exist."""
+        Only the session's own user may resume it; to anyone else it does not exist. A call
+        that ended with ``stop`` (finished) is over: it is not resumed, nor copied into a new
+        session (#22 item 10); one that was interrupted (its client never came back) goes on."""
         old_id = request.session_id
         record = await anyio.to_thread.run_sync(self.store.get_session, old_id)
-        if record is None or record.owner_id != owner_id:
+        if record is None or record.owner_id != owner_id or record.status == "finished":
             raise ProtocolError("unknown_session", f"no session {old_id} to resume", CLOSE_POLICY)
         session = self.live.get(old_id)
         if session is None:
