@@ -104,9 +104,10 @@ def serve(
     if not settings.local_only and not settings.api_token:
         import secrets
 
-        settings = settings.model_copy(update={"api_token": secrets.token_urlsafe(24)})
+        token = secrets.token_urlsafe(24)
+        settings = settings.model_copy(update={"api_token": token})
         with reported():
-            kept = write_token_file(settings.data_dir, settings.api_token)
+            kept = write_token_file(settings.data_dir, token)
         notice(f"not a local address: every request needs the token in {kept}")
     with reported():
         application = create_app(settings)
