@@ -724,9 +724,11 @@ function renderReport() {
   if (!view.reportUrl) { link.hidden = true; return; }
   const url = new URL(view.reportUrl, location.href);
   url.searchParams.set("lang", view.lang);
-  if (token) url.searchParams.set("token", token);
+  // HTTP routes take no ?token= (only sockets do, as browsers cannot set their headers): with a
+  // token the report is fetched with it as a bearer and opened from memory in a new tab.
   link.href = url.href;
   link.target = "_blank";
+  link.onclick = token ? (event) => { event.preventDefault(); openWithToken(url.href); } : null;
   link.hidden = false;
 }
 
@@ -742,8 +744,9 @@ function renderLinks() {
   if (!lastReport) { link.hidden = true; return; }
   const url = new URL(`v1/sessions/${encodeURIComponent(lastReport.id)}/report`, location.href);
   url.searchParams.set("lang", view.lang);
-  if (token) url.searchParams.set("token", token);
   link.href = url.href;
+  // As the live report link: with a token, fetched with it as a bearer (HTTP takes no ?token=).
+  link.onclick = token ? (event) => { event.preventDefault(); openWithToken(url.href); } : null;
   link.title = lastReport.title || "";
   link.hidden = false;
 }
@@ -759,6 +762,19 @@ async function loadLastReport() {
     lastReport = null;
   }
   renderLinks();
+}
+
+async function openWithToken(href) {
+  // Opened at the click, before the fetch: a window opened later counts as a pop-up.
+  const tab = window.open("", "_blank");
+  try {
+    const response = await fetch(href, { headers: { Authorization: `Bearer ${token}` } });
+    const page = URL.createObjectURL(await response.blob());
+    if (tab) tab.location.href = page; else location.href = page;
+  } catch (error) {
+    tab?.close();
+    notice("error", { m: String(error) });
+  }
 }
 
 function showLive() {

@@ -208,3 +208,19 @@ def test_kubernetes_service_ingress_budgets_and_autoscalers_point_at_real_things
         "praesent-serve": {"praesent_speech_to_text_lag_seconds"},
         "praesent-worker": {"praesent_jobs"},
     }
+
+
+def test_request_body_limits_per_route() -> None:
+    """#22 item 5: only the upload routes take large bodies through the proxies."""
+    caddy = (DEPLOY / "Caddyfile").read_text()
+    assert "@uploads path /v1/analyses /v1/jobs /v1/voice-profiles/*" in caddy
+    assert "request_body @other {\n\t\tmax_size 64KiB" in caddy
+    ingresses = _by_kind("Ingress")
+    small = ingresses["praesent"]["metadata"]["annotations"]
+    assert small["nginx.ingress.kubernetes.io/proxy-body-size"] == "64k"
+    uploads = ingresses["praesent-uploads"]
+    assert uploads["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == (
+        "500m"
+    )
+    paths = {p["path"] for p in uploads["spec"]["rules"][0]["http"]["paths"]}
+    assert paths == {"/v1/analyses", "/v1/jobs", "/v1/voice-profiles/"}

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import errno
 import math
+import os
 import socket
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -50,6 +52,26 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+TOKEN_FILE = "api-token"
+
+
+def write_token_file(data_dir: Path, token: str) -> Path:
+    """Keep a generated server token in ``data_dir/api-token``, readable by its owner only
+    (0600, created so: never readable by others, not even for a moment). The log names the
+    file, never the token (#22 item 14): logs end up in collectors. Each start writes a new
+    one."""
+    path = data_dir / TOKEN_FILE
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)  # a file of another mode is not reused
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(f"{token}\n")
+    except OSError as error:
+        raise InputError(f"cannot write the server's token to {path}: {error.strerror}") from None
+    return path
+
+
 def _reason(error: Exception) -> str:
     if isinstance(error, socket.gaierror):
         return f"unknown address ({error.strerror})"
@@ -82,8 +104,11 @@ def serve(
     if not settings.local_only and not settings.api_token:
         import secrets
 
-        settings = settings.model_copy(update={"api_token": secrets.token_urlsafe(24)})
-        notice(f"not a local address: every request needs the token {settings.api_token}")
+        token = secrets.token_urlsafe(24)
+        settings = settings.model_copy(update={"api_token": token})
+        with reported():
+            kept = write_token_file(settings.data_dir, token)
+        notice(f"not a local address: every request needs the token in {kept}")
     with reported():
         application = create_app(settings)
         sock = listening_socket(settings.host, settings.port)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,10 +50,15 @@ def test_empty_api_token(server: ServerProcess) -> None:
     empty_bearer = {"Authorization": "Bearer"}
     assert httpx.get(f"{server.http}/v1/sessions", headers=empty_bearer).status_code == 401
 
-    # The server made a token up, as for an unset one, and said it at start.
-    said = re.search(r"every request needs the token\s+(\S+)", server.log.read_text())
+    # The server made a token up, as for an unset one, and said where it keeps it (#22 item
+    # 14: a file only its owner reads, not the log).
+    said = re.search(r"every request needs the token in\s+(\S+)", server.log.read_text())
     assert said is not None, Path(server.log).read_text()[-2000:]
-    token = said.group(1)
+    kept = Path(said.group(1))
+    assert kept == server.data_dir / "api-token"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    token = kept.read_text().strip()
+    assert len(token) >= 24 and token not in server.log.read_text()
     with connect(f"{server.ws}/v1/live?token={token}", open_timeout=10) as socket:
         socket.send(json.dumps({"type": "start", "channels": ["seller", "customer"]}))
         session_id = str(_next(socket, "ready")["session_id"])

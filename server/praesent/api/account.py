@@ -127,6 +127,7 @@ async def sign_out(request: Request, _access: Annotated[Access, guard(Rule.USER)
     if cookie is not None:
         people = app_state(request).sessions.store.people
         await anyio.to_thread.run_sync(people.end_web_session, hash_secret(cookie))
+        app_state(request).observers.credentials_changed()
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -201,6 +202,7 @@ async def revoke_token(
     people = app_state(request).sessions.store.people
     if not await anyio.to_thread.run_sync(people.revoke_token, user.id, token_id):
         raise NotFoundError(f"no token {token_id}")
+    app_state(request).observers.credentials_changed()  # its observers are cut off now
     return Response(status_code=204)
 
 

@@ -83,6 +83,7 @@ async def delete_user(
     people = app_state(request).sessions.store.people
     if not await anyio.to_thread.run_sync(people.delete_user, user_id):
         raise NotFoundError(f"no user {user_id}")
+    app_state(request).observers.credentials_changed()  # their observers are cut off now
     return Response(status_code=204)
 
 

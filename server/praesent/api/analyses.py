@@ -30,6 +30,7 @@ async def create_analysis(
     access: Annotated[Access, guard(Rule.USER)],
     upload: Annotated[AnalysisUpload, Depends(analysis_upload)],
 ) -> dict[str, Any]:
+    upload.check_seller(access.principal)
     state = app_state(request)
     user = access.principal.user
     attribution = await anyio.to_thread.run_sync(upload.attribution, state.settings)

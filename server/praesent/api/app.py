@@ -28,6 +28,7 @@ from praesent.api import (
     sessions,
     voice,
 )
+from praesent.api.body_limits import BodyLimit
 from praesent.api.docs import document_security
 from praesent.api.docs_ui import install_docs_ui
 from praesent.api.errors import install_error_handlers
@@ -188,6 +189,8 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
 
     document_security(app)
     app.middleware("http")(method_middleware(app))
+    # Inside the Host guard: credentials and size of a request body before it is read.
+    app.add_middleware(BodyLimit)
     # Before any route or credential: the Host allow-list and cross-site writes.
     app.add_middleware(HostGuard, settings=settings)
     # Outermost: every request counts, the ones the other middleware answer too.

@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from praesent.errors import ModelError, PraesentError, TooLargeError
+from praesent.store.errors import is_nul_error
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -29,7 +31,8 @@ _BY_CODE = {
 }
 
 
-def _status(error: PraesentError) -> int:
+def status_of(error: PraesentError) -> int:
+    """The HTTP status of one of praesent's errors."""
     if error.code in _BY_CODE:
         return _BY_CODE[error.code]
     if error.code == "session_live":
@@ -50,7 +53,7 @@ async def _praesent_error(_request: Request, error: Exception) -> JSONResponse:
     if isinstance(retry_after, float | int):
         headers["Retry-After"] = str(max(1, round(retry_after)))
     return JSONResponse(
-        error_body(error.code, error.message), status_code=_status(error), headers=headers
+        error_body(error.code, error.message), status_code=status_of(error), headers=headers
     )
 
 
@@ -76,7 +79,17 @@ async def _http_error(request: Request, error: Exception) -> Response:
     )
 
 
+async def _data_error(_request: Request, error: Exception) -> JSONResponse:
+    """Text with a NUL character, which PostgreSQL refuses, is invalid input (422) wherever a
+    store did not translate it already; the statement and its parameters are not logged."""
+    if not is_nul_error(error):
+        raise error
+    message = "text with a NUL character cannot be stored"
+    return JSONResponse(error_body("invalid_request", message), status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PraesentError, _praesent_error)
     # One error shape for every 422, the framework's validation included.

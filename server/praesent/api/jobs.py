@@ -60,6 +60,7 @@ async def create_job(
     """Queue the analysis of a recording (the options of `praesent analyze`); 202 with the
     job's id and its address in ``Location``. The upload is checked first (it decodes, its
     channels fit), so a bad file fails here and not later in a worker."""
+    upload.check_seller(access.principal)
     state = app_state(request)
     filename = Path(upload.file.filename or "upload").name or "upload"
     directory = Path(tempfile.mkdtemp(prefix="praesent-upload-"))

@@ -176,6 +176,10 @@ class _Connection:
             self.skip_bytes = round(attached.skip_s * stream.sample_rate) * stream.bytes_per_frame
             self.subscription = self.manager.hub.subscribe(self.session.id)
             after = parsed.resume.after_seq if parsed.resume is not None else None
+            if after is not None and "read" not in self.access.principal.scopes:
+                # The stored log is read with the read scope (#22 item 10): a live-only
+                # credential gets the call's events from now on, not its backfill.
+                after = None
             self.forwarder = asyncio.create_task(
                 _forward(self.websocket, self.subscription, self.manager.store, after)
             )

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect
 
 from praesent import logs
-from praesent.api.auth import Access, audit_read, guard
+from praesent.api.auth import Access, CsrfError, audit_read, guard, principal_of
 from praesent.api.docs import IsoDateTime, errors
 from praesent.api.security import websocket_refusal
 from praesent.api.state import AppState, app_state
@@ -203,20 +203,38 @@ class _Feed:
         await self.websocket.close(close_code, code)
 
 
-async def _watch_sharing(
-    state: AppState, session_id: str, current: Callable[[], Subscription | None]
+async def _watch_access(
+    state: AppState,
+    websocket: WebSocket,
+    access: Access,
+    current: Callable[[], Subscription | None],
 ) -> None:
-    """End the observer ``current`` names once the session is no longer shared."""
+    """End the observer ``current`` names once its credential no longer holds (a token revoked,
+    a sign-out, its user deleted: #22 item 11) or, for a coach, once the session is no longer
+    shared. Checked every few seconds, and at once when credentials change on this replica."""
+    session_id = str(websocket.path_params.get("session_id"))
+    watches_sharing = access.session is not None and access.user_id != access.session.owner_id
     while True:
-        await asyncio.sleep(_SHARING_CHECK_S)
+        await state.observers.wait_for_change(_SHARING_CHECK_S)
         try:
-            record = await anyio.to_thread.run_sync(state.sessions.store.get_session, session_id)
+            principal, _csrf = await principal_of(websocket)
+            record = None
+            if watches_sharing:
+                record = await anyio.to_thread.run_sync(
+                    state.sessions.store.get_session, session_id
+                )
         except StoreError:
             continue  # the database is away: the next check decides
-        if record is None or not record.shared:
+        except CsrfError:
+            principal = None
+        same_user = principal is not None and principal.user_id == access.user_id
+        unshared = watches_sharing and (record is None or not record.shared)
+        if not same_user or unshared:
             watched = current()
             if watched is not None:
-                state.observers.revoked.add(watched)
+                (state.observers.unauthorised if not same_user else state.observers.revoked).add(
+                    watched
+                )
                 state.sessions.hub.end(watched)
             return
 
@@ -251,9 +269,7 @@ async def observe(
             relay_down = True
     if subscription is not None:
         state.observers.add(subscription, access.user_id)
-    watcher = None
-    if access.session is not None and access.user_id != access.session.owner_id:
-        watcher = asyncio.create_task(_watch_sharing(state, session_id, lambda: subscription))
+    watcher = asyncio.create_task(_watch_access(state, websocket, access, lambda: subscription))
     feed = _Feed(websocket, manager.store, session_id, after)
     resume = "resume with ?after={}"
     try:
@@ -280,6 +296,10 @@ async def observe(
                 state.observers.add(subscription, access.user_id)
                 await feed.stored()
                 await feed.live(subscription)
+            if subscription in state.observers.unauthorised:
+                message = "the credential of this observer was revoked"
+                await feed.cut_off("unauthorized", message, CLOSE_POLICY)
+                return
             if subscription in state.observers.revoked:
                 message = "the seller stopped sharing this session"
                 await feed.cut_off("not_shared", message, CLOSE_POLICY)
@@ -298,8 +318,7 @@ async def observe(
     except WebSocketDisconnect:
         return
     finally:
-        if watcher is not None:
-            watcher.cancel()
+        watcher.cancel()
         if subscription is not None:
             state.observers.remove(subscription)
             manager.hub.unsubscribe(subscription)

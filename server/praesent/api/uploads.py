@@ -12,10 +12,13 @@ from fastapi import File, Form, Request, UploadFile
 
 from praesent.analysis import ChannelRole, parse_channels
 from praesent.api.state import AppState, app_state
-from praesent.errors import TooLargeError
+from praesent.errors import InputError, TooLargeError
 from praesent.settings import Settings
 from praesent.speakers.attribution import SpeakerAttribution
+from praesent.speakers.profiles import NoProfileError
 from praesent.speakers.setup import speaker_attribution
+from praesent.store import UserRecord
+from praesent.team.access import Principal
 
 _COPY_CHUNK = 1 << 20
 
@@ -30,6 +33,14 @@ def check_declared_size(request: Request, limit: int) -> None:
         raise TooLargeError(f"the upload is over the limit of {limit // (1024 * 1024)} MB")
 
 
+def check_filename(upload: UploadFile) -> None:
+    """The upload's file name may be used in a path and is stored with a job: a NUL in it is
+    refused as invalid input (422), as PostgreSQL and the file system would refuse it later
+    (#22 item 16)."""
+    if "\0" in (upload.filename or ""):
+        raise InputError("the file name contains a NUL character")
+
+
 async def save(upload: UploadFile, target: Path, limit: int) -> None:
     written = 0
     with target.open("wb") as out:
@@ -38,6 +49,11 @@ async def save(upload: UploadFile, target: Path, limit: int) -> None:
             if written > limit:
                 raise TooLargeError(f"the upload is over the limit of {limit // (1024 * 1024)} MB")
             out.write(chunk)
+
+
+def own_profile_ids(user: UserRecord) -> tuple[str, str]:
+    """The voice-profile ids that are a user's own: their id and their email."""
+    return (user.id, user.email)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +70,15 @@ class AnalysisUpload:
     seller_speaker: str
     speakers: int | None
     diarizer: str | None
+
+    def check_seller(self, principal: Principal) -> None:
+        """With accounts, ``seller`` names the caller's own voice profile (their id or email),
+        as on /v1/voice-profiles; another person's answers exactly as one that does not exist
+        (422), so nobody learns who has a profile or is compared against one. On a laptop
+        without accounts every profile is the owner's."""
+        user, seller = principal.user, self.seller
+        if user is not None and seller is not None and seller not in own_profile_ids(user):
+            raise NoProfileError(seller)
 
     def attribution(self, settings: Settings) -> Callable[[], SpeakerAttribution] | None:
         """A one-channel call's speaker attribution, its options checked (blocking: it loads
@@ -99,6 +124,7 @@ async def analysis_upload(
     """The dependency that reads the form of a recording to analyse."""
     limit = limit_bytes(app_state(request))
     check_declared_size(request, limit)
+    check_filename(file)
     return AnalysisUpload(
         file=file,
         limit=limit,

@@ -17,7 +17,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from praesent.api.auth import Access, guard
 from praesent.api.docs import errors
 from praesent.api.state import app_state
-from praesent.api.uploads import limit_bytes, save
+from praesent.api.uploads import check_filename, limit_bytes, own_profile_ids, save
 from praesent.audio.decode import probe
 from praesent.speakers.attribution import load_speaker_models
 from praesent.speakers.profiles import open_profiles, sample_from_clip
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/v1/voice-profiles", tags=["voice profiles"])
 def _own_ids(access: Access) -> tuple[str, ...] | None:
     """The seller ids this user may reach; None on a laptop without accounts (all of them)."""
     user = access.principal.user
-    return None if user is None else (user.id, user.email)
+    return None if user is None else own_profile_ids(user)
 
 
 def _checked(access: Access, seller_id: str) -> str:
@@ -72,6 +72,7 @@ async def enrol(
     access: Annotated[Access, guard(Rule.USER)],
 ) -> dict[str, Any]:
     _checked(access, seller_id)
+    check_filename(file)
     state = app_state(request)
     directory = Path(tempfile.mkdtemp(prefix="praesent-voice-"))
     try:

@@ -85,9 +85,12 @@ class UploadJobs:
         log.info("job %s: attempt %d on %s", job.id, job.attempts, self.worker)
         try:
             result = self._analyse(job)
-            self.store.jobs.complete(
+            session_id = self.store.jobs.complete(
                 job.id, result, title=job.filename, audio_kept=self.settings.keep_audio
             )
+            if session_id is not None:
+                # A team that keeps figures only keeps no words of the call from here on.
+                self.store.keep_figures_only_if_due(session_id)
         except InputError as error:
             self._give_up(job, error.message)
             raise

@@ -249,10 +249,12 @@ class SessionManager:
     ) -> Attached:
         """The same session while this process still has it; else a new one continuing it.
         The client resends what it still holds; audio the session heard already is skipped.
-        Only the session's own user may resume it; to anyone else it does not exist."""
+        Only the session's own user may resume it; to anyone else it does not exist. A call
+        that ended with ``stop`` (finished) is over: it is not resumed, nor copied into a new
+        session (#22 item 10); one that was interrupted (its client never came back) goes on."""
         old_id = request.session_id
         record = await anyio.to_thread.run_sync(self.store.get_session, old_id)
-        if record is None or record.owner_id != owner_id:
+        if record is None or record.owner_id != owner_id or record.status == "finished":
             raise ProtocolError("unknown_session", f"no session {old_id} to resume", CLOSE_POLICY)
         session = self.live.get(old_id)
         if session is None:
@@ -434,6 +436,8 @@ class SessionManager:
         await anyio.to_thread.run_sync(
             lambda: self.store.finalise(session.id, status, analysis, datetime.now(UTC))
         )
+        # A team that keeps figures only keeps no words of the call from here on.
+        await anyio.to_thread.run_sync(self.store.keep_figures_only_if_due, session.id)
         self.hub.close(session.id)
         await self.leases.release(session.id)
         log.info("session %s finalised: %s after %.1f s", session.id, status, session.audio_s)
@@ -491,6 +495,7 @@ class SessionManager:
                         self.store.finalise, session_id, "interrupted", analysis, datetime.now(UTC)
                     )
                     await anyio.to_thread.run_sync(finalise)
+                    await anyio.to_thread.run_sync(self.store.keep_figures_only_if_due, session_id)
                     finalised.append(session_id)
                     log.info("session %s finalised: interrupted, nobody came back", session_id)
                 except StoreError:

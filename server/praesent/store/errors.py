@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
+
 from praesent.errors import PraesentError
 
 
@@ -81,3 +86,24 @@ class UnknownRecordError(StoreError):
     """A user or team named in a request does not exist."""
 
     code = "not_found"
+
+
+def is_nul_error(exc: BaseException) -> bool:
+    """The driver refused text with a NUL character (PostgreSQL's text cannot hold one)."""
+    return isinstance(exc, DataError) and "NUL" in str(getattr(exc, "orig", exc))
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """The driver's errors as the store's: the driver text (with the statement and its
+    parameters) stays in the chained cause, never in the message a client may see or a log."""
+    try:
+        yield
+    except (OperationalError, ProgrammingError) as exc:
+        # Unreachable, locked past the timeout, or tables missing.
+        raise StoreUnavailableError("the database is unavailable or not migrated") from exc
+    except DataError as exc:
+        if is_nul_error(exc):
+            # #22 item 16: PostgreSQL refuses NUL in text (SQLite keeps it): invalid input.
+            raise InvalidRecordError("text with a NUL character cannot be stored") from None
+        raise

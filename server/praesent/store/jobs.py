@@ -10,11 +10,10 @@ from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import Engine, func, select, update
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
-from praesent.store.errors import InvalidRecordError, StoreUnavailableError
+from praesent.store.errors import InvalidRecordError, translate_errors
 from praesent.store.models import (
     LANGUAGE_MAX,
     NAME_MAX,
@@ -168,11 +167,8 @@ class JobStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[OrmSession]:
-        try:
-            with self._sessions.begin() as db:
-                yield db
-        except (OperationalError, ProgrammingError) as exc:
-            raise StoreUnavailableError("the database is unavailable or not migrated") from exc
+        with translate_errors(), self._sessions.begin() as db:
+            yield db
 
 
 def _status(value: str) -> JobStatus:

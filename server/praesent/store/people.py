@@ -9,15 +9,15 @@ from datetime import timedelta
 from uuid import uuid4
 
 from sqlalchemy import Engine, delete, exists, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
 from praesent.store.errors import (
     ConflictError,
     InvalidRecordError,
-    StoreUnavailableError,
     UnknownRecordError,
+    translate_errors,
 )
 from praesent.store.models import (
     EMAIL_MAX,
@@ -436,11 +436,8 @@ class PeopleStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[OrmSession]:
-        try:
-            with self._sessions.begin() as db:
-                yield db
-        except (OperationalError, ProgrammingError) as exc:
-            raise StoreUnavailableError("the database is unavailable or not migrated") from exc
+        with translate_errors(), self._sessions.begin() as db:
+            yield db
 
 
 def _check_retention(days: int | None) -> None:

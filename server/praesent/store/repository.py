@@ -20,7 +20,7 @@ from uuid import uuid4
 
 from sqlalchemy import Engine, Select, delete, exists, insert, select, text, update
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
@@ -31,7 +31,7 @@ from praesent.store.errors import (
     SequenceError,
     SessionClosedError,
     SessionNotFoundError,
-    StoreUnavailableError,
+    translate_errors,
 )
 from praesent.store.jobs import JobStore
 from praesent.store.migrate import upgrade
@@ -104,12 +104,12 @@ class EventStore:
 
     def migrate(self) -> None:
         """Upgrade this store's database to the newest schema."""
-        with self._translate_errors():
+        with translate_errors():
             upgrade(self._engine)
 
     def ping(self) -> None:
         """One round trip to the database; StoreUnavailableError when it cannot be reached."""
-        with self._translate_errors(), self._engine.connect() as connection:
+        with translate_errors(), self._engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
     def close(self) -> None:
@@ -204,7 +204,7 @@ class EventStore:
     def drop_transcripts(self, session_id: str) -> int:
         """Keep only the figures of a finished session: its transcript events go, the other
         events and the analysis lose every word of the call. Returns the events removed."""
-        from praesent.team.retention import figures_only
+        from praesent.team.retention import event_figures, figures_only
 
         transcript_types = ("transcript", "transcript_partial")
         with self._transaction() as db:
@@ -217,10 +217,10 @@ class EventStore:
                     Event.session_id == session_id, Event.type.in_(transcript_types)
                 )
             ).rowcount
-            for seq, payload in connection.execute(
-                select(Event.seq, Event.payload).where(Event.session_id == session_id)
+            for seq, kind, payload in connection.execute(
+                select(Event.seq, Event.type, Event.payload).where(Event.session_id == session_id)
             ).all():
-                stripped = figures_only(payload)
+                stripped = event_figures(kind, payload)
                 if stripped != payload:
                     connection.execute(
                         update(Event)
@@ -230,6 +230,23 @@ class EventStore:
             if row.analysis is not None:
                 row.analysis = {**figures_only(row.analysis), "transcript_dropped": True}
             return removed
+
+    def keep_figures_only_if_due(self, session_id: str) -> bool:
+        """A finished session of a seller whose team keeps figures only loses the call's words
+        now, when it is finalised, not at the retention job's next run (#22 item 7). True when
+        it did."""
+        from praesent.team.retention import keeps_transcripts
+
+        record = self.get_session(session_id)
+        if record is None or record.owner_id is None or record.status == "live":
+            return False
+        owner = self.people.user(record.owner_id)
+        if owner is None or keeps_transcripts(owner.teams):
+            return False
+        if (record.analysis or {}).get("transcript_dropped"):
+            return False
+        self.drop_transcripts(session_id)
+        return True
 
     def unfinished_sessions(self) -> list[SessionRecord]:
         """Sessions still marked live, oldest first: after a crash, these need finalising."""
@@ -337,18 +354,8 @@ class EventStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[OrmSession]:
-        with self._translate_errors(), self._sessions.begin() as db:
+        with translate_errors(), self._sessions.begin() as db:
             yield db
-
-    @staticmethod
-    @contextmanager
-    def _translate_errors() -> Iterator[None]:
-        try:
-            yield
-        except (OperationalError, ProgrammingError) as exc:
-            # Unreachable, locked past the timeout, or tables missing: the driver text stays in
-            # the chained cause for the log, never in the message a client may see.
-            raise StoreUnavailableError("the database is unavailable or not migrated") from exc
 
     @staticmethod
     def _refuse(db: OrmSession, session_id: str, seq: int | None = None) -> None:
