@@ -10,18 +10,17 @@ from typing import Any
 
 import pytest
 
-from praesent.analysis import AnalysisRequest, analyse_file
-from praesent.engines import Engines
 from tests.support import Figure, shared
 
 ROLES = "speaker90=seller,speaker91=customer"
 
 
 @pytest.fixture(scope="module")
-def run(engines: Engines, phonecall_stereo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    analysis = analyse_file(phonecall_stereo, AnalysisRequest(), engines)
+def run(
+    phonecall_stereo_analysis: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     path = tmp_path_factory.mktemp("eval") / "run.json"
-    path.write_text(json.dumps(analysis))
+    path.write_text(json.dumps(phonecall_stereo_analysis))
     return path
 
 
