@@ -54,7 +54,8 @@ def test_upload_gives_the_same_analysis_as_the_cli_core(
     assert body["seller_share"] == pytest.approx(core["seller_share"], abs=0.005)
     assert body["monologue_longest_s"] == pytest.approx(core["monologue_longest_s"], abs=0.1)
     for kind in ("interruptions", "backchannels", "early_starts"):
-        found = [(e["by"], e["at_s"]) for e in body[kind]]  # type: ignore[union-attr]
+        events: Any = body[kind]
+        found = [(e["by"], e["at_s"]) for e in events]
         expected = [(e["by"], e["at_s"]) for e in core[kind]]
         assert [by for by, _ in found] == [by for by, _ in expected], (kind, found, expected)
         for (_, at), (_, core_at) in zip(found, expected, strict=True):
