@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from praesent.analysis import AnalysisRequest, analyse_file
 from praesent.engines import Engines, load_engines
 from praesent.settings import Settings
 from tests.support import Figure, shared, two_channel_call
@@ -31,6 +33,13 @@ def phonecall_stereo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "speaker91",
         target,
     )
+
+
+@pytest.fixture(scope="session")
+def phonecall_stereo_analysis(engines: Engines, phonecall_stereo: Path) -> dict[str, Any]:
+    """What the CLI's core (``praesent analyze``) makes of the two-channel phone call, computed
+    once per run; tests must not change it."""
+    return analyse_file(phonecall_stereo, AnalysisRequest(("seller", "customer")), engines)
 
 
 # Accuracy figures measured by this run, printed at the end so every CI log carries them. A test

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
+import time
 import wave
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -139,3 +141,34 @@ def json_log_lines(text: str) -> list[dict[str, Any]]:
         assert datetime.fromisoformat(item["time"]).utcoffset() == UTC.utcoffset(None), line
         lines.append(item)
     return lines
+
+
+def wait_until(
+    condition: Callable[[], bool], timeout_s: float, what: str, every_s: float = 0.05
+) -> None:
+    """Poll ``condition`` until it holds; fail with ``what`` (the awaited event) after
+    ``timeout_s``. A wait for an event, never a sleep that hopes it has happened."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}", pytrace=False)
+        time.sleep(every_s)
+
+
+async def await_until(
+    condition: Callable[[], bool],
+    timeout_s: float,
+    what: str,
+    every_s: float = 0.05,
+    watch: asyncio.Task[Any] | None = None,
+) -> None:
+    """``wait_until`` in an event loop. With ``watch``, a task that must still be running
+    while the wait lasts (the call being streamed): its end, or its error, fails the wait."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if watch is not None and watch.done():
+            error = None if watch.cancelled() else watch.exception()
+            pytest.fail(f"{watch.get_name()} ended while waiting for {what}: {error!r}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}", pytrace=False)
+        await asyncio.sleep(every_s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,7 +13,7 @@ from praesent.api.app import create_app
 from praesent.engines import Engines
 from praesent.settings import Settings
 from tests.local_client import LocalClient
-from tests.support import shared
+from tests.support import shared, wer
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def _post(client: TestClient, path: Path, **form: str) -> tuple[int, dict[str, o
 
 
 def test_upload_gives_the_same_analysis_as_the_cli_core(
-    client: TestClient, phonecall_stereo: Path
+    client: TestClient, phonecall_stereo: Path, phonecall_stereo_analysis: dict[str, Any]
 ) -> None:
     status, body = _post(client, phonecall_stereo, channels="seller,customer")
     assert status == 200
@@ -44,6 +45,25 @@ def test_upload_gives_the_same_analysis_as_the_cli_core(
     assert isinstance(roles, dict)
     assert roles["seller"]["talk_s"] > 5 and roles["customer"]["talk_s"] > 5
     assert any("Sheila" in u["text"] for u in body["utterances"])  # type: ignore[union-attr]
+    # The same file through the CLI's core: the same figures, within a VAD frame or two.
+    core = phonecall_stereo_analysis
+    assert body["language"] == core["language"]
+    assert body["duration_s"] == pytest.approx(core["duration_s"], abs=0.01)
+    for role in ("seller", "customer"):
+        assert roles[role]["talk_s"] == pytest.approx(core["roles"][role]["talk_s"], abs=0.05)
+    assert body["seller_share"] == pytest.approx(core["seller_share"], abs=0.005)
+    assert body["monologue_longest_s"] == pytest.approx(core["monologue_longest_s"], abs=0.1)
+    for kind in ("interruptions", "backchannels", "early_starts"):
+        events: Any = body[kind]
+        found = [(e["by"], e["at_s"]) for e in events]
+        expected = [(e["by"], e["at_s"]) for e in core[kind]]
+        assert [by for by, _ in found] == [by for by, _ in expected], (kind, found, expected)
+        for (_, at), (_, core_at) in zip(found, expected, strict=True):
+            assert at == pytest.approx(core_at, abs=0.1), (kind, found, expected)
+    utterances: Any = body["utterances"]
+    assert len(utterances) == len(core["utterances"])
+    spoken = " ".join(u["text"] for u in utterances)
+    assert wer(" ".join(u["text"] for u in core["utterances"]), spoken) <= 0.05, spoken
 
 
 def test_bad_uploads_get_json_errors_and_the_server_keeps_serving(

@@ -41,7 +41,7 @@ from tests.live_server import ServerProcess
 from tests.overlay.reference import analyze
 from tests.proxy import caddy, wait_for
 from tests.store.conftest import postgres_schema
-from tests.support import read_wav
+from tests.support import await_until, read_wav
 
 REDIS_URL = os.environ.get("PRAESENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/10")
 KILL_AFTER_S = 12.0
@@ -162,8 +162,7 @@ async def _observe(server: ServerProcess, session_id: str) -> list[dict[str, Any
 
 
 async def _started(seen: list[dict[str, Any]]) -> str:
-    while not seen:
-        await asyncio.sleep(0.05)
+    await await_until(lambda: bool(seen), 60, "the call's ready event")
     return str(seen[0]["session_id"])
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import redis.asyncio as aioredis
 
 from praesent.engines import Engines
 from praesent.live.manager import SessionManager
@@ -59,6 +60,27 @@ def _manager(store: EventStore, engines: Engines, leases: RedisLeases) -> Sessio
     )
 
 
+async def _renewals(url: str, session_id: str, count: int, timeout_s: float) -> int:
+    """Wait until the lease of ``session_id`` has been renewed ``count`` times, seen in Redis
+    as its time to live going up again; fail if it runs out or ``timeout_s`` passes first."""
+    client = aioredis.Redis.from_url(url)
+    try:
+        [key] = await client.keys(f"*{session_id}")
+        seen, last = 0, await client.pttl(key)
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while seen < count:
+            await asyncio.sleep(0.02)
+            left = await client.pttl(key)
+            assert left > 0, f"the lease of {session_id} ran out after {seen} renewals"
+            seen += left > last + 20
+            last = left
+            if asyncio.get_running_loop().time() > deadline:
+                pytest.fail(f"{session_id}: {seen} renewals in {timeout_s} s, not {count}")
+        return seen
+    finally:
+        await client.aclose()
+
+
 def test_leases_are_exclusive_and_handed_over_on_request(redis_db: str) -> None:
     async def scenario() -> dict[str, object]:
         asked: list[str] = []
@@ -77,8 +99,9 @@ def test_leases_are_exclusive_and_handed_over_on_request(redis_db: str) -> None:
         seen["a claims"] = await a.claim("call-1")
         seen["b claims"] = await b.claim("call-1")
         seen["b sees it held"] = await b.held_elsewhere(["call-1", "call-2"])
-        # Renewed beyond its 1 s: still a's after 2.5 s.
-        await asyncio.sleep(2.5)
+        # Renewed beyond its 1 s: once a has renewed it three times (a third of a lease apart,
+        # so its first lease has run out by then), it is still a's.
+        seen["renewed"] = await _renewals(redis_db, "call-1", count=3, timeout_s=10.0)
         seen["still a's"] = not await b.claim("call-1")
         seen["b takes over"] = await b.take_over("call-1", wait_s=3.0)
         seen["asked"] = list(asked)
@@ -93,6 +116,7 @@ def test_leases_are_exclusive_and_handed_over_on_request(redis_db: str) -> None:
         "a claims": True,
         "b claims": False,
         "b sees it held": {"call-1"},
+        "renewed": 3,
         "still a's": True,
         "b takes over": True,
         "asked": ["call-1"],

@@ -22,7 +22,7 @@ from praesent.engines import Engines
 from praesent.errors import PraesentError
 from praesent.live.player import stream_file
 from tests.live_server import ServerProcess
-from tests.support import read_wav
+from tests.support import await_until, read_wav
 
 ROLES = ("seller", "customer")
 
@@ -187,8 +187,7 @@ async def _drop_and_resume(server: ServerProcess, call: Path) -> tuple[Any, ...]
             ids.append(event["session_id"])
 
     player = asyncio.create_task(stream_file(call, ROLES, server.ws, speed=2.0, on_event=remember))
-    while not ids:
-        await asyncio.sleep(0.05)
+    await await_until(lambda: bool(ids), 60, "the call's ready event", watch=player)
     events_url = f"{server.ws}/v1/sessions/{ids[0]}/events"
     first = await _observe(f"{events_url}?after=0", limit=12)
     await asyncio.sleep(2.0)  # disconnected while the call goes on

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +26,9 @@ class StandIn:
 
     answer: str = "- Invoices are written by hand in spreadsheets.\n- About 2000 a month."
     status: int = 200
-    delay_s: float = 0.0
+    # Set: the stand-in holds each answer until it is released (at most 10 s).
+    hold: threading.Event | None = None
+    answered: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
@@ -42,7 +43,8 @@ def stand_in() -> Iterator[StandIn]:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             state.requests.append(body)
             state.headers.append(dict(self.headers))
-            time.sleep(state.delay_s)
+            if state.hold is not None:
+                state.hold.wait(timeout=10)
             if self.path != "/v1/chat/completions":
                 self.send_error(404)
                 return
@@ -68,6 +70,7 @@ def stand_in() -> Iterator[StandIn]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+            state.answered += 1
 
         def log_message(self, *args: object) -> None:
             pass
@@ -119,11 +122,15 @@ def test_german_calls_ask_for_german(stand_in: StandIn) -> None:
 
 def test_timeout_keeps_the_extractive_summary(stand_in: StandIn) -> None:
     topics, transcript = _call()
-    stand_in.delay_s = 1.0
+    # The stand-in answers only once the call has returned: a call that waited for it past its
+    # timeout would get the rewritten summary, not the extractive one.
+    stand_in.hold = threading.Event()
     options = LlmOptions(base_url=stand_in.url, model="tiny", timeout_s=0.2)
-    started = time.monotonic()
-    assert abstractive_topics(topics[:1], transcript, options) == topics[:1]
-    assert time.monotonic() - started < 0.9
+    try:
+        assert abstractive_topics(topics[:1], transcript, options) == topics[:1]
+        assert stand_in.answered == 0
+    finally:
+        stand_in.hold.set()
     assert len(stand_in.requests) == 1
 
 

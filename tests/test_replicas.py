@@ -27,7 +27,7 @@ from praesent.live.manager import logged
 from praesent.store import EventStore, migrate
 from tests.live_server import Relay, ServerProcess
 from tests.store.conftest import postgres_schema
-from tests.support import read_wav
+from tests.support import await_until, read_wav
 
 REDIS_URL = os.environ.get("PRAESENT_TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
 ROLES = ("seller", "customer")
@@ -182,8 +182,7 @@ def test_an_observer_on_the_other_replica_gets_the_stored_log_live(
 
     async def scenario() -> tuple[Observer, Observer, int, int]:
         call = asyncio.create_task(_call(replicas.a, phonecall_stereo, 2.0, client, attach_early))
-        while len(client.events) < 40:
-            await asyncio.sleep(0.05)
+        await await_until(lambda: len(client.events) >= 40, 60, "40 events of the call", watch=call)
         assert not call.done()
         session_id = client.events[0]["session_id"]
         mid = asyncio.create_task(_observe(_events_url(replicas.b, session_id)))
@@ -232,8 +231,9 @@ def test_redis_cut_off_mid_call_cuts_observers_off_and_they_resume_by_seq(
 
     async def scenario() -> tuple[Observer, Observer, int, int]:
         call = asyncio.create_task(_call(replicas.a, phonecall_stereo, 1.0, client, attach))
-        while len(first.events) < 20:
-            await asyncio.sleep(0.05)
+        await await_until(
+            lambda: len(first.events) >= 20, 60, "20 events at the first observer", watch=call
+        )
         replicas.redis_relay.cut()
         await watchers["first"]
         # While Redis is away, a new observer gets the log so far and is told.

@@ -28,7 +28,7 @@ from praesent.api.app import create_app
 from praesent.engines import Engines
 from praesent.live.player import stream_file
 from praesent.settings import Settings
-from tests.support import read_wav, write_wav
+from tests.support import await_until, read_wav, write_wav
 
 
 @pytest.fixture
@@ -45,6 +45,7 @@ def small_buffer_server(engines: Engines, tmp_path: Path) -> Iterator[int]:
     deadline = time.monotonic() + 60
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert server.started, "the server did not start within 60 s"
     yield port
     server.should_exit = True
     thread.join(timeout=60)
@@ -67,8 +68,7 @@ async def _stalled_observer(port: int, call: Path) -> tuple[list[dict[str, Any]]
             transcribe=False,
         )
     )
-    while not ids:
-        await asyncio.sleep(0.01)
+    await await_until(lambda: bool(ids), 60, "the call's ready event", 0.01, watch=player)
     # A plain socket that shakes hands and then reads nothing while the whole call streams.
     protocol = ClientProtocol(
         parse_uri(f"ws://127.0.0.1:{port}/v1/sessions/{ids[0]}/events?after=0")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from praesent.core import Conversation, Tick, analyse
 from praesent.core.event_log import event_from_dict
 from praesent.core.events import Cue, Event, Topic
 from praesent.core.facts import Fact, Utterance, to_samples
+from praesent.core.lexicon import tokens
+from praesent.core.summary import TopicItem
 from praesent.core.topics import cue_phrase
 from tests.core.topic_calls import (
     DE_RECHNUNGEN,
@@ -27,6 +30,7 @@ from tests.core.topic_calls import (
 )
 from tests.core.topic_helpers import (
     Line,
+    Script,
     assert_summary_words_spoken,
     live,
     phonecall_facts,
@@ -51,12 +55,32 @@ def test_english_call_has_three_topics_by_cue_phrase_and_cohesion() -> None:
         (rollout, warehouse, "cohesion"),
         (warehouse, pytest.approx(s.duration_s), "end"),
     ]
+    # Against the script: every summary word the customer's in its topic, every title said.
+    assert_summary_words_spoken(events)
+    _assert_titles_said(s, summary.topics)
+
+
+def test_regression_english_titles_and_summaries() -> None:
+    """Regression guard, not a reference: the titles, summaries and key phrases the code gave
+    when this was written (the script's boundaries and spoken words are checked above). A change
+    here needs a look at the new output, not only a new golden value."""
+    _events, summary = run_script(script(en_call()), "en")
     assert [t.title for t in summary.topics] == ["invoices", "finance department", "parcels"]
     first, second, third = summary.topics
     assert "invoice" in first.key_phrases and "spreadsheets" in first.key_phrases
     assert second.summary == ("The rollout should start in March with the finance department",)
     assert "finance department" in second.key_phrases and "March" in second.key_phrases
     assert any("parcels" in line for line in third.summary)
+
+
+def _assert_titles_said(s: Script, items: Sequence[TopicItem]) -> None:
+    """Each topic's title is words said in that topic, as the script has it."""
+    for item in items:
+        said = set()
+        for u in s.utterances:
+            if item.start_s - 1e-6 <= u.start_sample / 16000 < item.end_s:
+                said |= set(tokens(u.text))
+        assert set(tokens(item.title)) <= said, (item.title, item.start_s, item.end_s)
 
 
 def test_german_call_has_three_topics_by_cue_phrase_and_cohesion() -> None:
@@ -68,12 +92,19 @@ def test_german_call_has_three_topics_by_cue_phrase_and_cohesion() -> None:
         (einfuehrung, lager, "cohesion"),
         (lager, pytest.approx(s.duration_s), "end"),
     ]
+    assert all(t["summary"] for t in summary.to_dict()["topics"])  # type: ignore[union-attr]
+    assert_summary_words_spoken(events)
+    _assert_titles_said(s, summary.topics)
+
+
+def test_regression_german_titles_and_summaries() -> None:
+    """Regression guard, not a reference: the code's own output when this was written."""
+    _events, summary = run_script(script(de_call()), "de")
     assert [t.title for t in summary.topics] == ["Rechnungen", "Einführung", "Pakete"]
     assert summary.topics[1].summary == (
         "Die Einführung soll im März mit der Buchhaltung beginnen",
     )
     assert {"Buchhaltung", "März"} <= set(summary.topics[1].key_phrases)
-    assert all(t["summary"] for t in summary.to_dict()["topics"])  # type: ignore[union-attr]
 
 
 # Each family of cue phrases, in both languages: the next line keeps the vocabulary of the topic,
@@ -330,12 +361,28 @@ def test_random_calls_same_topics_however_fed(lines: list[Line], tick_s: float) 
 def test_phone_call_is_one_topic_with_a_checkable_summary(
     phonecall_rttm: Path, phonecall_stm: Path
 ) -> None:
-    """Diane (seller) and Sheila (customer) introduce themselves: 23 s, one topic."""
+    """Diane (seller) and Sheila (customer) introduce themselves: 23 s, one topic. Checked
+    against the STM (the reference transcript): each summary line is words of one of Sheila's
+    (the customer's) utterances, in her order, and the title was said in the call."""
     events, summary = analyse(phonecall_facts(phonecall_rttm, phonecall_stm), 30.0)
     assert_summary_words_spoken(events)
     [topic] = summary.topics
     assert topic.start_s == pytest.approx(6.68, abs=3.0)
     assert topic.end_s == pytest.approx(30.0, abs=3.0)
+    stm = [line.split(maxsplit=5) for line in phonecall_stm.read_text().splitlines()]
+    sheila = [" ".join(tokens(fields[5])) for fields in stm if fields[2] == "Sheila"]
+    assert topic.summary
+    for line in topic.summary:
+        assert any(f" {' '.join(tokens(line))} " in f" {said} " for said in sheila), line
+    everything = {word for fields in stm for word in tokens(fields[5])}
+    assert set(tokens(topic.title)) <= everything, topic.title
+
+
+def test_regression_phone_call_title_and_summary(phonecall_rttm: Path, phonecall_stm: Path) -> None:
+    """Regression guard, not a reference: the title, summary and key phrases the code gave
+    when this was written (the STM checks are above)."""
+    _events, summary = analyse(phonecall_facts(phonecall_rttm, phonecall_stm), 30.0)
+    [topic] = summary.topics
     assert topic.title == "New Jersey"
     assert topic.summary == ("I'm Sheila in Texas originally from Chicago",)
     assert topic.key_phrases == ("Sheila in Texas", "originally from Chicago", "Yankee")

@@ -4,9 +4,10 @@
 recording) into it, and SoundCard records its monitor as the loopback of the default speaker, as on
 a computer playing a call. ``mic`` is a second null sink whose monitor is the default source: the
 seller channel played into it reaches sounddevice as the default microphone (ALSA's pulse plugin).
-The server must receive speech on both channels. It is killed (SIGKILL) 12 s into the call and
-started again: the client reconnects and the call goes on in the same session, so its analysis
-covers both channels' speech minus the gap.
+The server must receive speech on both channels. It is killed (SIGKILL) once it has heard both
+channels speak and 11 s of the call, and started again once the client has noticed: the client
+reconnects and the call goes on in the same session, so its analysis covers both channels'
+speech minus the gap.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from websockets.sync.client import connect
 
 from tests.live_server import ServerProcess, free_port
 from tests.overlay.conftest import pactl, pulse_server, require
+from tests.support import wait_until
 
 
 @pytest.fixture
@@ -50,15 +52,44 @@ def test_capture_streams_microphone_and_loopback_across_a_restart(
     (tmp_path / "data").mkdir()
     server = ServerProcess(tmp_path / "data", port=free_port()).start()
     try:
-        _capture_across_a_restart(pulse, server, demo_channels, paplay)
+        _capture_across_a_restart(pulse, server, demo_channels, paplay, tmp_path / "capture.err")
     finally:
         if server.process is not None and server.process.poll() is None:
             server.stop()
 
 
+def _heard(server: ServerProcess, session_id: str, until_s: float, timeout_s: float) -> None:
+    """Wait until the server's log of the call shows both channels speaking and an event at
+    ``until_s`` or later (a balance comes every second of audio)."""
+    url = f"{server.ws}/v1/sessions/{session_id}/events?after=0"
+    speaking: set[str] = set()
+    latest = 0.0
+    deadline = time.monotonic() + timeout_s
+    with connect(url) as socket:
+        while not (speaking >= {"seller", "customer"} and latest >= until_s):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                pytest.fail(
+                    f"after {timeout_s:g} s the server had heard {sorted(speaking)} speak and "
+                    f"{latest:.1f} s of the call, not both channels and {until_s} s"
+                )
+            try:
+                event = json.loads(socket.recv(timeout=left))
+            except TimeoutError:
+                continue
+            if event["type"] == "activity" and event["speaking"]:
+                speaking.add(event["role"])
+            latest = max(latest, float(event.get("at_s") or 0.0))
+
+
 def _capture_across_a_restart(
-    pulse: dict[str, str], server: ServerProcess, demo_channels: dict[str, Path], paplay: str
+    pulse: dict[str, str],
+    server: ServerProcess,
+    demo_channels: dict[str, Path],
+    paplay: str,
+    err_path: Path,
 ) -> None:
+    err_file = err_path.open("w")
     capture = subprocess.Popen(
         [
             sys.executable,
@@ -75,9 +106,10 @@ def _capture_across_a_restart(
         ],
         env=pulse,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=err_file,
         text=True,
     )
+    err_file.close()  # the child has its own copy
     assert capture.stdout is not None
     ready = json.loads(capture.stdout.readline())
     assert ready["type"] == "ready", ready
@@ -85,13 +117,16 @@ def _capture_across_a_restart(
         subprocess.Popen([paplay, f"--device={sink}", str(demo_channels[role])], env=pulse)
         for sink, role in (("call", "customer"), ("mic", "seller"))
     ]
-    time.sleep(12)
+    _heard(server, ready["session_id"], until_s=11.0, timeout_s=60)
     server.stop(signal.SIGKILL)
-    time.sleep(2)
+    wait_until(
+        lambda: "reconnecting" in err_path.read_text(), 30, "the client to notice the server gone"
+    )
     server.start()
     for player in players:
         assert player.wait(timeout=60) == 0
-    out, err = capture.communicate(timeout=600)
+    out, _ = capture.communicate(timeout=600)
+    err = err_path.read_text()
     assert capture.returncode == 0, err
     final = json.loads(out.strip().splitlines()[-1])
     assert final["type"] == "final", out

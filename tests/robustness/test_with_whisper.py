@@ -1,9 +1,16 @@
 """Whisper's loops never reach the output, and echo never puts the customer's words into the
-seller's transcript: the real base model on the shared recordings and degraded versions."""
+seller's transcript: the real base model on the shared recordings and degraded versions.
+
+Loops are judged against the recordings' reference texts, not with the transcriber's own
+checks (compression ratio, repeats in a row): no word or phrase may occur in the output more
+often than in what was said, and a re-decoded span must read like its reference.
+"""
 
 from __future__ import annotations
 
+import re
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +18,38 @@ import numpy as np
 import pytest
 
 from praesent.analysis import AnalysisRequest, analyse_file
-from praesent.asr.quality import compression_ratio, failure, longest_repeat, words_of
 from praesent.asr.transcriber import Span, TimedWord
 from praesent.audio import SAMPLE_RATE
 from praesent.engines import Engines
 from praesent.evaluation import degrade
 from praesent.evaluation.corpus import BuiltCall, all_calls, clip_call, german_clips
 from praesent.evaluation.robustness import analyse_condition
-from tests.support import SHARED_DATA, shared
+from tests.support import SHARED_DATA, shared, wer
+
+
+def _words(text: str) -> list[str]:
+    """Lower case, no punctuation (the shared data's README scores German this way too)."""
+    return re.findall(r"[\w']+", text.lower())
+
+
+def _over_said(output: str, reference: str, slack: int = 2) -> list[tuple[str, int, int]]:
+    """The words and phrases (1 to 4 words) the output holds more often than the reference
+    does, beyond ``slack`` (misheard words): (phrase, in the output, in the reference)."""
+    said, heard = _words(reference), _words(output)
+    over = []
+    for size in range(1, 5):
+        expected = Counter(tuple(said[i : i + size]) for i in range(len(said) - size + 1))
+        found = Counter(tuple(heard[i : i + size]) for i in range(len(heard) - size + 1))
+        for phrase, count in found.items():
+            # Whisper may mishear a word as a common one: a quarter more of those, plus slack.
+            allowed = expected[phrase] + slack + (expected[phrase] // 4 if size == 1 else 0)
+            if count > allowed:
+                over.append((" ".join(phrase), count, expected[phrase]))
+    return over
+
+
+def _reference_text(call: BuiltCall, start_s: float = 0.0, end_s: float = float("inf")) -> str:
+    return " ".join(s.text for s in call.words if start_s <= s.start_s and s.end_s <= end_s)
 
 
 def _span(call: BuiltCall, channel: int, start_s: float, end_s: float) -> Span:
@@ -33,8 +64,13 @@ def test_a_looping_decode_is_decoded_again(engines: Engines, call: BuiltCall) ->
     decoded = engines.transcriber.checked(span, loop, "en")
     text = " ".join(word.text for word in decoded.words)
     assert decoded.retried and not decoded.rejected
-    assert failure(text, 4.29) is None, text
-    assert "New Jersey" in text, text
+    # Said here (the STM): "Okay, then I thought you know, I heard a beep. This is Diane in
+    # New Jersey." The decode again must read like it, and hold no "yeah" loop.
+    reference = _reference_text(call, 10.5, 14.9)
+    assert "New Jersey" in reference, reference  # the span is the one the STM says
+    error = wer(reference, text)
+    assert error <= 0.35, (error, text, reference)
+    assert not _over_said(text, reference, slack=1), (text, reference)
 
 
 def test_a_loop_on_noise_is_dropped(engines: Engines) -> None:
@@ -43,7 +79,9 @@ def test_a_loop_on_noise_is_dropped(engines: Engines) -> None:
     loop = [TimedWord("Ja,", 0, 0, 0.5)] * 50
     decoded = engines.transcriber.checked(span, loop, "de")
     text = " ".join(word.text for word in decoded.words)
-    assert decoded.rejected or failure(text, 3.0) is None, text
+    # Nothing was said: whatever the transcriber does with the loop, no word reaches the output.
+    assert decoded.retried, text
+    assert decoded.words == [], text
 
 
 def _texts(result: dict[str, Any]) -> list[tuple[str, float]]:
@@ -82,10 +120,16 @@ def test_no_output_loops(engines: Engines, calls: list[BuiltCall], condition: st
     with tempfile.TemporaryDirectory() as directory:
         for call in chosen:
             result = analyse_condition(call, degrade.condition(condition), engines, Path(directory))
-            assert result["asr_rejected"] >= 0
-            for text, _seconds in _texts(result):
-                assert compression_ratio(text) <= 2.4, (call.name, condition, text)
-                assert longest_repeat(words_of(text)) <= 4, (call.name, condition, text)
+            reference = _reference_text(call)
+            assert _words(reference), call.name  # every call has its reference text
+            texts = _texts(result)
+            # The whole transcript against everything said in the call (a loop spread over
+            # several utterances counts too), then each text on its own.
+            transcript = " ".join(text for text, _ in texts[: len(result["utterances"])])
+            over = _over_said(transcript, reference)
+            assert not over, (call.name, condition, over, transcript)
+            for text, _seconds in texts:
+                assert not _over_said(text, reference), (call.name, condition, text)
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from praesent.analysis import AnalysisRequest, analyse_file
 from praesent.api.app import create_app
 from praesent.engines import Engines
 from praesent.settings import Settings
@@ -18,9 +16,9 @@ from tests.team.world import World
 
 
 @pytest.fixture(scope="session")
-def call_analysis(engines: Engines, phonecall_stereo: Path) -> dict[str, Any]:
+def call_analysis(phonecall_stereo_analysis: dict[str, Any]) -> dict[str, Any]:
     """The real analysis of the two-channel phone call, as a stored session would hold it."""
-    return analyse_file(phonecall_stereo, AnalysisRequest(("seller", "customer")), engines)
+    return phonecall_stereo_analysis
 
 
 @pytest.fixture(scope="module")

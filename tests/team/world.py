@@ -59,8 +59,10 @@ class World:
         shared: bool = False,
         started_at: datetime | None = None,
         title: str | None = None,
+        analysis: dict[str, Any] | None = None,
     ) -> str:
-        """A finished call of ``owner`` with the real analysis and a short log."""
+        """A finished call of ``owner`` with the real analysis (or ``analysis``) and a short
+        log."""
         record = self.store.create_session(
             title or f"call of {owner} {uuid4().hex[:6]}",
             "en",
@@ -77,6 +79,9 @@ class World:
             ],
         )
         self.store.finalise(
-            record.id, "finished", self.analysis, record.started_at + timedelta(minutes=30)
+            record.id,
+            "finished",
+            self.analysis if analysis is None else analysis,
+            record.started_at + timedelta(minutes=30),
         )
         return record.id
