@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import os
+import time
+from collections import defaultdict
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +61,32 @@ def figure(request: pytest.FixtureRequest) -> Figure:
     return record
 
 
+# What each test file cost: wall time and CPU time (the worker's and its finished child
+# processes': servers, CLI runs), set-up and tear-down included, to see where CI's time goes.
+_COST: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+_STARTED = pytest.StashKey[tuple[float, float]]()
+
+
+def _cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_STARTED] = (time.monotonic(), _cpu_s())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    if call.when == "teardown" and _STARTED in item.stash:
+        wall, cpu = item.stash[_STARTED]
+        item.user_properties.append(("cost", (time.monotonic() - wall, _cpu_s() - cpu)))
+    return (yield)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "teardown":
         return
@@ -64,6 +94,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         if key == "figure":
             name, text = value
             _FIGURES[str(name)] = str(text)
+        elif key == "cost":
+            cost = _COST[report.nodeid.split("::")[0]]
+            cost[0] += value[0]
+            cost[1] += value[1]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -71,6 +105,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("accuracy figures measured in this run")
         for name, text in sorted(_FIGURES.items()):
             terminalreporter.write_line(f"{name:40} {text}")
+    if _COST:
+        terminalreporter.section("the costliest test files (wall s, CPU s)")
+        for path, (wall, cpu) in sorted(_COST.items(), key=lambda kv: -kv[1][0])[:25]:
+            terminalreporter.write_line(f"{wall:7.1f} {cpu:7.1f}  {path}")
 
 
 # The longest test files (over a minute each in `--durations`, measured on 2 cores) start first,
