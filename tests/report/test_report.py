@@ -287,3 +287,37 @@ def test_cli_reports_a_stored_session(tmp_path: Path, monkeypatch: pytest.Monkey
     assert result.exit_code == 0 and out.read_text().startswith("<!DOCTYPE html>")
     result = runner.invoke(app, ["report", "no-such-session"])
     assert result.exit_code == 2 and "neither a file nor a stored session" in result.output
+
+
+def _visible(html: str) -> str:
+    return " ".join(" ".join(shown_numbers(html).visible_text).split())
+
+
+def test_the_words_read_as_sentences() -> None:
+    """Issue #23, item 8: each role's own verb form in "Interruptions in context", the call's
+    language by name, a subtitle that promises only what the report has, and the count of long
+    customer stories as a sentence."""
+    analysis = synthetic_analysis(5)
+    by = {row["by"] for row in analysis["interruptions"]}
+    assert by == {"seller", "customer"}, by  # the call has interruptions both ways
+    phrases = {
+        "en": ("You were saying:", "The customer was saying:", "You came in with:"),
+        "de": ("Du sagtest gerade:", "Der Kunde sagte gerade:", "Du kamst dazwischen mit:"),
+    }
+    for lang in LANGS:
+        report = build_report(analysis, language=lang)  # type: ignore[arg-type]
+        text = _visible(to_html(report))
+        for phrase in phrases[lang]:
+            assert phrase in text, (lang, phrase)
+        for wrong in ("You was", "Du setzte", "Du sagte "):
+            assert wrong not in text, (lang, wrong)
+        language = {"en": "Language English", "de": "Sprache Englisch"}[lang]
+        assert language in text and "Sprache en" not in text and "Language en" not in text
+        assert "What went well" not in text and "gut lief" not in text
+        assert report.counts.customer_stories_over_goal == 0
+        none = {
+            "en": "No customer story in this call lasted 4:00 min or longer.",
+            "de": "Keine Kundenerzählung in diesem Gespräch dauerte 4:00 min oder länger.",
+        }[lang]
+        assert none in text, text[text.find("Long") - 200 :][:600]
+        assert "stories of at least" not in text and "Erzählungen von mindestens" not in text
