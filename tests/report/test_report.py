@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from praesent.analysis import analysis_from_events
 from praesent.report import Report, build_report, to_html, to_json, to_pdf
 from praesent.report.command import report_command
+from praesent.report.model import ReportOptions
 from praesent.report.texts import TEXTS
 from praesent.store import EventStore, migrate
 from tests.report.helpers import (
@@ -321,3 +322,30 @@ def test_the_words_read_as_sentences() -> None:
         }[lang]
         assert none in text, text[text.find("Long") - 200 :][:600]
         assert "stories of at least" not in text and "Erzählungen von mindestens" not in text
+
+
+def _shares(seller_pct: float) -> dict[str, Any]:
+    """A call's analysis with only its talk times: the seller's share in percent of 100 s."""
+    talk = {"seller": {"talk_s": seller_pct}, "customer": {"talk_s": 100.0 - seller_pct}}
+    return {"duration_s": 120.0, "roles": talk}
+
+
+def test_the_talk_verdict_holds_within_the_measurements_error() -> None:
+    """Issue #23, item 5: the demo's live session showed 49 % ("talked more than the balanced
+    band") where the file gave 48 % ("well balanced"). Shares within the measured error of a
+    band edge get that edge's own verdict, so the two read the same."""
+    margin = ReportOptions().verdict_margin_pct
+    for lang in LANGS:
+        live, file = (build_report(_shares(pct), language=lang) for pct in (48.6, 48.4))  # type: ignore[arg-type]
+        assert (live.talk.seller_pct, file.talk.seller_pct) == (49, 48)
+        assert live.talk.verdict == file.talk.verdict == "edge_high"
+        message = TEXTS["verdict_edge_high"][lang]
+        assert message in _visible(to_html(live)) and message in _visible(to_html(file))
+    verdicts = {pct: build_report(_shares(pct), language="en").talk.verdict for pct in range(99)}
+    assert verdicts[43] == "in_band" and verdicts[60] == "seller_high"
+    assert verdicts[25] == "seller_low"
+    # Two figures no further apart than the margin never get opposite messages.
+    opposite = [{"in_band", "seller_high"}, {"in_band", "seller_low"}]
+    for a in range(1, 99):
+        for b in range(a, min(a + margin, 98) + 1):
+            assert {verdicts[a], verdicts[b]} not in opposite, (a, b, verdicts[a], verdicts[b])

@@ -118,6 +118,18 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Well balanced: you let the customer do most of the talking.",
         "de": "Gut ausgewogen: der Kunde hat den größeren Teil geredet.",
     },
+    "verdict_edge_high": {
+        "en": "At the top of the balanced band, within the measurement's error: about balanced. "
+        "Let the customer talk a little more.",
+        "de": "Am oberen Rand des ausgewogenen Bereichs, innerhalb der Messgenauigkeit: etwa "
+        "ausgewogen. Lass den Kunden etwas mehr reden.",
+    },
+    "verdict_edge_low": {
+        "en": "At the bottom of the balanced band, within the measurement's error: about "
+        "balanced; make sure you still lead the call.",
+        "de": "Am unteren Rand des ausgewogenen Bereichs, innerhalb der Messgenauigkeit: etwa "
+        "ausgewogen; achte darauf, das Gespräch trotzdem zu führen.",
+    },
     "verdict_seller_high": {
         "en": "You talked more than the balanced band. Ask more, tell less.",
         "de": "Du hast mehr geredet als im ausgewogenen Bereich. Frag mehr, erzähl weniger.",
