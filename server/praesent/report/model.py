@@ -29,10 +29,9 @@ class ReportOptions:
     reference_seller_pct: int = 43  # top performers (Gong Labs, 25,537 B2B calls)
     band_halfwidth_pct: int = 5  # the band around the reference counted as "in balance"
     # A share this close to a band edge gets the edge's own verdict, so that figures within the
-    # measurement's error read the same: the live path and the file analysis of one call
-    # differ by up to 1 point (49 % vs 48 % on the demo), and the file's share is 0.8 points off
-    # the hand-labelled reference (docs/coaching.md, "Talk ratio verdict").
-    verdict_margin_pct: int = 2
+    # measurement's error read the same: the demo call moved by a few ms (where a live capture
+    # happens to start) gives shares up to 2.45 points apart (docs/coaching.md).
+    verdict_margin_pct: int = 3
     questions_low: int = 11  # best discovery calls ask 11-14 questions (Gong)
     questions_high: int = 14
     long_customer_turn_s: int = 20  # a customer turn this long deserves a backchannel
