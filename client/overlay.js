@@ -11,6 +11,10 @@ const root = document.getElementById("overlay");
 const $ = (id) => root.ownerDocument.getElementById(id);
 
 const FRAME_S = 0.04; // the worklet's frame length
+const DEMO_RATE = 16000; // the demo recording's sample rate
+// Voice activity decides per 512 samples from the stream's start (Silero's frame): the demo starts
+// on such a boundary, as the file does. Moved by a few ms, one call's events came out otherwise.
+const VAD_FRAME = 512;
 const BUFFER_FRAMES = 750; // 30 s of audio kept for a resume
 const CHECK_SILENT_MS = 6000; // a source without sound this long is named, with its fix
 const HEARD_MS = 300; // this much sound above the threshold counts as heard
@@ -35,6 +39,7 @@ const view = {
   gapS: 0,
   reportUrl: null,
   cueTimer: 0,
+  finishing: null, // the audio has ended: null, or the server's latest "finishing" event ({} before it)
 };
 
 const live = {
@@ -99,6 +104,7 @@ function applyLanguage(lang) {
   renderTranscript();
   renderCue();
   renderGap();
+  renderFinishing();
   renderReport();
   renderCallLang();
   renderLinks();
@@ -234,7 +240,7 @@ function pickChannels(pcm) {
   return one.buffer;
 }
 
-function onFrame({ pcm, levels }) {
+function onFrame({ pcm, levels, at }) {
   if (check.active) {
     for (const [index, role] of ["seller", "customer"].entries()) {
       if (!live.nodes[role]) continue;
@@ -245,6 +251,7 @@ function onFrame({ pcm, levels }) {
     }
   }
   if (!live.streaming || live.ended) return;
+  if (live.producedFrames === 0 && live.demo) startDemoSource(at);
   live.producedFrames += 1;
   sendFrame(pickChannels(pcm));
 }
@@ -376,7 +383,10 @@ function begin() {
 async function demo() {
   notice(null);
   live.demo = true;
-  live.ctx = new AudioContext({ latencyHint: "interactive" });
+  // The recording is 16 kHz: a context at its rate hands the server the file's own samples, so
+  // the demo's figures are those of `praesent analyze` on the same file. At the device's rate
+  // (48 kHz) it was resampled up and down again, which moved speech edges (49 % vs 48 %).
+  live.ctx = new AudioContext({ latencyHint: "interactive", sampleRate: DEMO_RATE });
   try {
     await buildGraph(live.ctx);
     // "Try it": the shipped two-channel recording, seller left, customer right, played aloud.
@@ -399,13 +409,25 @@ async function demo() {
   live.streaming = true;
   openLive();
   showLive();
-  startDemoSource();
+  // The recording starts with the first frame sent (onFrame).
   if (live.ctx.state === "suspended") await live.ctx.resume();
 }
 
-function startDemoSource() {
+// Each demo its own title in the list of calls: "Demo · 2026-12-06 23:59:07" (local time).
+function demoTitle(now = new Date()) {
+  const two = (n) => String(n).padStart(2, "0");
+  const day = `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}`;
+  return `Demo · ${day} ${two(now.getHours())}:${two(now.getMinutes())}:${two(now.getSeconds())}`;
+}
+
+// `streamStart`: the context's sample frame where the stream to the server begins. The recording
+// starts a whole number of VAD frames later, so the server hears the file's own samples framed
+// as `praesent analyze` frames them (after 0.1 s or more of silence, time to schedule it).
+function startDemoSource(streamStart) {
+  const soonest = Math.ceil(live.ctx.currentTime * DEMO_RATE) + 0.1 * DEMO_RATE;
+  const frames = Math.max(0, Math.ceil((soonest - streamStart) / VAD_FRAME));
   live.source.onended = () => setTimeout(stop, 1500);
-  live.source.start();
+  live.source.start((streamStart + frames * VAD_FRAME) / DEMO_RATE);
 }
 
 function releaseAudio() {
@@ -422,6 +444,8 @@ function stop() {
   if (live.ready && live.ws?.readyState === WebSocket.OPEN) {
     flushFrames();
     live.ws.send(JSON.stringify({ type: "stop" }));
+    // The audio has ended; the transcript may still be coming (a busy server): say so.
+    if (view.status !== "status.ended") startFinishing({});
   }
   releaseAudio();
 }
@@ -443,8 +467,9 @@ function openLive() {
       channels: live.roles,
       // Left out unless chosen: the server takes the seller's setting.
       language: callLang.chosen ? callLang.setting : undefined,
-      title: live.demo ? "Demo" : (params.get("title") || ""),
-      customer_informed: live.demo || $("informed").checked,
+      title: live.demo ? demoTitle() : (params.get("title") || ""),
+      // The box as ticked, the demo included: nothing claims consent nobody gave.
+      customer_informed: $("informed").checked,
       transcribe: params.get("transcribe") !== "0",
     };
     if (resuming) {
@@ -502,7 +527,10 @@ function observe(sessionId) {
   const ws = new WebSocket(wsUrl(`/v1/sessions/${encodeURIComponent(sessionId)}/events`, { after: view.lastSeq }));
   live.ws = ws;
   ws.onmessage = (message) => onEvent(JSON.parse(message.data));
-  ws.onopen = () => { live.retries = 0; if (view.status !== "status.ended") setStatus("status.live"); };
+  ws.onopen = () => {
+    live.retries = 0;
+    if (view.status !== "status.ended" && !view.finishing) setStatus("status.live");
+  };
   ws.onclose = () => {
     // Resume after the last event seen, until the session has ended.
     if (view.status === "status.ended") return;
@@ -585,7 +613,12 @@ function onEvent(event) {
     case "error":
       notice("error", { m: event.message });
       break;
+    case "finishing":
+      if (view.status !== "status.ended") startFinishing(event);
+      break;
     case "final":
+      view.finishing = null;
+      renderFinishing();
       setStatus("status.ended");
       view.reportUrl = event.report_url || event.analysis_url || null;
       renderReport();
@@ -621,12 +654,33 @@ function renderBalance(event) {
   $("share-call").textContent = event.seller_share == null ? "–" : `${percent(event.seller_share)}:${100 - percent(event.seller_share)}`;
   const lag = event.asr_lag_s;
   const el = $("warn-lag");
-  if (typeof lag === "number" && lag >= 3) {
+  if (typeof lag === "number" && lag >= 3 && !view.finishing) {
     el.textContent = t(view.lang, "warn.lag", { s: Math.round(lag) });
     el.hidden = false;
   } else {
     el.hidden = true;
   }
+}
+
+// After the audio: "Finishing the transcript…" with what is left, instead of "Live" and "End call".
+function startFinishing(event) {
+  view.finishing = event;
+  setStatus("status.finishing");
+  $("stop").hidden = true;
+  $("warn-lag").hidden = true;
+  renderFinishing();
+}
+
+function renderFinishing() {
+  const el = $("finishing");
+  const left = view.finishing?.utterances_left;
+  // Before the server's first count the status line says enough.
+  el.textContent = typeof left !== "number"
+    ? ""
+    : left > 0
+      ? t(view.lang, "finishing.left", { n: left, s: Math.round(view.finishing.speech_left_s || 0) })
+      : t(view.lang, "finishing.done");
+  el.hidden = !el.textContent;
 }
 
 function renderGap() {
@@ -668,6 +722,8 @@ function renderNow() {
 
 function renderTranscript() {
   const list = $("transcript-lines");
+  // Follow the newest line unless the seller scrolled up to read.
+  const atEnd = list.scrollTop + list.clientHeight >= list.scrollHeight - 2;
   list.replaceChildren(...view.transcript.map((event) => {
     const item = root.ownerDocument.createElement("li");
     item.dataset.role = event.role;
@@ -678,6 +734,7 @@ function renderTranscript() {
     ? `${roleName(view.partial.role)}: ${view.partial.text} …`
     : view.transcript.length ? list.lastElementChild.textContent : "";
   $("transcript-last").textContent = last;
+  if (atEnd) list.scrollTop = list.scrollHeight;
 }
 
 function showCue(event) {
@@ -861,6 +918,11 @@ function init() {
   $("mic-processed").addEventListener("change", (event) => setMicProcessing(event.target.checked));
   $("stop").addEventListener("click", stop);
   $("cue-close").addEventListener("click", dismissCue);
+  // Opened, the transcript shows its newest line.
+  $("transcript").addEventListener("toggle", () => {
+    const list = $("transcript-lines");
+    list.scrollTop = list.scrollHeight;
+  });
   $("popout").addEventListener("click", popOut);
   watchFocus(window);
   applyLanguage(view.lang);

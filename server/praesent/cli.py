@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from collections.abc import Iterator
@@ -403,6 +404,19 @@ def _register_commands() -> None:
 
     app.command("report")(report_command)
     app.command("capture")(capture)
+    _reflow_help(app)
+
+
+def _reflow_help(group: typer.Typer) -> None:
+    """Rich help keeps a docstring's line breaks, so a sentence broke where the source line did;
+    each paragraph becomes one line that wraps at the terminal's edge."""
+    for info in group.registered_commands:
+        text = info.help or (inspect.getdoc(info.callback) if info.callback else None)
+        if text:
+            info.help = "\n\n".join(" ".join(part.split()) for part in text.split("\n\n"))
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _reflow_help(sub.typer_instance)
 
 
 _register_commands()

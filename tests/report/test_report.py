@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from praesent.analysis import analysis_from_events
 from praesent.report import Report, build_report, to_html, to_json, to_pdf
 from praesent.report.command import report_command
+from praesent.report.model import ReportOptions
 from praesent.report.texts import TEXTS
 from praesent.store import EventStore, migrate
 from tests.report.helpers import (
@@ -287,3 +288,64 @@ def test_cli_reports_a_stored_session(tmp_path: Path, monkeypatch: pytest.Monkey
     assert result.exit_code == 0 and out.read_text().startswith("<!DOCTYPE html>")
     result = runner.invoke(app, ["report", "no-such-session"])
     assert result.exit_code == 2 and "neither a file nor a stored session" in result.output
+
+
+def _visible(html: str) -> str:
+    return " ".join(" ".join(shown_numbers(html).visible_text).split())
+
+
+def test_the_words_read_as_sentences() -> None:
+    """Issue #23, item 8: each role's own verb form in "Interruptions in context", the call's
+    language by name, a subtitle that promises only what the report has, and the count of long
+    customer stories as a sentence."""
+    analysis = synthetic_analysis(5)
+    by = {row["by"] for row in analysis["interruptions"]}
+    assert by == {"seller", "customer"}, by  # the call has interruptions both ways
+    phrases = {
+        "en": ("You were saying:", "The customer was saying:", "You came in with:"),
+        "de": ("Du sagtest gerade:", "Der Kunde sagte gerade:", "Du kamst dazwischen mit:"),
+    }
+    for lang in LANGS:
+        report = build_report(analysis, language=lang)  # type: ignore[arg-type]
+        text = _visible(to_html(report))
+        for phrase in phrases[lang]:
+            assert phrase in text, (lang, phrase)
+        for wrong in ("You was", "Du setzte", "Du sagte "):
+            assert wrong not in text, (lang, wrong)
+        language = {"en": "Language English", "de": "Sprache Englisch"}[lang]
+        assert language in text and "Sprache en" not in text and "Language en" not in text
+        assert "What went well" not in text and "gut lief" not in text
+        assert report.counts.customer_stories_over_goal == 0
+        none = {
+            "en": "No customer story in this call lasted 4:00 min or longer.",
+            "de": "Keine Kundenerzählung in diesem Gespräch dauerte 4:00 min oder länger.",
+        }[lang]
+        assert none in text, text[text.find("Long") - 200 :][:600]
+        assert "stories of at least" not in text and "Erzählungen von mindestens" not in text
+
+
+def _shares(seller_pct: float) -> dict[str, Any]:
+    """A call's analysis with only its talk times: the seller's share in percent of 100 s."""
+    talk = {"seller": {"talk_s": seller_pct}, "customer": {"talk_s": 100.0 - seller_pct}}
+    return {"duration_s": 120.0, "roles": talk}
+
+
+def test_the_talk_verdict_holds_within_the_measurements_error() -> None:
+    """Issue #23, item 5: the demo's live session showed 49 % ("talked more than the balanced
+    band") where the file gave 48 % ("well balanced"). Shares within the measured error of a
+    band edge get that edge's own verdict, so the two read the same."""
+    margin = ReportOptions().verdict_margin_pct
+    for lang in LANGS:
+        live, file = (build_report(_shares(pct), language=lang) for pct in (48.6, 48.4))  # type: ignore[arg-type]
+        assert (live.talk.seller_pct, file.talk.seller_pct) == (49, 48)
+        assert live.talk.verdict == file.talk.verdict == "edge_high"
+        message = TEXTS["verdict_edge_high"][lang]
+        assert message in _visible(to_html(live)) and message in _visible(to_html(file))
+    verdicts = {pct: build_report(_shares(pct), language="en").talk.verdict for pct in range(99)}
+    assert verdicts[43] == "in_band" and verdicts[60] == "seller_high"
+    assert verdicts[25] == "seller_low"
+    # Two figures no further apart than the margin never get opposite messages.
+    opposite = [{"in_band", "seller_high"}, {"in_band", "seller_low"}]
+    for a in range(1, 99):
+        for b in range(a, min(a + margin, 98) + 1):
+            assert {verdicts[a], verdicts[b]} not in opposite, (a, b, verdicts[a], verdicts[b])

@@ -87,6 +87,7 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         _accept(seller, seller_link, SELLER_PASSWORD)
         assert "seller@example.com (seller)" in seller.inner_text("#who")
         seller.goto(f"{base}/?lang=en")
+        seller.check("#informed")  # the demo is marked as the box says
         seller.click("#demo")
         seller.wait_for_function(
             "document.getElementById('status').textContent.length > 0"

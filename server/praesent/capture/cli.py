@@ -29,7 +29,9 @@ def capture(
     ] = None,
     title: Annotated[str, typer.Option(help="A title for the session.")] = "",
     customer_informed: Annotated[
-        bool, typer.Option(help="The customer was told the call is analysed.")
+        # One name only: "--no-customer-informed" (the default) would be cut off in the help.
+        bool,
+        typer.Option("--customer-informed", help="The customer was told the call is analysed."),
     ] = False,
     transcribe: Annotated[bool, typer.Option(help="Speech-to-text on or off.")] = True,
     seller: Annotated[
@@ -50,8 +52,10 @@ def capture(
         bool, typer.Option("--list-devices", help="List the audio devices and exit.")
     ] = False,
 ) -> None:
-    """Capture the call on this computer (microphone = you, system audio = the customer) and
-    stream it to praesent; open the overlay page it prints to see the cues."""
+    """Capture the call on this computer and stream it to praesent.
+
+    The microphone is you, the system audio is the customer. Open the overlay page it prints to
+    see the cues."""
     if devices:
         typer.echo(list_devices())
         return

@@ -56,6 +56,13 @@ _TRANSPORT_EVENTS: dict[str, dict[str, Any]] = {
         "active": {"type": "boolean", "description": "true when it begins, false when it ends"},
         "delay_ms": {"type": "number", "description": "how late the microphone hears the call"},
     },
+    "finishing": {
+        "utterances_left": {
+            "type": "integer",
+            "description": "after the audio ended: utterances still waiting for speech-to-text",
+        },
+        "speech_left_s": {"type": "number", "description": "the speech in them, in seconds"},
+    },
     "error": {"code": {"type": "string"}, "message": {"type": "string"}},
     "final": {
         "status": {"enum": ["finished", "interrupted"]},

@@ -555,6 +555,7 @@ class LiveSession:
                     await self._release_held()
                     await self._transcribe(job)
                 self._finals.popleft()
+                await self._report_left()
             self._finals_ready.clear()
             if self._closing and self.language is None and self._held:
                 await self._detect(self._language.pending(self._state.samples))
@@ -578,6 +579,23 @@ class LiveSession:
     async def _release_held(self) -> None:
         while self._held and self.language is not None:
             await self._transcribe(self._held.pop(0))
+            await self._report_left()
+
+    async def _report_left(self) -> None:
+        """After the audio has ended: what speech-to-text still has to do, so that the page
+        says "finishing the transcript" with progress rather than "Live"."""
+        if not self._closing or not self.start.transcribe or self._released:
+            return
+        waiting = [*self._held, *self._finals]
+        speech = sum(job.span.end_sample - job.span.start_sample for job in waiting)
+        await self.emit_extra(
+            {
+                "type": "finishing",
+                "at_s": round(self.audio_s, 3),
+                "utterances_left": len(waiting),
+                "speech_left_s": round(speech / SAMPLE_RATE, 3),
+            }
+        )
 
     async def _transcribe(self, job: FinalJob) -> None:
         language = self.language
@@ -601,6 +619,7 @@ class LiveSession:
         events, jobs = await self._work(self._state.finish)
         await self._emit(events)
         self._queue_finals(jobs)
+        await self._report_left()
         self._finals_ready.set()
         if self._partial_task is not None:
             with contextlib.suppress(asyncio.CancelledError):

@@ -96,12 +96,8 @@ def _talk(analysis: Mapping[str, Any], options: ReportOptions) -> TalkRatio:
         verdict = "no_speech"
     elif seller == 0 or customer == 0:
         verdict = "one_side"
-    elif seller_pct > high:
-        verdict = "seller_high"
-    elif seller_pct < low:
-        verdict = "seller_low"
     else:
-        verdict = "in_band"
+        verdict = _verdict(seller_pct, low, high, options.verdict_margin_pct)
     return TalkRatio(
         seller_s=duration(seller),
         customer_s=duration(customer),
@@ -114,6 +110,20 @@ def _talk(analysis: Mapping[str, Any], options: ReportOptions) -> TalkRatio:
         band_high_pct=high,
         verdict=verdict,
     )
+
+
+def _verdict(seller_pct: int, low: int, high: int, margin: int) -> Verdict:
+    """Within ``margin`` of a band edge, on either side: that edge's verdict. Two measurements
+    of one call that differ by less than the margin never get opposite messages."""
+    if seller_pct > high + margin:
+        return "seller_high"
+    if seller_pct >= high - margin:
+        return "edge_high"
+    if seller_pct < low - margin:
+        return "seller_low"
+    if seller_pct <= low + margin:
+        return "edge_low"
+    return "in_band"
 
 
 def _nice(steps: Sequence[int], span_s: float, most: int) -> int:

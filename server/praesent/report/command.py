@@ -83,8 +83,9 @@ def report_command(
     diarizer: DiarizerOption = None,
     pipeline: PipelineOption = None,
 ) -> None:
-    """Write the coaching report of a stored session or of a recording (HTML, PDF or JSON); a
-    recording takes the options of `praesent analyze`."""
+    """Write the coaching report of a stored session or of a recording (HTML, PDF or JSON).
+
+    A recording takes the options of `praesent analyze`."""
     from praesent.report import build_report, to_html, to_json, to_pdf
 
     options = RecordingOptions(

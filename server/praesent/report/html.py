@@ -94,6 +94,11 @@ def _role_name(role: RoleName | None, lang: Lang) -> str:
     return t(role, lang) if role is not None else "?"
 
 
+def _said_by(role: RoleName | None, what: str, lang: Lang) -> str:
+    """ "You were saying", "The customer came in with": the phrase of the role, whole."""
+    return t(f"{what}_{role}", lang) if role is not None else "?"
+
+
 def _section(title: str, body: str, cls: str = "") -> str:
     return f'<section class="card {cls}"><h2>{escape(title)}</h2>{body}</section>'
 
@@ -372,10 +377,14 @@ def _moment(m: Moment, title: str, note: str, lang: Lang) -> str:
 
 def _moments(r: Report) -> str:
     lang = r.language
-    story_note = _fill(
-        t("story_note", lang),
-        goal=_dur(float(r.options.story_goal_s), lang),
-        count=_n(r.counts.customer_stories_over_goal),
+    stories = r.counts.customer_stories_over_goal
+    count_key = {0: "stories_none", 1: "stories_one"}.get(stories, "stories_many")
+    story_note = (
+        escape(t("story_note", lang))
+        + " "
+        + _fill(
+            t(count_key, lang), goal=_dur(float(r.options.story_goal_s), lang), count=_n(stories)
+        )
     )
     body = (
         "<div class='two'>"
@@ -407,13 +416,13 @@ def _interruptions(r: Report) -> str:
     items = []
     for row in r.interruptions:
         said = (
-            f"<div>{escape(_role_name(row.of, lang))} {escape(t('interrupted', lang))}: "
+            f"<div>{escape(_said_by(row.of, 'interrupted', lang))}: "
             f"{_q(row.interrupted_text, 'q')}</div>"
             if row.interrupted_text
             else ""
         )
         came = (
-            f"<div>{escape(_role_name(row.by, lang))} {escape(t('interrupting', lang))}: "
+            f"<div>{escape(_said_by(row.by, 'interrupting', lang))}: "
             f"{_q(row.interrupting_text, 'q')}</div>"
             if row.interrupting_text
             else ""
@@ -627,7 +636,7 @@ def _header(r: Report) -> str:
     meta = [f"{escape(t('duration', lang))} {_dur(r.duration_s, lang)}"]
     if r.started_at:
         meta.append(f"{escape(t('started', lang))} {_q(r.started_at[:16].replace('T', ' '))}")
-    meta.append(f"{escape(t('call_language', lang))} {_q(r.call_language)}")
+    meta.append(f"{escape(t('call_language', lang))} {_language_name(r.call_language, lang)}")
     if r.customer_informed is not None:
         key = "customer_informed" if r.customer_informed else "customer_not_informed"
         meta.append(

@@ -15,7 +15,9 @@ from typing import Any, Literal
 Lang = Literal["de", "en"]
 RoleName = Literal["seller", "customer"]
 Status = Literal["ok", "no_speech", "no_roles"]
-Verdict = Literal["in_band", "seller_high", "seller_low", "no_speech", "one_side"]
+Verdict = Literal[
+    "in_band", "edge_high", "edge_low", "seller_high", "seller_low", "no_speech", "one_side"
+]
 TipKind = Literal["let_finish", "backchannel", "summarise", "open_questions", "clarify"]
 SCHEMA = "praesent.report/1"
 
@@ -26,6 +28,10 @@ class ReportOptions:
 
     reference_seller_pct: int = 43  # top performers (Gong Labs, 25,537 B2B calls)
     band_halfwidth_pct: int = 5  # the band around the reference counted as "in balance"
+    # A share this close to a band edge gets the edge's own verdict, so that figures within the
+    # measurement's error read the same: the demo call moved by a few ms (where a live capture
+    # happens to start) gives shares up to 2.45 points apart (docs/coaching.md).
+    verdict_margin_pct: int = 3
     questions_low: int = 11  # best discovery calls ask 11-14 questions (Gong)
     questions_high: int = 14
     long_customer_turn_s: int = 20  # a customer turn this long deserves a backchannel

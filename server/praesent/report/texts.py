@@ -9,8 +9,9 @@ from praesent.report.model import Lang
 TEXTS: dict[str, dict[Lang, str]] = {
     "doc_title": {"en": "Coaching report", "de": "Coaching-Bericht"},
     "subtitle": {
-        "en": "What went well in this call, and what to try next time.",
-        "de": "Was in diesem Gespräch gut lief und was du beim nächsten Mal probieren kannst.",
+        "en": "What this call's figures say, and what to try next time.",
+        "de": "Was die Zahlen dieses Gesprächs sagen und was du beim nächsten Mal probieren "
+        "kannst.",
     },
     "call": {"en": "Call", "de": "Gespräch"},
     "recording": {"en": "Recorded call", "de": "Aufgezeichnetes Gespräch"},
@@ -117,6 +118,18 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "Well balanced: you let the customer do most of the talking.",
         "de": "Gut ausgewogen: der Kunde hat den größeren Teil geredet.",
     },
+    "verdict_edge_high": {
+        "en": "At the top of the balanced band, within the measurement's error: about balanced. "
+        "Let the customer talk a little more.",
+        "de": "Am oberen Rand des ausgewogenen Bereichs, innerhalb der Messgenauigkeit: etwa "
+        "ausgewogen. Lass den Kunden etwas mehr reden.",
+    },
+    "verdict_edge_low": {
+        "en": "At the bottom of the balanced band, within the measurement's error: about "
+        "balanced; make sure you still lead the call.",
+        "de": "Am unteren Rand des ausgewogenen Bereichs, innerhalb der Messgenauigkeit: etwa "
+        "ausgewogen; achte darauf, das Gespräch trotzdem zu führen.",
+    },
     "verdict_seller_high": {
         "en": "You talked more than the balanced band. Ask more, tell less.",
         "de": "Du hast mehr geredet als im ausgewogenen Bereich. Frag mehr, erzähl weniger.",
@@ -153,9 +166,22 @@ TEXTS: dict[str, dict[Lang, str]] = {
     },
     "story_note": {
         "en": "Long customer stories go with won deals: the longer the customer talks "
-        "uninterrupted, the better. Customer stories of at least {goal}: {count}.",
+        "uninterrupted, the better.",
         "de": "Lange Kundenerzählungen gehen mit gewonnenen Abschlüssen einher: je länger der "
-        "Kunde ungestört erzählt, desto besser. Erzählungen von mindestens {goal}: {count}.",
+        "Kunde ungestört erzählt, desto besser.",
+    },
+    # How many customer stories reached the goal, as a sentence (not "... of at least X: 0.").
+    "stories_none": {
+        "en": "No customer story in this call lasted {goal} or longer.",
+        "de": "Keine Kundenerzählung in diesem Gespräch dauerte {goal} oder länger.",
+    },
+    "stories_one": {
+        "en": "One customer story in this call lasted {goal} or longer.",
+        "de": "Eine Kundenerzählung in diesem Gespräch dauerte {goal} oder länger.",
+    },
+    "stories_many": {
+        "en": "{count} customer stories in this call lasted {goal} or longer.",
+        "de": "{count} Kundenerzählungen in diesem Gespräch dauerten {goal} oder länger.",
     },
     "no_turn": {"en": "no such turn", "de": "kein solcher Redebeitrag"},
     # interruptions
@@ -167,8 +193,14 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "en": "No interruptions. Well done.",
         "de": "Keine Unterbrechungen. Gut gemacht.",
     },
-    "interrupted": {"en": "was saying", "de": "sagte gerade"},
-    "interrupting": {"en": "came in with", "de": "setzte ein mit"},
+    # Whole phrases per role: "You" takes "were", "Du" takes its own verb form.
+    "interrupted_seller": {"en": "You were saying", "de": "Du sagtest gerade"},
+    "interrupted_customer": {"en": "The customer was saying", "de": "Der Kunde sagte gerade"},
+    "interrupting_seller": {"en": "You came in with", "de": "Du kamst dazwischen mit"},
+    "interrupting_customer": {
+        "en": "The customer came in with",
+        "de": "Der Kunde kam dazwischen mit",
+    },
     "overlap_for": {"en": "overlap {overlap}", "de": "Überlappung {overlap}"},
     "recovered": {"en": "got the floor back", "de": "kam wieder zu Wort"},
     "not_recovered": {"en": "did not get the floor back", "de": "kam nicht wieder zu Wort"},
