@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.support import shared
@@ -84,3 +85,49 @@ def test_a_one_channel_analysis_with_roles_is_a_full_report() -> None:
     assert report.status == "ok"
     # Talk times over a minute are shown in whole seconds.
     assert abs(report.talk.seller_s - analysis["roles"]["seller"]["talk_s"]) <= 0.5
+
+
+@pytest.mark.slow
+def test_report_of_a_file_through_the_cli_skips_a_channel(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    phonecall_stereo: Path,
+    phonecall_analysis: dict[str, Any],
+) -> None:
+    """``praesent report FILE --channels seller,-,customer --output``, run by the real app: the
+    middle channel (the whole call, both voices) is skipped, so the figures are the two-channel
+    call's."""
+    from typer.testing import CliRunner
+
+    from praesent.cli import app
+    from praesent.report import build_report
+    from tests.support import read_wav, write_wav
+
+    monkeypatch.setenv("PRAESENT_DATA_DIR", str(tmp_path / "data"))
+    stereo = read_wav(phonecall_stereo)
+    mixed = stereo.astype(np.int32).sum(axis=1).clip(-32768, 32767).astype(np.int16)
+    three = write_wav(tmp_path / "three.wav", np.stack([stereo[:, 0], mixed, stereo[:, 1]], 1))
+    target = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            str(three),
+            "--channels",
+            "seller,-,customer",
+            "--language",
+            "en",
+            "--format",
+            "json",
+            "--output",
+            str(target),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert f"report written to {target}" in result.stderr
+    report = json.loads(target.read_text())
+    expected = build_report(phonecall_analysis, language="en").talk
+    assert report["talk"]["seller_s"] == expected.seller_s
+    assert report["talk"]["customer_s"] == expected.customer_s
+    assert {line["role"] for line in report["transcript"]["lines"]} == {"seller", "customer"}
