@@ -252,3 +252,49 @@ def test_killed_server_keeps_what_was_stored(
         assert httpx.get(f"{server.http}/v1/sessions/{session_id}").status_code == 404
     finally:
         server.stop()
+
+
+def test_the_stream_command_prints_the_events_as_json_lines(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    """``praesent stream`` as a person runs it: the two-channel sample played at once, every
+    event one JSON line, from ready to final, each side's words transcribed."""
+    import subprocess
+    import sys
+
+    from tests.live_server import process_env
+    from tests.support import shared, wait_until, wer
+
+    sample = shared("en-stereo-2ch/stereo_diarization.wav")
+    options = ("--url", server.ws, "--language", "en", "--title", "streamed")
+    run = subprocess.run(
+        [sys.executable, "-m", "praesent", "stream", str(sample), "--speed", "0", *options],
+        env=process_env(tmp_path, {}),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    events = [json.loads(line) for line in run.stdout.splitlines()]
+    assert events[0]["type"] == "ready" and events[-1]["type"] == "final"
+    logged = [e["seq"] for e in events if e.get("seq") is not None]
+    assert logged == sorted(logged) and len(set(logged)) == len(logged)
+    said = {"seller": "", "customer": ""}
+    for event in events:
+        if event["type"] == "transcript":
+            said[event["role"]] += " " + event["text"]
+    assert wer("The horizon seems extremely distant.", said["customer"]) <= 0.2, said
+    assert "wizard" in said["seller"].lower(), said
+    session_id = events[0]["session_id"]
+
+    def stored() -> dict[str, Any]:
+        listed = httpx.get(f"{server.http}/v1/sessions", timeout=30).json()
+        return next(s for s in listed if s["id"] == session_id)
+
+    wait_until(
+        lambda: stored()["status"] == "finished", 30, "the streamed session stored as finished"
+    )
+    assert stored()["title"] == "streamed"
+    assert _session(server, session_id)["roles"]["customer"]["talk_s"] > 1
