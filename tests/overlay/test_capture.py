@@ -144,3 +144,29 @@ def _capture_across_a_restart(
     # Reference speech in the demo: seller ~11.9 s, customer ~12.5 s (RTTM); VAD is looser.
     assert talk["customer"] > 8, (talk, err)
     assert talk["seller"] > 6, (talk, err)
+
+
+def test_list_devices_names_the_microphones_and_the_call_sources(
+    pulse: dict[str, str],
+) -> None:
+    """``praesent capture --list-devices`` on the two null sinks: sounddevice's inputs, and each
+    sink's monitor as a loopback source for --call."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "praesent.capture", "--list-devices"],
+        env=pulse,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    assert listed.returncode == 0 and listed.stderr == "", listed.stderr
+    lines = listed.stdout.splitlines()
+    calls = lines.index("call audio (--call, SoundCard loopback / monitor sources):")
+    assert lines[0] == "microphones (--mic, sounddevice):"
+    microphones = {line.split(": ", 1)[1] for line in lines[1:calls]}
+    assert "pulse" in microphones, lines
+    assert set(lines[calls + 1 :]) == {
+        "  Monitor of call [loopback]",
+        "  Monitor of mic [loopback]",
+    }, lines
