@@ -170,3 +170,43 @@ def test_list_devices_names_the_microphones_and_the_call_sources(
         "  Monitor of call [loopback]",
         "  Monitor of mic [loopback]",
     }, lines
+
+
+def test_capture_says_when_a_device_is_lost_and_back(pulse: dict[str, str], tmp_path: Path) -> None:
+    """Both devices vanish mid-call (their null sinks unloaded) and come back: the client says
+    so in one line each and goes on sending; the call still ends as the server confirms."""
+    (tmp_path / "data").mkdir()
+    server = ServerProcess(tmp_path / "data", port=free_port()).start()
+    err_path = tmp_path / "capture.err"
+    options = ("--no-transcribe", "--duration", "8")
+    try:
+        with err_path.open("w") as err_file:
+            capture = subprocess.Popen(
+                [sys.executable, "-m", "praesent.capture", "--url", server.ws, *options],
+                env=pulse,
+                stdout=subprocess.PIPE,
+                stderr=err_file,
+                text=True,
+            )
+        assert capture.stdout is not None
+        assert json.loads(capture.stdout.readline())["type"] == "ready"
+        modules = pactl(pulse, "list", "short", "modules").splitlines()
+        for line in modules:
+            if "module-null-sink" in line:
+                pactl(pulse, "unload-module", line.split()[0])
+        wait_until(
+            lambda: "microphone: lost" in err_path.read_text(), 30, "the microphone reported lost"
+        )
+        for name in ("call", "mic"):
+            pactl(pulse, "load-module", "module-null-sink", f"sink_name={name}")
+        pactl(pulse, "set-default-sink", "call")
+        pactl(pulse, "set-default-source", "mic.monitor")
+        said = ("microphone: back", "call audio: lost", "call audio: back")
+        wait_until(lambda: all(line in err_path.read_text() for line in said), 30, f"{said} said")
+        out, _ = capture.communicate(timeout=120)
+        err = err_path.read_text()
+        assert capture.returncode == 0, err
+        assert json.loads(out.strip().splitlines()[-1])["type"] == "final", out
+        assert "Traceback" not in err, err
+    finally:
+        server.stop()
