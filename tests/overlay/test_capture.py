@@ -172,13 +172,18 @@ def test_list_devices_names_the_microphones_and_the_call_sources(
     }, lines
 
 
-def test_capture_says_when_a_device_is_lost_and_back(pulse: dict[str, str], tmp_path: Path) -> None:
-    """Both devices vanish mid-call (their null sinks unloaded) and come back: the client says
-    so in one line each and goes on sending; the call still ends as the server confirms."""
+def test_capture_says_echo_and_when_a_device_is_lost_and_back(
+    pulse: dict[str, str], tab_call: dict[str, Path], tmp_path: Path
+) -> None:
+    """The microphone hears the call's sound (a loopback of the speakers into it, -15 dB,
+    60 ms): the client tells the seller to use a headset. Then both devices vanish mid-call
+    (their null sinks unloaded) and come back: the client says so in one line each and goes on
+    sending; the call still ends as the server confirms."""
+    paplay = require("paplay")
     (tmp_path / "data").mkdir()
     server = ServerProcess(tmp_path / "data", port=free_port()).start()
     err_path = tmp_path / "capture.err"
-    options = ("--no-transcribe", "--duration", "8")
+    options = ("--no-transcribe", "--duration", "20")
     try:
         with err_path.open("w") as err_file:
             capture = subprocess.Popen(
@@ -190,6 +195,27 @@ def test_capture_says_when_a_device_is_lost_and_back(pulse: dict[str, str], tmp_
             )
         assert capture.stdout is not None
         assert json.loads(capture.stdout.readline())["type"] == "ready"
+        room = pactl(
+            pulse,
+            "load-module",
+            "module-loopback",
+            "source=call.monitor",
+            "sink=mic",
+            "latency_msec=60",
+        )
+        inputs = [
+            line.split() for line in pactl(pulse, "list", "short", "sink-inputs").splitlines()
+        ]
+        loopback = next(fields[0] for fields in inputs if fields[3] == "module-loopback.c")
+        pactl(pulse, "set-sink-input-volume", loopback, "-15dB")
+        player = subprocess.Popen([paplay, "--device=call", str(tab_call["customer"])], env=pulse)
+        try:
+            echo = "your microphone hears the call (echo): use a headset"
+            wait_until(lambda: echo in err_path.read_text(), 30, "the echo message")
+        finally:
+            player.kill()
+            player.wait(timeout=10)
+        pactl(pulse, "unload-module", room)
         modules = pactl(pulse, "list", "short", "modules").splitlines()
         for line in modules:
             if "module-null-sink" in line:
