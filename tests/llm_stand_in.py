@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -27,8 +28,9 @@ class StandIn:
     url: str = ""
 
 
-@pytest.fixture
-def stand_in() -> Iterator[StandIn]:
+@contextmanager
+def running_stand_in() -> Iterator[StandIn]:
+    """The stand-in, listening until the block ends."""
     state = StandIn()
 
     class Handler(BaseHTTPRequestHandler):
@@ -78,3 +80,9 @@ def stand_in() -> Iterator[StandIn]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def stand_in() -> Iterator[StandIn]:
+    with running_stand_in() as state:
+        yield state
