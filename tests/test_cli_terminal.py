@@ -183,6 +183,16 @@ def test_a_missing_output_folder_fails_before_the_analysis(
     assert not target.parent.exists()
 
 
+def test_a_pdf_is_not_written_to_a_terminal(praesent: Praesent) -> None:
+    """On a terminal a PDF would be bytes on the screen: refused before any analysis. (On pipes
+    the PDF goes to stdout, as a script asks.)"""
+    run = praesent("terminal", "report", str(DEMO), "--format", "pdf")
+    line = _mistake(run)
+    assert line == "praesent: error: a PDF does not belong on a terminal; use --output"
+    assert "analysing" not in run.shown and "%PDF" not in run.shown
+    assert run.seconds < 10, run.seconds  # no model loaded, no audio read
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_taken_port(praesent: Praesent, mode: str) -> None:
     with socket.socket() as taken:

@@ -22,17 +22,26 @@ from praesent.engines import Engines
 from praesent.errors import PraesentError
 from praesent.live.player import stream_file
 from tests.live_server import ServerProcess
-from tests.support import await_until, read_wav
+from tests.llm_stand_in import StandIn, running_stand_in
+from tests.support import await_until, read_wav, wait_until
 
 ROLES = ("seller", "customer")
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def llm() -> Iterator[StandIn]:
+    """An LLM endpoint for the server's topic summaries (a stand-in speaking its protocol)."""
+    with running_stand_in() as state:
+        yield state
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, llm: StandIn) -> Iterator[ServerProcess]:
     process = ServerProcess(
         tmp_path_factory.mktemp("live"),
         PRAESENT_LIVE_IDLE_TIMEOUT_S="3",
         PRAESENT_OBSERVER_QUEUE_SIZE="16",
+        PRAESENT_LLM_BASE_URL=llm.url,
     ).start()
     yield process
     process.stop()
@@ -50,7 +59,7 @@ def _pairs(items: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 
 def test_replay_in_real_time_equals_the_file_analysis(
-    server: ServerProcess, phonecall_stereo: Path, engines: Engines
+    server: ServerProcess, phonecall_stereo: Path, engines: Engines, llm: StandIn
 ) -> None:
     events: list[dict[str, Any]] = []
     began = time.monotonic()
@@ -68,6 +77,18 @@ def test_replay_in_real_time_equals_the_file_analysis(
         )
     assert _pairs(live["interruptions"]) == _pairs(offline["interruptions"])
     assert _pairs(live["backchannels"]) == _pairs(offline["backchannels"])
+    # The server's LLM endpoint rewrote each topic's summary when the call ended.
+    rewritten = ["Invoices are written by hand in spreadsheets.", "About 2000 a month."]
+    assert offline["topics"] and all(t["summary"] != rewritten for t in offline["topics"])
+    wait_until(
+        lambda: (
+            [t["summary"] for t in _session(server, final["session_id"])["topics"]]
+            == [rewritten] * len(offline["topics"])
+        ),
+        30,
+        "the stored topics with the LLM's summaries",
+    )
+    assert any("Customer: " in r["messages"][1]["content"] for r in llm.requests), llm.requests
     assert any(e["type"] == "balance" for e in events)
     assert any(e["type"] == "transcript" for e in events)
     listing = httpx.get(f"{server.http}/v1/sessions").json()
@@ -252,3 +273,49 @@ def test_killed_server_keeps_what_was_stored(
         assert httpx.get(f"{server.http}/v1/sessions/{session_id}").status_code == 404
     finally:
         server.stop()
+
+
+def test_the_stream_command_prints_the_events_as_json_lines(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    """``praesent stream`` as a person runs it: the two-channel sample played at once, every
+    event one JSON line, from ready to final, each side's words transcribed."""
+    import subprocess
+    import sys
+
+    from tests.live_server import process_env
+    from tests.support import shared, wer
+
+    sample = shared("en-stereo-2ch/stereo_diarization.wav")
+    options = ("--url", server.ws, "--language", "en", "--title", "streamed")
+    run = subprocess.run(
+        [sys.executable, "-m", "praesent", "stream", str(sample), "--speed", "0", *options],
+        env=process_env(tmp_path, {}),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    events = [json.loads(line) for line in run.stdout.splitlines()]
+    assert events[0]["type"] == "ready" and events[-1]["type"] == "final"
+    logged = [e["seq"] for e in events if e.get("seq") is not None]
+    assert logged == sorted(logged) and len(set(logged)) == len(logged)
+    said = {"seller": "", "customer": ""}
+    for event in events:
+        if event["type"] == "transcript":
+            said[event["role"]] += " " + event["text"]
+    assert wer("The horizon seems extremely distant.", said["customer"]) <= 0.2, said
+    assert "wizard" in said["seller"].lower(), said
+    session_id = events[0]["session_id"]
+
+    def stored() -> dict[str, Any]:
+        listed = httpx.get(f"{server.http}/v1/sessions", timeout=30).json()
+        return next(s for s in listed if s["id"] == session_id)
+
+    wait_until(
+        lambda: stored()["status"] == "finished", 30, "the streamed session stored as finished"
+    )
+    assert stored()["title"] == "streamed"
+    assert _session(server, session_id)["roles"]["customer"]["talk_s"] > 1

@@ -144,3 +144,95 @@ def _capture_across_a_restart(
     # Reference speech in the demo: seller ~11.9 s, customer ~12.5 s (RTTM); VAD is looser.
     assert talk["customer"] > 8, (talk, err)
     assert talk["seller"] > 6, (talk, err)
+
+
+def test_list_devices_names_the_microphones_and_the_call_sources(
+    pulse: dict[str, str],
+) -> None:
+    """``praesent capture --list-devices`` on the two null sinks: sounddevice's inputs, and each
+    sink's monitor as a loopback source for --call."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "praesent.capture", "--list-devices"],
+        env=pulse,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+        check=False,
+    )
+    assert listed.returncode == 0 and listed.stderr == "", listed.stderr
+    lines = listed.stdout.splitlines()
+    calls = lines.index("call audio (--call, SoundCard loopback / monitor sources):")
+    assert lines[0] == "microphones (--mic, sounddevice):"
+    microphones = {line.split(": ", 1)[1] for line in lines[1:calls]}
+    assert "pulse" in microphones, lines
+    assert set(lines[calls + 1 :]) == {
+        "  Monitor of call [loopback]",
+        "  Monitor of mic [loopback]",
+    }, lines
+
+
+def test_capture_says_echo_and_when_a_device_is_lost_and_back(
+    pulse: dict[str, str], tab_call: dict[str, Path], tmp_path: Path
+) -> None:
+    """The microphone hears the call's sound (a loopback of the speakers into it, -15 dB,
+    60 ms): the client tells the seller to use a headset. Then both devices vanish mid-call
+    (their null sinks unloaded) and come back: the client says so in one line each and goes on
+    sending; the call still ends as the server confirms."""
+    paplay = require("paplay")
+    (tmp_path / "data").mkdir()
+    server = ServerProcess(tmp_path / "data", port=free_port()).start()
+    err_path = tmp_path / "capture.err"
+    options = ("--no-transcribe", "--duration", "20")
+    try:
+        with err_path.open("w") as err_file:
+            capture = subprocess.Popen(
+                [sys.executable, "-m", "praesent.capture", "--url", server.ws, *options],
+                env=pulse,
+                stdout=subprocess.PIPE,
+                stderr=err_file,
+                text=True,
+            )
+        assert capture.stdout is not None
+        assert json.loads(capture.stdout.readline())["type"] == "ready"
+        room = pactl(
+            pulse,
+            "load-module",
+            "module-loopback",
+            "source=call.monitor",
+            "sink=mic",
+            "latency_msec=60",
+        )
+        inputs = [
+            line.split() for line in pactl(pulse, "list", "short", "sink-inputs").splitlines()
+        ]
+        loopback = next(fields[0] for fields in inputs if fields[3] == "module-loopback.c")
+        pactl(pulse, "set-sink-input-volume", loopback, "-15dB")
+        player = subprocess.Popen([paplay, "--device=call", str(tab_call["customer"])], env=pulse)
+        try:
+            echo = "your microphone hears the call (echo): use a headset"
+            wait_until(lambda: echo in err_path.read_text(), 30, "the echo message")
+        finally:
+            player.kill()
+            player.wait(timeout=10)
+        pactl(pulse, "unload-module", room)
+        modules = pactl(pulse, "list", "short", "modules").splitlines()
+        for line in modules:
+            if "module-null-sink" in line:
+                pactl(pulse, "unload-module", line.split()[0])
+        wait_until(
+            lambda: "microphone: lost" in err_path.read_text(), 30, "the microphone reported lost"
+        )
+        for name in ("call", "mic"):
+            pactl(pulse, "load-module", "module-null-sink", f"sink_name={name}")
+        pactl(pulse, "set-default-sink", "call")
+        pactl(pulse, "set-default-source", "mic.monitor")
+        said = ("microphone: back", "call audio: lost", "call audio: back")
+        wait_until(lambda: all(line in err_path.read_text() for line in said), 30, f"{said} said")
+        out, _ = capture.communicate(timeout=120)
+        err = err_path.read_text()
+        assert capture.returncode == 0, err
+        assert json.loads(out.strip().splitlines()[-1])["type"] == "final", out
+        assert "Traceback" not in err, err
+    finally:
+        server.stop()

@@ -1,7 +1,7 @@
 """What the seller needs to trust the overlay, in real Chromium: the sound check names a silent
 call tab and its fix, in German and English, before anything is sent; its setting for the
 browser's echo cancellation opens the microphone again with it (and without it), from the
-keyboard."""
+keyboard; "Share again" asks for the tab anew; nothing leaves the page before the call starts."""
 
 from __future__ import annotations
 
@@ -25,7 +25,13 @@ def _shot(page: Any, name: str, tmp_path: Path) -> None:
 # of the microphone's verdicts in turn.
 _RECORD_MICROPHONES = """
 window.__mics = [];
+window.__shared = 0;
 window.__seller = ["waiting"];
+const gdm = navigator.mediaDevices.getDisplayMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getDisplayMedia = async (c) => {
+  window.__shared += 1;
+  return gdm(c);
+};
 const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
 navigator.mediaDevices.getUserMedia = async (c) => {
   const s = await gum(c);
@@ -65,6 +71,16 @@ def test_the_check_names_a_silent_tab(
         call.goto(call_url)
         page = context.new_page()
         page.add_init_script(_RECORD_MICROPHONES)
+        # What leaves the page: no socket and no write before the seller starts the call.
+        sent: list[str] = []
+        page.on("websocket", lambda socket: sent.append(f"socket {socket.url}"))
+        page.on(
+            "request",
+            lambda request: (
+                request.method not in ("GET", "HEAD")
+                and sent.append(f"{request.method} {request.url}")
+            ),
+        )
         page.goto(f"{overlay_server.http}/?language=en")
         strings = _strings(page)
         de, en = strings["de"], strings["en"]
@@ -109,6 +125,15 @@ def test_the_check_names_a_silent_tab(
         assert texts(page, "#verdict-customer") == ["✗ " + en["check.customer.silent"]]
         assert page.evaluate("localStorage.getItem('praesent.mic')") == "raw"
 
+        # "Share again": the tab is asked for anew, and now that the call plays it is heard.
+        assert page.evaluate("window.__shared") == 1
+        call.evaluate("document.getElementById('call').play()")
+        page.click("#retry")
+        page.wait_for_function("window.__shared === 2", timeout=10_000)
+        page.wait_for_selector(".source[data-role=customer][data-state=ok]", timeout=30_000)
+        assert texts(page, "#verdict-customer") == ["✓ " + en["check.customer.ok"]]
+
         page.click("#cancel")
         assert page.locator("#join").is_visible() and texts(page, "#status") == [en["status.idle"]]
+        assert sent == [], sent
         browser.close()

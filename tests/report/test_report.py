@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from praesent.analysis import analysis_from_events
+from praesent.cli import app
 from praesent.report import Report, build_report, to_html, to_json, to_pdf
-from praesent.report.command import report_command
 from praesent.report.model import ReportOptions
 from praesent.report.texts import TEXTS
 from praesent.store import EventStore, migrate
@@ -274,9 +273,6 @@ def test_cli_reports_a_stored_session(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("PRAESENT_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("PRAESENT_DATABASE_URL", raising=False)
     _first, second = _stored_session(tmp_path)
-    app = typer.Typer()
-    app.command("report")(report_command)
-    app.command("other")(lambda: None)  # two commands: the app keeps the "report" name
     runner = CliRunner()
     result = runner.invoke(app, ["report", second, "--format", "json", "--lang", "de"])
     assert result.exit_code == 0, result.output

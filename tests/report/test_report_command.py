@@ -10,9 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from tests.llm_stand_in import StandIn, stand_in
 from tests.support import shared
+
+__all__ = ["stand_in"]  # the fixture
 
 CALL = "en-phonecall-2spk/sample.wav"
 
@@ -84,3 +88,60 @@ def test_a_one_channel_analysis_with_roles_is_a_full_report() -> None:
     assert report.status == "ok"
     # Talk times over a minute are shown in whole seconds.
     assert abs(report.talk.seller_s - analysis["roles"]["seller"]["talk_s"]) <= 0.5
+
+
+@pytest.mark.slow
+def test_report_of_a_file_through_the_cli_skips_a_channel(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    phonecall_stereo: Path,
+    phonecall_analysis: dict[str, Any],
+    stand_in: StandIn,
+) -> None:
+    """``praesent report FILE --channels seller,-,customer --output``, run by the real app: the
+    middle channel (the whole call, both voices) is skipped, so the figures are the two-channel
+    call's; with an LLM endpoint set, its summaries are the report's."""
+    from typer.testing import CliRunner
+
+    from praesent.cli import app
+    from praesent.report import build_report
+    from tests.support import read_wav, write_wav
+
+    monkeypatch.setenv("PRAESENT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PRAESENT_LLM_BASE_URL", stand_in.url)
+    monkeypatch.setenv("PRAESENT_LLM_MODEL", "stand-in")
+    stereo = read_wav(phonecall_stereo)
+    mixed = stereo.astype(np.int32).sum(axis=1).clip(-32768, 32767).astype(np.int16)
+    three = write_wav(tmp_path / "three.wav", np.stack([stereo[:, 0], mixed, stereo[:, 1]], 1))
+    target = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            str(three),
+            "--channels",
+            "seller,-,customer",
+            "--language",
+            "en",
+            "--format",
+            "json",
+            "--output",
+            str(target),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert f"report written to {target}" in result.stderr
+    report = json.loads(target.read_text())
+    expected = build_report(phonecall_analysis, language="en").talk
+    assert report["talk"]["seller_s"] == expected.seller_s
+    assert report["talk"]["customer_s"] == expected.customer_s
+    assert {line["role"] for line in report["transcript"]["lines"]} == {"seller", "customer"}
+    # Each topic of the call asked the endpoint once, with the customer's words of the topic.
+    topics = phonecall_analysis["topics"]
+    assert topics and len(stand_in.requests) == len(topics)
+    assert stand_in.requests[0]["model"] == "stand-in"
+    assert "Customer: " in stand_in.requests[0]["messages"][1]["content"]
+    assert [t["summary"] for t in report["topics"]] == [
+        ["Invoices are written by hand in spreadsheets.", "About 2000 a month."]
+    ] * len(topics)

@@ -4,6 +4,7 @@ and the team dashboard; the seller stops sharing and the coach gets 404."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from praesent.store import EventStore
 from praesent.team.credentials import hash_password
 from tests.live_server import ServerProcess
 from tests.overlay.conftest import CHROMIUM, require
+from tests.support import wait_until
 
 ADMIN_PASSWORD = "admin password 2026"
 SELLER_PASSWORD = "seller password 2026"
@@ -28,7 +30,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
         store.people.create_user(
             "admin@example.com", "admin", password_hash=hash_password(ADMIN_PASSWORD)
         )
-    process = ServerProcess(data_dir).start()
+    # The retention job every 0.5 s instead of every hour: its loop in `serve` is under test.
+    process = ServerProcess(data_dir, PRAESENT_RETENTION_INTERVAL_S="0.5").start()
     yield process
     process.stop()
 
@@ -135,3 +138,29 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         audit = seller.request.get(f"{base}/v1/me/audit").json()
         assert any(e["reader"] == "coach@example.com" for e in audit), audit
         browser.close()
+
+
+def test_the_retention_loop_of_serve_deletes_expired_calls(server: ServerProcess) -> None:
+    """A call past the server's 90 days, stored after `serve` started, is gone at the loop's next
+    run; a fresh one stays."""
+    with EventStore(f"sqlite:///{server.data_dir / 'praesent.db'}") as store:
+        seller = store.people.create_user("old-calls@example.com", "seller", ["Team A"])
+        now = datetime.now(UTC)
+        ids = []
+        for days_old in (91, 1):
+            record = store.create_session(
+                f"{days_old} days old",
+                "en",
+                True,
+                owner_id=seller.id,
+                started_at=now - timedelta(days=days_old),
+            )
+            store.finalise(record.id, "finished", {"roles": {}}, now - timedelta(days=days_old))
+            ids.append(record.id)
+        expired, fresh = ids
+        wait_until(
+            lambda: store.get_session(expired) is None,
+            30,
+            "the retention loop of `praesent serve` to delete the 91-day-old call",
+        )
+        assert store.get_session(fresh) is not None
