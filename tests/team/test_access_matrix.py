@@ -138,6 +138,7 @@ PINNED: dict[str, Rule] = {
     "GET /v1/sessions/{session_id}": Rule.SESSION_READ,
     "PUT /v1/sessions/{session_id}/sharing": Rule.SESSION_OWNER,
     "DELETE /v1/sessions/{session_id}": Rule.SESSION_OWNER,
+    "PUT /v1/sessions/{session_id}/sending": Rule.SESSION_OWNER,
     "GET /v1/sessions/{session_id}/report": Rule.SESSION_READ,
     "WS /v1/sessions/{session_id}/events": Rule.SESSION_READ,
     "POST /v1/auth/login": Rule.PUBLIC,
@@ -196,6 +197,9 @@ REQUESTS: dict[str, Builder] = {
     "GET /v1/sessions/{session_id}": lambda w, c, t: Call("GET", f"/v1/sessions/{t.session_id}"),
     "PUT /v1/sessions/{session_id}/sharing": lambda w, c, t: Call(
         "PUT", f"/v1/sessions/{t.session_id}/sharing", {"shared": True}
+    ),
+    "PUT /v1/sessions/{session_id}/sending": lambda w, c, t: Call(
+        "PUT", f"/v1/sessions/{t.session_id}/sending", {"send_results": False}
     ),
     "DELETE /v1/sessions/{session_id}": lambda w, c, t: Call(
         "DELETE", f"/v1/sessions/{t.session_id}", ok=204

@@ -348,3 +348,68 @@ def test_the_documented_bodies_follow_the_schema() -> None:
     deleted = next(b for b in bodies if b["type"] == "session.deleted")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**deleted, "data": {**deleted["data"], "figures": {}}}, SCHEMA)
+
+
+def test_the_seller_decides_per_call_and_the_report_shows_where_results_went(
+    hooks_server: tuple[TestClient, World],
+) -> None:
+    client, world = hooks_server
+    ada, admin = world.headers("ada"), world.headers("eve")
+    team_a = f"/v1/admin/teams/{world.teams['A']}"
+    receiver = Receiver(free_port()).start()
+    endpoint = _endpoint(client, world, "ada", receiver.url)
+    try:
+        # The team keeps results in praesent by default: a finished call sends nothing ...
+        off = client.put(team_a, json={"send_results_by_default": False}, headers=admin)
+        assert off.json()["send_results_by_default"] is False
+        kept = world.session("ada")
+        assert _log(client, world, "ada", endpoint["id"]) == []
+        # ... until the seller sends this call's results: they go out now, once.
+        for _ in range(2):
+            sent = client.put(
+                f"/v1/sessions/{kept}/sending", json={"send_results": True}, headers=ada
+            )
+            assert sent.status_code == 200 and sent.json()["send_results"] is True
+        wait_until(lambda: len(receiver.accepted()) >= 1, 30, "the results sent afterwards")
+        [payload] = receiver.verified(endpoint["secret"])
+        assert (payload["type"], payload["data"]["session"]["id"]) == ("report.ready", kept)
+        # With the default on, a seller who says no for a call before it ends sends nothing.
+        client.put(team_a, json={"send_results_by_default": True}, headers=admin)
+        store = world.store
+        record = store.create_session("private call", "en", True, owner_id=world.users["ada"].id)
+        no = client.put(
+            f"/v1/sessions/{record.id}/sending", json={"send_results": False}, headers=ada
+        )
+        assert no.status_code == 200
+        store.append(record.id, [])
+        store.finalise(record.id, "finished", world.analysis, utc_now())
+        assert (
+            client.put(
+                f"/v1/sessions/{record.id}/sharing", json={"shared": True}, headers=ada
+            ).status_code
+            == 200
+        )
+        assert len(_log(client, world, "ada", endpoint["id"])) == 1
+        # The report says where the results went, in the report's language; only the host.
+        report = client.get(f"/v1/sessions/{kept}/report?format=json", headers=ada).json()
+        assert report["sent_to"] == [{"host": "127.0.0.1", "status": "delivered"}]
+        html = client.get(f"/v1/sessions/{kept}/report?lang=de", headers=ada).text
+        assert "Ergebnisse gesendet an 127.0.0.1 (zugestellt)" in html
+        private = client.get(f"/v1/sessions/{record.id}/report?format=json", headers=ada)
+        assert private.json()["sent_to"] == []
+        assert (
+            "Results sent to"
+            not in client.get(f"/v1/sessions/{record.id}/report", headers=ada).text
+        )
+    finally:
+        receiver.stop()
+        client.delete(f"/v1/webhooks/{endpoint['id']}", headers=ada)
+        client.put(team_a, json={"send_results_by_default": True}, headers=admin)
+    # Malformed choices are refused; another seller's call is not theirs to decide.
+    for bad in ({"send_results": "yes"}, {"send_results": 1}, {}, []):
+        response = client.put(f"/v1/sessions/{kept}/sending", json=bad, headers=ada)
+        assert response.status_code == 422, bad
+    other = client.put(
+        f"/v1/sessions/{kept}/sending", json={"send_results": False}, headers=world.headers("ben")
+    )
+    assert other.status_code == 404

@@ -52,7 +52,7 @@ from praesent.store.records import (
     SessionStatus,
     StoredEvent,
 )
-from praesent.store.webhooks import WebhookStore, write_outbox
+from praesent.store.webhooks import WebhookStore, already_reported, write_outbox
 
 SEQ_MAX = 2**31 - 1  # the events.seq column is a 32-bit integer on PostgreSQL
 
@@ -198,10 +198,17 @@ class EventStore:
             return True
 
     def set_send_results(self, session_id: str, send: bool | None) -> bool:
-        """Whether this call's results go to the webhooks (None: the teams' default)."""
-        stmt = update(Session).where(Session.id == session_id).values(send_results=send)
+        """Whether this call's results go to the webhooks (None: the teams' default); False if
+        the session is not there. Turned on for a call whose analysis is stored and whose results
+        never went out, they go out now (``report.ready``), as sharing later shares."""
         with self._transaction() as db:
-            return db.connection().execute(stmt).rowcount == 1
+            row = db.get(Session, session_id)
+            if row is None:
+                return False
+            row.send_results = send
+            if row.analysis is not None and not already_reported(db, session_id):
+                write_outbox(db, row, ["report.ready"], links=self.links)
+            return True
 
     def assign_owner(self, owner_id: str, session_ids: Sequence[str] | None = None) -> int:
         """Give the local owner's sessions (all, or those listed) to a user; how many moved."""

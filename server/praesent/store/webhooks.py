@@ -110,6 +110,15 @@ def sends_results(session: Session, teams: Sequence[Team]) -> bool:
     return all(team.send_results_by_default for team in teams)
 
 
+def already_reported(db: OrmSession, session_id: str) -> bool:
+    """Whether a session's results were queued for any endpoint already."""
+    stmt = select(WebhookDelivery.id).where(
+        WebhookDelivery.session_id == session_id,
+        WebhookDelivery.event.in_(("session.finished", "report.ready")),
+    )
+    return db.scalars(stmt.limit(1)).first() is not None
+
+
 def write_outbox(
     db: OrmSession,
     session: Session,
@@ -121,7 +130,7 @@ def write_outbox(
     """Add the deliveries of ``events`` about ``session`` to the outbox, inside ``db``'s
     transaction; how many rows. Nothing for the local owner's sessions (no accounts)."""
     from praesent.store.repository import _session_record
-    from praesent.webhooks.payloads import EVENT_TYPES, body
+    from praesent.webhooks.payloads import EVENT_TYPES, RESULT_EVENTS, body, results
 
     if session.owner_id is None:
         return 0
@@ -152,6 +161,9 @@ def write_outbox(
     seller = {"id": owner.id, "email": owner.email}
     now = utc_now()
     written = 0
+    made = None  # the report is built once for all result events
+    if session.analysis is not None and RESULT_EVENTS & set(events):
+        made = results(session.analysis, transcript=transcript)
     for event in events:
         assert event in EVENT_TYPES, event
         targets = [e for e in endpoints if event in e.events]
@@ -166,6 +178,7 @@ def write_outbox(
             links=links,
             transcript=transcript,
             reason=reason,
+            made=made,
         )
         message_id = f"msg_{uuid4().hex}"
         for endpoint in targets:

@@ -85,6 +85,18 @@ def session_view(session: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def results(analysis: Mapping[str, Any], *, transcript: bool) -> dict[str, Any]:
+    """The figures, the tips and (``transcript``) the transcript of a call's analysis."""
+    report = build_report(analysis, language="de" if analysis.get("language") == "de" else "en")
+    found: dict[str, Any] = {"figures": figures(report), "tips": tips(report)}
+    if transcript:
+        found["transcript"] = [
+            {"role": line.role, "at_s": line.at_s, "text": line.text}
+            for line in report.transcript.lines
+        ]
+    return found
+
+
 def body(
     event: EventType,
     occurred_at: datetime,
@@ -95,9 +107,11 @@ def body(
     links: str,
     transcript: bool,
     reason: str | None = None,
+    made: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The body of one event. ``session`` is ``SessionRecord.fields()``, ``seller`` the owner's
-    ``{"id", "email"}``; ``analysis`` is needed for the result events only."""
+    ``{"id", "email"}``; ``analysis`` is needed for the result events only (``made``: its
+    ``results``, when the caller has them already)."""
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "session": session_view(session),
@@ -108,12 +122,5 @@ def body(
     else:
         data["report_url"] = report_url(links, str(session["id"]))
     if event in RESULT_EVENTS and analysis is not None:
-        report = build_report(analysis, language="de" if analysis.get("language") == "de" else "en")
-        data["figures"] = figures(report)
-        data["tips"] = tips(report)
-        if transcript:
-            data["transcript"] = [
-                {"role": line.role, "at_s": line.at_s, "text": line.text}
-                for line in report.transcript.lines
-            ]
+        data.update(made if made is not None else results(analysis, transcript=transcript))
     return {"type": event, "timestamp": occurred_at.isoformat(), "data": data}
