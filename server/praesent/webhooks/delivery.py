@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +17,19 @@ from praesent import __version__
 from praesent.settings import Settings
 from praesent.store.webhooks import Claim
 from praesent.webhooks.addresses import EndpointRefusedError, Target, resolve
+
+_sending = threading.local()
+
+
+class _QuietWebhookUrls(logging.Filter):
+    """httpx logs each request's URL at INFO; a webhook's URL may carry the receiver's token
+    (many services put it in the path), so the relay's requests are not logged there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_sending, "active", False)
+
+
+logging.getLogger("httpx").addFilter(_QuietWebhookUrls())
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +89,7 @@ def send(http: httpx.Client, claim: Claim, settings: Settings) -> Outcome:
     }
     limit = settings.webhook_response_kb * 1024
     deadline = time.monotonic() + settings.webhook_timeout_s
+    _sending.active = True
     try:
         with http.stream(
             "POST", url, content=body.encode("utf-8"), headers=headers, extensions=extensions
@@ -86,6 +102,8 @@ def send(http: httpx.Client, claim: Claim, settings: Settings) -> Outcome:
             status = response.status_code
     except httpx.HTTPError as error:
         return Outcome(None, f"{type(error).__name__}: {error}"[:300] or type(error).__name__)
+    finally:
+        _sending.active = False
     if 200 <= status < 300:
         return Outcome(status, None)
     return Outcome(status, f"the receiver answered {status}")
