@@ -67,6 +67,10 @@ async def relay_forever(store: EventStore, settings: Settings) -> None:
             except StoreError:
                 log.exception("the webhook relay cannot reach the database; it tries again")
                 delivered = 0
+            except Exception:
+                # A relay that stopped would leave every later webhook undelivered.
+                log.exception("the webhook relay failed; it tries again")
+                delivered = 0
             if not delivered:
                 await asyncio.sleep(settings.webhook_poll_s)
 
@@ -79,8 +83,8 @@ def relay_thread(store: EventStore, settings: Settings, stop: threading.Event) -
             while not stop.is_set():
                 try:
                     delivered = deliver_due(store, settings, http)
-                except StoreError:
-                    log.exception("the webhook relay cannot reach the database; it tries again")
+                except Exception:
+                    log.exception("the webhook relay failed; it tries again")
                     delivered = 0
                 if not delivered:
                     stop.wait(settings.webhook_poll_s)
