@@ -100,3 +100,20 @@ def test_a_session_of_the_local_owner_or_a_call_kept_in_praesent_writes_nothing(
     assert store.set_send_results(kept.id, False)
     store.finalise(kept.id, "finished", ANALYSIS, datetime.now(UTC))
     assert store.webhooks.deliveries(endpoint) == []
+
+
+def test_the_retention_job_forgets_finished_deliveries_after_30_days(store: EventStore) -> None:
+    from praesent.jobs.retention import run_retention
+
+    owner, endpoint = _seller_and_endpoint(store)
+    for _ in range(2):
+        _finished_call(store, owner)
+    now = datetime.now(UTC)
+    [claim] = store.webhooks.claim_due(now, HOLD)
+    store.webhooks.delivered(claim.id, 200)
+    run_retention(store, 90, now + timedelta(days=29))
+    assert len(store.webhooks.deliveries(endpoint)) == 2
+    run_retention(store, 90, now + timedelta(days=31))
+    # The delivered one is gone; the pending one stays, whatever its age.
+    [left] = store.webhooks.deliveries(endpoint)
+    assert left.status == "pending"

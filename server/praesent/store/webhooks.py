@@ -283,6 +283,15 @@ class WebhookStore:
             row = db.get(WebhookDelivery, delivery_id)
             return None if row is None else _delivery(row)
 
+    def prune(self, before: datetime) -> int:
+        """Forget delivered and failed deliveries of events before ``before``; how many."""
+        stmt = delete(WebhookDelivery).where(
+            WebhookDelivery.status.in_(("delivered", "failed")),
+            WebhookDelivery.created_at < before,
+        )
+        with self._transaction() as db:
+            return db.connection().execute(stmt).rowcount
+
     # -- the relay ------------------------------------------------------------------------
 
     def claim_due(self, now: datetime, hold: timedelta, limit: int = 20) -> list[Claim]:
