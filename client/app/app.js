@@ -21,13 +21,17 @@ const TEXT = {
     team_view: "Team", yes: "ja", no: "nein", invite_link: "Einladungslink (einmal gültig):",
     new_token: "Dein neues Token (nur jetzt sichtbar):", wrong: "Anmeldung fehlgeschlagen",
     company_sign_in: "Mit dem Firmenkonto anmelden",
+    webhooks: "Team-Webhooks", last_delivery: "Letzte Zustellung", send_again: "Erneut senden",
+    delivered: "zugestellt", pending: "wartet", failed: "fehlgeschlagen", attempts: "Versuche",
+    new_secret: "Signaturschlüssel (nur jetzt sichtbar):",
   },
 };
 const EN = {
   share: "Share", unshare: "Unshare", delete: "Delete", revoke: "Revoke", save: "Save",
   report: "report", confirm_delete: "Delete this call for good?", team_view: "Team", yes: "yes",
   no: "no", invite_link: "Invitation link (works once):", new_token: "Your new token (shown only now):",
-  wrong: "Sign-in failed",
+  wrong: "Sign-in failed", send_again: "Send again", delivered: "delivered", pending: "waiting",
+  failed: "failed", attempts: "attempts", new_secret: "Signing secret (shown only now):",
 };
 let lang = (localStorage.getItem("praesent-lang") || navigator.language || "en").startsWith("de") ? "de" : "en";
 let csrf = null;
@@ -213,6 +217,35 @@ async function loadAdmin() {
     }));
     teamRows.append(row);
   }
+  await loadWebhooks(teams);
+}
+
+async function loadWebhooks(teams) {
+  const names = Object.fromEntries(teams.map((team) => [team.id, team.name]));
+  const select = $("webhook-team");
+  select.replaceChildren(...teams.map((team) => new Option(team.name, team.id)));
+  const hooks = (await api("GET", "/v1/webhooks")).filter((hook) => hook.team_id);
+  const rows = $("webhooks-body");
+  rows.replaceChildren();
+  for (const hook of hooks) {
+    const [last] = await api("GET", `/v1/webhooks/${hook.id}/deliveries?limit=1`);
+    const row = document.createElement("tr");
+    row.dataset.webhook = hook.id;
+    cell(row, names[hook.team_id] ?? hook.team_id);
+    cell(row, hook.url);
+    const answer = last?.last_response_status ? `, ${last.last_response_status}` : "";
+    cell(row, last ? `${last.event}: ${t(last.status)} (${last.attempts} ${t("attempts")}${answer})` : "—");
+    cell(row, last ? button(t("send_again"), async () => {
+      await api("POST", `/v1/webhooks/${hook.id}/deliveries/${last.id}/retry`);
+      loadAdmin();
+    }) : "");
+    cell(row, button(t("delete"), async () => {
+      if (!confirm(`${t("delete")} ${hook.url}?`)) return;
+      await api("DELETE", `/v1/webhooks/${hook.id}`);
+      loadAdmin();
+    }, true));
+    rows.append(row);
+  }
 }
 
 function frame(id, src) {
@@ -315,6 +348,19 @@ $("invite-create").addEventListener("submit", async (event) => {
     $("invite-link").hidden = false;
     $("invite-link").textContent = `${t("invite_link")} ${made.url}`;
     $("invite-link").dataset.url = made.url;
+  } catch (error) { say(error.message); }
+});
+
+$("webhook-create").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("webhook-secret").hidden = true;
+  const data = new FormData(event.target);
+  try {
+    const made = await api("POST", "/v1/webhooks", { url: data.get("url"), team_id: data.get("team") });
+    $("webhook-secret").hidden = false;
+    $("webhook-secret").textContent = `${t("new_secret")} ${made.secret}`;
+    $("webhook-secret").dataset.secret = made.secret;
+    loadAdmin();
   } catch (error) { say(error.message); }
 });
 

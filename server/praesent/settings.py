@@ -131,6 +131,25 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     # How long /readyz waits for each dependency (database, Redis) before it counts as down.
     readiness_timeout_s: float = 2.0
+    # The address people reach this server by (e.g. https://praesent.example.com), for the report
+    # links in webhooks; default: http://host:port.
+    public_url: str | None = None
+    # Webhook endpoints that resolve to loopback, private or link-local addresses are refused
+    # unless this is on (a receiver inside the company's network).
+    webhooks_allow_private: bool = False
+    # Webhook endpoints must be https unless this is on.
+    webhooks_allow_http: bool = False
+    # One webhook request may take this long; at most ``webhook_response_kb`` of the answer
+    # is read.
+    webhook_timeout_s: float = 10.0
+    webhook_response_kb: int = 64
+    # A failed delivery is tried again after an exponential backoff between the two bounds,
+    # for this long after its event; then it counts as failed ("send again" in the API).
+    webhook_min_backoff_s: float = 5.0
+    webhook_max_backoff_s: float = 3600.0
+    webhook_retry_for_s: float = 86400.0
+    # How often each `praesent serve` and `praesent worker` looks for deliveries that are due.
+    webhook_poll_s: float = 2.0
     # The log of `praesent serve` and `praesent worker`: "text", or "json" (one object per line,
     # with the session or job each line is about) for a log collector.
     log_format: Literal["text", "json"] = "text"
@@ -165,6 +184,11 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'praesent.db'}"
+
+    @property
+    def links(self) -> str:
+        """The server's public address, without a trailing slash."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def effective_uploads_dir(self) -> Path:

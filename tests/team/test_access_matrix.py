@@ -103,6 +103,24 @@ def _job(world: World, case: Case) -> str:
     return job_id
 
 
+def _endpoint(world: World, case: Case) -> str:
+    """A webhook endpoint of the actor (nothing is sent: the server's relay does not poll)."""
+    user = world.users[case.actor or "ada"]
+    url = "http://127.0.0.1:9/hooks"
+    made, _secret = world.store.webhooks.create_endpoint(
+        url, ["session.deleted"], owner_id=user.id, team_id=None
+    )
+    return made.id
+
+
+def _delivery(world: World, case: Case) -> str:
+    """A delivery of a fresh endpoint of the actor: the deletion of a call of theirs."""
+    endpoint_id = _endpoint(world, case)
+    world.store.delete_session(world.session(case.actor or "ada"))
+    [delivery] = world.store.webhooks.deliveries(endpoint_id)
+    return f"/v1/webhooks/{endpoint_id}/deliveries/{delivery.id}/retry"
+
+
 Builder = Callable[[World, Case, Target], Call]
 
 # The access rule of every route of the app, written out by hand: the specification the guards
@@ -120,6 +138,7 @@ PINNED: dict[str, Rule] = {
     "GET /v1/sessions/{session_id}": Rule.SESSION_READ,
     "PUT /v1/sessions/{session_id}/sharing": Rule.SESSION_OWNER,
     "DELETE /v1/sessions/{session_id}": Rule.SESSION_OWNER,
+    "PUT /v1/sessions/{session_id}/sending": Rule.SESSION_OWNER,
     "GET /v1/sessions/{session_id}/report": Rule.SESSION_READ,
     "WS /v1/sessions/{session_id}/events": Rule.SESSION_READ,
     "POST /v1/auth/login": Rule.PUBLIC,
@@ -151,6 +170,11 @@ PINNED: dict[str, Rule] = {
     "GET /v1/voice-profiles": Rule.USER,
     "POST /v1/voice-profiles/{seller_id}": Rule.USER,
     "DELETE /v1/voice-profiles/{seller_id}": Rule.USER,
+    "GET /v1/webhooks": Rule.USER,
+    "POST /v1/webhooks": Rule.USER,
+    "DELETE /v1/webhooks/{endpoint_id}": Rule.USER,
+    "GET /v1/webhooks/{endpoint_id}/deliveries": Rule.USER,
+    "POST /v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry": Rule.USER,
 }
 
 # One request per route, keyed by "METHOD path" as the route table spells it.
@@ -173,6 +197,9 @@ REQUESTS: dict[str, Builder] = {
     "GET /v1/sessions/{session_id}": lambda w, c, t: Call("GET", f"/v1/sessions/{t.session_id}"),
     "PUT /v1/sessions/{session_id}/sharing": lambda w, c, t: Call(
         "PUT", f"/v1/sessions/{t.session_id}/sharing", {"shared": True}
+    ),
+    "PUT /v1/sessions/{session_id}/sending": lambda w, c, t: Call(
+        "PUT", f"/v1/sessions/{t.session_id}/sending", {"send_results": False}
     ),
     "DELETE /v1/sessions/{session_id}": lambda w, c, t: Call(
         "DELETE", f"/v1/sessions/{t.session_id}", ok=204
@@ -251,6 +278,20 @@ REQUESTS: dict[str, Builder] = {
     ),
     "DELETE /v1/voice-profiles/{seller_id}": lambda w, c, t: Call(
         "DELETE", f"/v1/voice-profiles/{w.users[c.actor or 'ada'].id}"
+    ),
+    # A webhook endpoint is its owner's: each user reaches their own (a team's: admins).
+    "GET /v1/webhooks": lambda w, c, t: Call("GET", "/v1/webhooks"),
+    "POST /v1/webhooks": lambda w, c, t: Call(
+        "POST", "/v1/webhooks", {"url": "https://93.184.216.34/hooks"}, ok=201
+    ),
+    "DELETE /v1/webhooks/{endpoint_id}": lambda w, c, t: Call(
+        "DELETE", f"/v1/webhooks/{_endpoint(w, c)}", ok=204
+    ),
+    "GET /v1/webhooks/{endpoint_id}/deliveries": lambda w, c, t: Call(
+        "GET", f"/v1/webhooks/{_endpoint(w, c)}/deliveries"
+    ),
+    "POST /v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry": lambda w, c, t: Call(
+        "POST", _delivery(w, c), ok=202
     ),
     # Sockets: "ok" means the socket opened.
     "WS /v1/live": lambda w, c, t: Call("WS", "/v1/live"),

@@ -1,6 +1,7 @@
-"""The team server in real headless Chromium: an admin invites a seller and a coach; the
-seller signs in, runs the demo call in the overlay and shares it; the coach sees the report
-and the team dashboard; the seller stops sharing and the coach gets 404."""
+"""The team server in real headless Chromium: an admin invites a seller and a coach and sets a
+team webhook; the seller signs in, runs the demo call in the overlay and shares it; the team's
+receiver gets the call's results and the admin page shows the delivery and sends it again; the
+coach sees the report and the team dashboard; the seller stops sharing and the coach gets 404."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import pytest
 
 from praesent.store import EventStore
 from praesent.team.credentials import hash_password
-from tests.live_server import ServerProcess
+from tests.live_server import ServerProcess, free_port
 from tests.overlay.conftest import CHROMIUM, require
 from tests.support import wait_until
+from tests.webhooks.receiver import Receiver
 
 ADMIN_PASSWORD = "admin password 2026"
 SELLER_PASSWORD = "seller password 2026"
@@ -31,7 +33,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
             "admin@example.com", "admin", password_hash=hash_password(ADMIN_PASSWORD)
         )
     # The retention job every 0.5 s instead of every hour: its loop in `serve` is under test.
-    process = ServerProcess(data_dir, PRAESENT_RETENTION_INTERVAL_S="0.5").start()
+    # The team's webhook receiver runs in the test, on 127.0.0.1 over http.
+    process = ServerProcess(
+        data_dir,
+        PRAESENT_RETENTION_INTERVAL_S="0.5",
+        PRAESENT_WEBHOOKS_ALLOW_PRIVATE="true",
+        PRAESENT_WEBHOOKS_ALLOW_HTTP="true",
+        PRAESENT_WEBHOOK_POLL_S="0.2",
+    ).start()
     yield process
     process.stop()
 
@@ -84,6 +93,12 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         seller_link = _invite(admin, "seller@example.com", "seller")
         coach_link = _invite(admin, "coach@example.com", "coach")
         assert "/app/#invite=" in seller_link and seller_link != coach_link
+        receiver = Receiver(free_port()).start()
+        admin.fill("#webhook-create input[name=url]", receiver.url)
+        admin.click("#webhook-create button[type=submit]")
+        admin.wait_for_selector("#webhook-secret:not([hidden])")
+        secret = str(admin.get_attribute("#webhook-secret", "data-secret"))
+        admin.wait_for_selector("#webhooks-body tr")
 
         # The seller accepts, signs in (the invitation signs them in), runs the demo call.
         seller = browser.new_context(locale="en-US").new_page()
@@ -102,6 +117,18 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         seller.wait_for_function(
             "document.getElementById('status').textContent === 'Call ended'", timeout=60_000
         )
+        # The team's receiver gets the call's results, signed; the admin page shows the last
+        # delivery and sends it again with the same id.
+        wait_until(lambda: len(receiver.accepted()) >= 2, 30, "the call's results at the team's")
+        results = receiver.verified(secret)
+        assert [p["type"] for p in results] == ["session.finished", "report.ready"]
+        admin.reload()
+        admin.wait_for_selector("#webhooks-body tr td:has-text('report.ready: delivered')")
+        admin.locator("#webhooks-body tr").first.locator("button", has_text="Send again").click()
+        wait_until(lambda: len(receiver.accepted()) >= 3, 30, "the results sent again")
+        assert receiver.accepted()[2].headers["webhook-id"] == results[1]["_id"]
+        receiver.stop()
+
         seller.goto(f"{base}/app/#calls")
         row = seller.locator("#calls-body tr").first
         row.wait_for()

@@ -47,6 +47,18 @@ class NewTeam(BaseModel):
 class TeamSettings(BaseModel):
     retention_days: int | None = Field(default=None, ge=1, le=36500)
     keep_transcripts: bool = Field(default=True, strict=True)
+    webhook_transcripts: bool | None = Field(
+        default=None,
+        strict=True,
+        description="Webhooks carry the call's transcript (only where transcripts are kept); "
+        "omitted: unchanged",
+    )
+    send_results_by_default: bool | None = Field(
+        default=None,
+        strict=True,
+        description="A call's results go to the webhooks unless its seller says otherwise; "
+        "omitted: unchanged",
+    )
 
 
 class NewInvitation(BaseModel):
@@ -131,12 +143,17 @@ async def update_team(
     body: TeamSettings,
     _access: Annotated[Access, guard(Rule.ADMIN)],
 ) -> dict[str, Any]:
-    """A team's retention period (none: the server's default) and whether transcripts stay."""
+    """A team's retention period (none: the server's default), whether transcripts stay, and
+    what its webhooks get."""
     people = app_state(request).sessions.store.people
 
     def update() -> dict[str, Any]:
         return people.update_team(
-            team_id, retention_days=body.retention_days, keep_transcripts=body.keep_transcripts
+            team_id,
+            retention_days=body.retention_days,
+            keep_transcripts=body.keep_transcripts,
+            webhook_transcripts=body.webhook_transcripts,
+            send_results_by_default=body.send_results_by_default,
         ).fields()
 
     return await anyio.to_thread.run_sync(update)

@@ -27,6 +27,7 @@ from praesent.api import (
     reports,
     sessions,
     voice,
+    webhooks,
 )
 from praesent.api.body_limits import BodyLimit
 from praesent.api.docs import document_security
@@ -51,6 +52,7 @@ from praesent.settings import Settings
 from praesent.speakers.profiles import learn_live_voice
 from praesent.store import EventStore, StoreError, migrate
 from praesent.summaries_llm import options_from_settings
+from praesent.webhooks.relay import relay_forever
 
 if TYPE_CHECKING:
     from praesent.jobs.queue import JobQueue
@@ -69,7 +71,7 @@ def _open_store(settings: Settings) -> EventStore:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
     migrate(url)
-    return EventStore(url)
+    return EventStore(url, links=settings.links)
 
 
 async def _retention_loop(store: EventStore, settings: Settings) -> None:
@@ -155,10 +157,11 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
         )
         retention = asyncio.create_task(_retention_loop(store, settings))
         sweeper = asyncio.create_task(manager.sweep_forever(settings.live_sweep_s))
+        relay = asyncio.create_task(relay_forever(store, settings))
         try:
             yield
         finally:
-            for task in (retention, sweeper):
+            for task in (retention, sweeper, relay):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -186,6 +189,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.include_router(oidc.router)
     app.include_router(voice.router)
     app.include_router(operations.router)
+    app.include_router(webhooks.router)
 
     document_security(app)
     app.middleware("http")(method_middleware(app))

@@ -48,6 +48,14 @@ class Sharing(BaseModel):
     shared: bool = Field(strict=True)
 
 
+class Sending(BaseModel):
+    send_results: bool | None = Field(
+        strict=True,
+        description="true: to the webhooks of you and your teams; false: kept in praesent; "
+        "null: your teams' default",
+    )
+
+
 def _listed(
     store: EventStore,
     principal: Principal,
@@ -120,6 +128,22 @@ async def set_sharing(
     await anyio.to_thread.run_sync(store.set_shared, session_id, sharing.shared)
     if not sharing.shared:
         state.observers.revoke_all_but(state.sessions.hub, session_id, access.user_id)
+    record = await anyio.to_thread.run_sync(store.get_session, session_id)
+    assert record is not None
+    return record.fields()
+
+
+@router.put("/{session_id}/sending", responses=errors(401, 403, 404))
+async def set_sending(
+    request: Request,
+    session_id: str,
+    sending: Sending,
+    access: Annotated[Access, guard(Rule.SESSION_OWNER)],
+) -> dict[str, Any]:
+    """Whether this call's results go to the webhooks. Turned on after the call, when they
+    have not gone out yet, they go out now; turned off, nothing more goes out about it."""
+    store = app_state(request).sessions.store
+    await anyio.to_thread.run_sync(store.set_send_results, session_id, sending.send_results)
     record = await anyio.to_thread.run_sync(store.get_session, session_id)
     assert record is not None
     return record.fields()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from praesent.store import EventStore, SessionQuery
 from praesent.team.retention import expiry_cutoff, keeps_transcripts, retention_days
 
 log = logging.getLogger(__name__)
+# How long the webhook delivery log keeps what was delivered or given up.
+WEBHOOK_LOG_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,8 @@ def run_retention(store: EventStore, default_days: int, now: datetime) -> Retent
                 ):
                     store.drop_transcripts(record.id)
                     dropped += 1
+    # The outbox would grow for ever: finished deliveries leave the log after a while.
+    store.webhooks.prune(now - timedelta(days=WEBHOOK_LOG_DAYS))
     if deleted or dropped:
         log.info("retention: %d session(s) deleted, %d transcript(s) dropped", deleted, dropped)
     return RetentionResult(deleted, dropped)

@@ -18,6 +18,7 @@ from praesent.jobs.queue import QUEUE_NAME, JobQueue
 from praesent.jobs.uploads import UploadJobs
 from praesent.settings import Settings
 from praesent.store import EventStore, migrate
+from praesent.webhooks.relay import relay_thread
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def run_worker(settings: Settings) -> None:
     engines = load_engines(settings)
     url = settings.effective_database_url
     migrate(url)
-    store = EventStore(url)
+    store = EventStore(url, links=settings.links)
     name = f"{socket.gethostname()}:{os.getpid()}"
     jobs = UploadJobs(settings, store, open_objects(settings), engines, name)
     queue = JobQueue(settings)
@@ -44,6 +45,9 @@ def run_worker(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     worker.start()
+    # The webhook outbox is delivered here too: a team that runs workers has it delivered
+    # while a server restarts.
+    relay_thread(store, settings, stop)
     log.info("worker %s is waiting for jobs", name)
     try:
         stop.wait()

@@ -23,6 +23,7 @@ from praesent.report.model import (
     Report,
     ReportOptions,
     RoleName,
+    SentTo,
     Span,
     Status,
     TalkRatio,
@@ -485,6 +486,15 @@ def _session(analysis: Mapping[str, Any]) -> Mapping[str, Any] | None:
 # -- the report ------------------------------------------------------------------------------
 
 
+def _sent_to(session: Mapping[str, Any] | None) -> tuple[SentTo, ...]:
+    found = []
+    for item in (session or {}).get("sent_to") or ():
+        status = item.get("status") if isinstance(item, Mapping) else None
+        if status in ("delivered", "pending", "failed"):
+            found.append(SentTo(str(item.get("host") or "?"), status))
+    return tuple(found)
+
+
 def build_report(
     analysis: Mapping[str, Any],
     *,
@@ -563,6 +573,7 @@ def build_report(
             for gap in _list(analysis, "gaps")
             if _num(gap.get("to_s")) - _num(gap.get("from_s")) >= 0.5
         ),
+        sent_to=_sent_to(session),
         customer_informed=bool(session["customer_informed"])
         if session and session.get("customer_informed") is not None
         else None,

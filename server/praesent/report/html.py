@@ -642,6 +642,12 @@ def _header(r: Report) -> str:
         meta.append(
             f"<span class='informed-{str(r.customer_informed).lower()}'>{escape(t(key, lang))}</span>"
         )
+    if r.sent_to:
+        places = ", ".join(
+            f"{escape(place.host)} ({escape(t(f'sent_{place.status}', lang))})"
+            for place in r.sent_to
+        )
+        meta.append(f"<span class='sent-to'>{escape(t('sent_to', lang))} {places}</span>")
     return (
         f"<header><div class='brand'>praesent</div><h1>{escape(t('doc_title', lang))}</h1>"
         f"<p class='title'>{title}</p><p class='meta'>{' · '.join(meta)}</p>"

@@ -239,6 +239,14 @@ class TrendPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class SentTo:
+    """Where the call's results went (a webhook endpoint's host) and how that went."""
+
+    host: str
+    status: Literal["delivered", "pending", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     schema: str
     language: Lang
@@ -271,6 +279,8 @@ class Report:
     unheard: tuple[Unheard, ...] = ()
     # How the call's language was decided and changed during the call, in call order.
     language_changes: tuple[LanguageShift, ...] = ()
+    # Where the call's results were sent (webhooks), one entry per receiving host.
+    sent_to: tuple[SentTo, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from praesent.live.manager import analysis_from_log
 from praesent.store import EventStore, SessionQuery, SessionRecord
@@ -48,11 +49,26 @@ def history_of(
     ]
 
 
+def sent_to(store: EventStore, session_id: str) -> list[dict[str, str]]:
+    """The hosts the call's results went to (webhooks), each with how that went: failed if
+    any delivery failed, else on its way while any is pending, else delivered."""
+    by_host: dict[str, set[str]] = {}
+    for delivery, url in store.webhooks.for_session(session_id):
+        if delivery.event in ("session.finished", "report.ready"):
+            by_host.setdefault(urlsplit(url).hostname or "?", set()).add(delivery.status)
+    order = ("failed", "pending", "delivered")
+    return [
+        {"host": host, "status": next(s for s in order if s in statuses)}
+        for host, statuses in sorted(by_host.items())
+    ]
+
+
 def session_with_history(
     store: EventStore, session_id: str, only_shared: bool = False
 ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     record = store.get_session(session_id)
     if record is None:
         return None
-    analysis = {**analysis_of(store, record), "session": record.fields()}
+    session = {**record.fields(), "sent_to": sent_to(store, record.id)}
+    analysis = {**analysis_of(store, record), "session": session}
     return analysis, history_of(store, record, only_shared)

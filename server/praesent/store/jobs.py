@@ -24,14 +24,16 @@ from praesent.store.models import (
     utc_now,
 )
 from praesent.store.records import JOB_STATUSES, JobRecord, JobStatus, JobSummary
+from praesent.store.webhooks import write_outbox
 
 ERROR_MAX = 2000
 _OPEN = ("queued", "running")
 
 
 class JobStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, links: str = "") -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._links = links
 
     def create(
         self,
@@ -148,10 +150,12 @@ class JobStore:
                 last_seq=0,
                 owner_id=job.owner_id,
                 shared=owner is not None and owner.share_by_default,
+                send_results=None,
             )
             db.add(session)
             db.flush()
             job.session_id = session.id
+            write_outbox(db, session, ["report.ready"], links=self._links)
             return session.id
 
     def _close(self, job_id: str, status: JobStatus, error: str, finished: bool = False) -> bool:

@@ -104,6 +104,8 @@ class Session(Base):
     )
     # Visible to the coaches of the owner's teams; private by default.
     shared: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Whether the call's results go to its webhooks; None: the seller's teams' default.
+    send_results: Mapped[bool | None] = mapped_column(Boolean)
 
     events: Mapped[list[Event]] = relationship(
         back_populates="session",
@@ -159,6 +161,10 @@ class Team(Base):
     retention_days: Mapped[int | None] = mapped_column(Integer)
     # False: transcripts are removed from finished sessions, only figures stay.
     keep_transcripts: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    # Webhooks carry the call's transcript only where the team opts in (and keeps transcripts).
+    webhook_transcripts: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Whether a call's results go to the webhooks unless its seller decides otherwise.
+    send_results_by_default: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -290,3 +296,59 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookEndpoint(Base):
+    """Where a seller's (``owner_id``) or a team's (``team_id``) call results are posted. The
+    secret signs each request (Standard Webhooks); it is needed in the clear to sign."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (
+        CheckConstraint("(owner_id IS NULL) <> (team_id IS NULL)", name="one_owner"),
+        Index(None, "owner_id"),
+        Index(None, "team_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    owner_id: Mapped[str | None] = mapped_column(
+        String(ID_LEN), ForeignKey("users.id", ondelete="CASCADE")
+    )
+    team_id: Mapped[str | None] = mapped_column(
+        String(ID_LEN), ForeignKey("teams.id", ondelete="CASCADE")
+    )
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(64))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDelivery(Base):
+    """The outbox: one event for one endpoint, written in the transaction of the change it
+    reports. ``id`` orders an endpoint's deliveries; ``message_id`` is the ``webhook-id`` a
+    receiver de-duplicates by. No foreign key to the session: a deletion is reported too."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+        Index(None, "endpoint_id"),
+        Index(None, "status"),
+        Index(None, "session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[str] = mapped_column(
+        String(ID_LEN), ForeignKey("webhook_endpoints.id", ondelete="CASCADE")
+    )
+    message_id: Mapped[str] = mapped_column(String(40))
+    event: Mapped[str] = mapped_column(String(32))
+    session_id: Mapped[str] = mapped_column(String(ID_LEN))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), server_default=text("'pending'"))
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A process that took the delivery holds it until then (a dead one's claim runs out).
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

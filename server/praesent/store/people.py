@@ -78,6 +78,8 @@ class PeopleStore:
             name=name,
             retention_days=retention_days,
             keep_transcripts=keep_transcripts,
+            webhook_transcripts=False,
+            send_results_by_default=True,
             created_at=utc_now(),
         )
         try:
@@ -102,7 +104,10 @@ class PeopleStore:
         *,
         retention_days: int | None,
         keep_transcripts: bool,
+        webhook_transcripts: bool | None = None,
+        send_results_by_default: bool | None = None,
     ) -> TeamRecord:
+        """Change a team's settings; the webhook ones stay as they are where None."""
         _check_retention(retention_days)
         with self._transaction() as db:
             row = db.get(Team, team_id)
@@ -110,6 +115,10 @@ class PeopleStore:
                 raise UnknownRecordError(f"no team {team_id}")
             row.retention_days = retention_days
             row.keep_transcripts = keep_transcripts
+            if webhook_transcripts is not None:
+                row.webhook_transcripts = webhook_transcripts
+            if send_results_by_default is not None:
+                row.send_results_by_default = send_results_by_default
             return _team(row)
 
     def members(self, team_id: str) -> list[UserRecord]:
@@ -451,6 +460,8 @@ def _team(row: Team) -> TeamRecord:
         name=row.name,
         retention_days=row.retention_days,
         keep_transcripts=row.keep_transcripts,
+        webhook_transcripts=row.webhook_transcripts,
+        send_results_by_default=row.send_results_by_default,
     )
 
 

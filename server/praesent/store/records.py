@@ -39,6 +39,8 @@ class SessionRecord:
     # None: the local owner (no accounts, or a session from before accounts existed).
     owner_id: str | None = None
     shared: bool = False
+    # Whether the call's results go to its webhooks; None: the seller's teams' default.
+    send_results: bool | None = None
 
     def fields(self) -> dict[str, Any]:
         """What the API and the report show of a session, JSON-ready."""
@@ -54,6 +56,7 @@ class SessionRecord:
             "audio_kept": self.audio_kept,
             "owner_id": self.owner_id,
             "shared": self.shared,
+            "send_results": self.send_results,
         }
 
 
@@ -67,6 +70,8 @@ class TeamRecord:
     name: str
     retention_days: int | None
     keep_transcripts: bool
+    webhook_transcripts: bool = False
+    send_results_by_default: bool = True
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -74,6 +79,8 @@ class TeamRecord:
             "name": self.name,
             "retention_days": self.retention_days,
             "keep_transcripts": self.keep_transcripts,
+            "webhook_transcripts": self.webhook_transcripts,
+            "send_results_by_default": self.send_results_by_default,
         }
 
 

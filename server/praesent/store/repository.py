@@ -52,6 +52,7 @@ from praesent.store.records import (
     SessionStatus,
     StoredEvent,
 )
+from praesent.store.webhooks import WebhookStore, already_reported, write_outbox
 
 SEQ_MAX = 2**31 - 1  # the events.seq column is a 32-bit integer on PostgreSQL
 
@@ -90,13 +91,17 @@ class EventStore:
     Call :meth:`migrate` (or ``praesent.store.migrate(url)``) once before first use.
     """
 
-    def __init__(self, url: str | URL) -> None:
+    def __init__(self, url: str | URL, *, links: str = "") -> None:
         self._engine = make_engine(url)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        # The server's public address, for the report links in webhooks.
+        self.links = links
         # Users, teams, tokens and the audit log live in the same database.
         self.people = PeopleStore(self._engine)
         # Background jobs' state, beside the sessions they produce.
-        self.jobs = JobStore(self._engine)
+        self.jobs = JobStore(self._engine, links=links)
+        # Webhook endpoints and the outbox of their deliveries.
+        self.webhooks = WebhookStore(self._engine)
 
     @property
     def engine(self) -> Engine:
@@ -159,6 +164,7 @@ class EventStore:
             last_seq=0,
             owner_id=owner_id,
             shared=shared,
+            send_results=None,
         )
         with self._transaction() as db:
             db.add(row)
@@ -180,10 +186,29 @@ class EventStore:
             return [_session_record(row) for row in db.scalars(stmt)]
 
     def set_shared(self, session_id: str, shared: bool) -> bool:
-        """Share a session with the coaches of its owner's teams, or stop; False if not there."""
-        stmt = update(Session).where(Session.id == session_id).values(shared=shared)
+        """Share a session with the coaches of its owner's teams, or stop; False if not there.
+        A change goes to the webhooks as ``session.shared``."""
         with self._transaction() as db:
-            return db.connection().execute(stmt).rowcount == 1
+            row = db.get(Session, session_id)
+            if row is None:
+                return False
+            if row.shared != shared:
+                row.shared = shared
+                write_outbox(db, row, ["session.shared"], links=self.links)
+            return True
+
+    def set_send_results(self, session_id: str, send: bool | None) -> bool:
+        """Whether this call's results go to the webhooks (None: the teams' default); False if
+        the session is not there. Turned on for a call whose analysis is stored and whose results
+        never went out, they go out now (``report.ready``), as sharing later shares."""
+        with self._transaction() as db:
+            row = db.get(Session, session_id)
+            if row is None:
+                return False
+            row.send_results = send
+            if row.analysis is not None and not already_reported(db, session_id):
+                write_outbox(db, row, ["report.ready"], links=self.links)
+            return True
 
     def assign_owner(self, owner_id: str, session_ids: Sequence[str] | None = None) -> int:
         """Give the local owner's sessions (all, or those listed) to a user; how many moved."""
@@ -198,6 +223,8 @@ class EventStore:
         if not session_ids:
             return 0
         with self._transaction() as db:
+            for row in db.scalars(select(Session).where(Session.id.in_(session_ids))):
+                write_outbox(db, row, ["session.deleted"], links=self.links, reason="retention")
             stmt = delete(Session).where(Session.id.in_(session_ids))
             return db.connection().execute(stmt).rowcount
 
@@ -274,10 +301,18 @@ class EventStore:
         with self._transaction() as db:
             if db.connection().execute(stmt).rowcount != 1:
                 self._refuse(db, session_id)
+            row = db.get(Session, session_id)
+            assert row is not None
+            write_outbox(db, row, ["session.finished", "report.ready"], links=self.links)
 
     def delete_session(self, session_id: str) -> bool:
-        """Remove the session and (ON DELETE CASCADE) its whole log; False if it was not there."""
+        """Remove the session and (ON DELETE CASCADE) its whole log; False if it was not there.
+        The deletion goes to the webhooks as ``session.deleted``."""
         with self._transaction() as db:
+            row = db.get(Session, session_id)
+            if row is None:
+                return False
+            write_outbox(db, row, ["session.deleted"], links=self.links, reason="seller")
             stmt = delete(Session).where(Session.id == session_id)
             return db.connection().execute(stmt).rowcount == 1
 
@@ -389,6 +424,7 @@ def _session_record(row: Session) -> SessionRecord:
         last_seq=row.last_seq,
         owner_id=row.owner_id,
         shared=row.shared,
+        send_results=row.send_results,
     )
 
 
