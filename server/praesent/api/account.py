@@ -3,7 +3,6 @@ personal access tokens, the audit log of reads of their sessions, the export of 
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -34,6 +33,7 @@ from praesent.team.credentials import (
     verify_password,
 )
 from praesent.team.export import export_zip
+from praesent.team.limits import new_ticket, signin_keys
 
 router = APIRouter(prefix="/v1", tags=["account"])
 
@@ -100,21 +100,27 @@ async def sign_in(
     _access: Annotated[Access | None, guard(Rule.PUBLIC)],
 ) -> dict[str, Any]:
     """Sign in with an email and a password; sets an HttpOnly session cookie. More than 20
-    failed attempts in a minute from one address are refused with 429."""
+    failed attempts in a minute from one address, or 10 for one account, are refused with 429
+    (counted as they start, so a burst does not slip through)."""
     state = app_state(request)
+    # The client's address; behind a proxy the one it forwards, when the proxy is trusted
+    # (FORWARDED_ALLOW_IPS), else the proxy's own.
     address = request.client.host if request.client else "unknown"
-    limiter = state.auth.signin_failures
-    wait_s = limiter.refused(address, time.monotonic())
+    keys = signin_keys(address, body.email)
+    ticket = new_ticket()
+    wait_s = await state.auth.signin_limits.attempt(keys, ticket)
     if wait_s is not None:
-        raise RateLimitedError("too many failed sign-ins from this address; wait", wait_s)
+        raise RateLimitedError("too many failed sign-ins from here or for this account", wait_s)
     people = state.sessions.store.people
     found = await anyio.to_thread.run_sync(people.password_hash, body.email)
     stored = None if found is None else found[1]
     # Verified even for an unknown email (against a dummy hash): the answer takes as long.
-    ok = await anyio.to_thread.run_sync(verify_password, stored, body.password)
+    ok = await anyio.to_thread.run_sync(
+        verify_password, stored, body.password, limiter=state.auth.hashing
+    )
     if not ok or found is None:
-        limiter.failed(address, time.monotonic())
-        raise UnauthorizedError("wrong email or password")
+        raise UnauthorizedError("wrong email or password")  # the attempt stays counted
+    await state.auth.signin_limits.forgive(keys, ticket)
     user = await anyio.to_thread.run_sync(people.user, found[0])
     if user is None:
         raise UnauthorizedError("wrong email or password")
@@ -256,7 +262,9 @@ async def accept_invitation(
     """Accept an invitation by choosing a password: the account is created and signed in.
     The link works once."""
     people = app_state(request).sessions.store.people
-    password_hash = await anyio.to_thread.run_sync(checked_password_hash, body.password)
+    password_hash = await anyio.to_thread.run_sync(
+        checked_password_hash, body.password, limiter=app_state(request).auth.hashing
+    )
     user = await anyio.to_thread.run_sync(
         people.redeem_invitation, hash_secret(token), password_hash
     )

@@ -68,9 +68,16 @@ async def create_user(
     request: Request, body: NewUser, _access: Annotated[Access, guard(Rule.ADMIN)]
 ) -> dict[str, Any]:
     """A new user with a first personal access token (``token``, shown only here)."""
-    people = app_state(request).sessions.store.people
+    state = app_state(request)
+    people = state.sessions.store.people
     user, issued = await anyio.to_thread.run_sync(
-        create_user_with_token, people, body.email, body.role, body.teams, body.password
+        create_user_with_token,
+        people,
+        body.email,
+        body.role,
+        body.teams,
+        body.password,
+        limiter=state.auth.hashing,
     )
     return {**user.fields(), "token": issued.token}
 

@@ -38,7 +38,7 @@ from praesent.api.methods import method_middleware
 from praesent.api.metrics import Metrics, RequestCounter
 from praesent.api.overlay import install_overlay
 from praesent.api.security import token_middleware
-from praesent.api.state import AppState
+from praesent.api.state import AppState, AuthState
 from praesent.asr.models import resolve_model_dir
 from praesent.engines import Engines
 from praesent.jobs.objects import open_objects
@@ -51,6 +51,7 @@ from praesent.settings import Settings
 from praesent.speakers.profiles import learn_live_voice
 from praesent.store import EventStore, StoreError, migrate
 from praesent.summaries_llm import options_from_settings
+from praesent.team.limits import LocalSignInLimits, SignInLimits
 
 if TYPE_CHECKING:
     from praesent.jobs.queue import JobQueue
@@ -111,6 +112,15 @@ def _leases(settings: Settings) -> Leases:
     return RedisLeases(settings.redis_url)
 
 
+def _signin_limits(settings: Settings) -> SignInLimits:
+    """With Redis, failed sign-ins count across all replicas."""
+    if settings.redis_url is None:
+        return LocalSignInLimits()
+    from praesent.team.redis_limits import RedisFailureWindow
+
+    return RedisFailureWindow(settings.redis_url)
+
+
 def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     """Build the app. ``load`` lets tests share one set of loaded models between apps."""
     loader = load or _default_loader
@@ -152,6 +162,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             objects=open_objects(settings),
             job_queue=_job_queue(settings),
             metrics=metrics,
+            auth=AuthState(signin_limits=_signin_limits(settings)),
         )
         retention = asyncio.create_task(_retention_loop(store, settings))
         sweeper = asyncio.create_task(manager.sweep_forever(settings.live_sweep_s))
@@ -164,6 +175,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
                     await task
             await manager.shutdown()
             await manager.hub.aclose()
+            await app.state.praesent.auth.signin_limits.aclose()
             if app.state.praesent.job_queue is not None:
                 app.state.praesent.job_queue.close()
             store.close()

@@ -15,7 +15,8 @@ from praesent.jobs.objects import ObjectStore
 from praesent.live.manager import SessionManager
 from praesent.settings import Settings
 from praesent.store import EventStore
-from praesent.team.limits import FailureWindow
+from praesent.team.credentials import PASSWORD_HASHES_AT_ONCE
+from praesent.team.limits import LocalSignInLimits, SignInLimits
 from praesent.team.oidc import PendingSignIn
 
 if TYPE_CHECKING:
@@ -24,10 +25,15 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class AuthState:
-    """Per process: whether accounts exist (once seen, for good) and failed sign-ins."""
+    """Per process: whether accounts exist (once seen, for good), failed sign-ins (here or in
+    Redis) and the password hashes being computed."""
 
     accounts_seen: bool = False
-    signin_failures: FailureWindow = field(default_factory=FailureWindow)
+    signin_limits: SignInLimits = field(default_factory=LocalSignInLimits)
+    # Each argon2 hash takes 64 MiB: at most this many at once, the others wait their turn.
+    hashing: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(PASSWORD_HASHES_AT_ONCE)
+    )
     # OpenID Connect sign-ins under way, by state.
     oidc_pending: dict[str, PendingSignIn] = field(default_factory=dict)
 

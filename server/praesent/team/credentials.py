@@ -9,6 +9,7 @@ hash is ever written anywhere.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 
 from argon2 import PasswordHasher
@@ -17,6 +18,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 ARGON2_TIME_COST = 3
 ARGON2_MEMORY_KIB = 64 * 1024
 ARGON2_PARALLELISM = 4
+# One hash per core at most (their memory adds up: 30 at once took 1.8 GB): more would only
+# wait for a core anyway.
+PASSWORD_HASHES_AT_ONCE = max(1, min(os.cpu_count() or 1, 8))
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
 
