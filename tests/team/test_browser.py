@@ -15,8 +15,8 @@ from tests.live_server import ServerProcess
 from tests.overlay.conftest import CHROMIUM, require
 
 ADMIN_PASSWORD = "admin password 2026"
-SELLER_PASSWORD = "seller password 2026"
-COACH_PASSWORD = "coach password 2026"
+SELLER_PASSWORD = "pebbles on the shore 2026"
+COACH_PASSWORD = "lighthouse keeper at dawn"
 
 
 @pytest.fixture(scope="module")

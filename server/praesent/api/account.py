@@ -24,16 +24,15 @@ from praesent.api.docs import errors
 from praesent.api.state import app_state
 from praesent.store import UserRecord
 from praesent.team.access import SCOPES, Rule, Scope
-from praesent.team.accounts import checked_password_hash, issue_token
+from praesent.team.accounts import checked_password_hash, issue_token, token_lifetime
 from praesent.team.credentials import (
-    PASSWORD_MAX,
-    PASSWORD_MIN,
     hash_secret,
     new_secret,
     verify_password,
 )
 from praesent.team.export import export_zip
 from praesent.team.limits import new_ticket, signin_keys
+from praesent.team.passwords import PASSWORD_MAX
 
 router = APIRouter(prefix="/v1", tags=["account"])
 
@@ -44,7 +43,8 @@ class SignIn(BaseModel):
 
 
 class NewPassword(BaseModel):
-    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    # Judged by the password policy (praesent.team.passwords), which says what is wrong.
+    password: str = Field(max_length=PASSWORD_MAX)
 
 
 class NewToken(BaseModel):
@@ -53,6 +53,13 @@ class NewToken(BaseModel):
         default=None,
         min_length=1,
         description=f"Any of {', '.join(SCOPES)}; default: all of your role's",
+    )
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=3650,
+        description="Days until it expires; 0: never; default: the server's "
+        "PRAESENT_TOKEN_DAYS (90)",
     )
 
 
@@ -189,13 +196,15 @@ async def create_token(
     request: Request, body: NewToken, access: Annotated[Access, guard(Rule.USER)]
 ) -> dict[str, Any]:
     """A new personal access token for ``praesent capture``, ``praesent stream`` and the API.
-    Its scopes are within those of the credential that asks (default: all of them).
+    Its scopes are within those of the credential that asks (default: all of them); it
+    expires after ``expires_in_days`` (default: the server's ``PRAESENT_TOKEN_DAYS``, 90).
     ``token`` is shown only in this answer; only its hash is stored."""
     user = _user(access)
     people = app_state(request).sessions.store.people
     # A token never mints a wider one: the new scopes are within the asking credential's.
+    lifetime = token_lifetime(body.expires_in_days, app_state(request).settings.token_days)
     issued = await anyio.to_thread.run_sync(
-        issue_token, people, user, body.name, body.scopes, access.principal.scopes
+        issue_token, people, user, body.name, body.scopes, access.principal.scopes, lifetime
     )
     return {**issued.record.fields(), "token": issued.token}
 
@@ -262,8 +271,11 @@ async def accept_invitation(
     """Accept an invitation by choosing a password: the account is created and signed in.
     The link works once."""
     people = app_state(request).sessions.store.people
+    offered = await anyio.to_thread.run_sync(people.invitation, hash_secret(token))
+    if offered is None:
+        raise NotFoundError("this invitation is used, expired or unknown")
     password_hash = await anyio.to_thread.run_sync(
-        checked_password_hash, body.password, limiter=app_state(request).auth.hashing
+        checked_password_hash, body.password, offered.email, limiter=app_state(request).auth.hashing
     )
     user = await anyio.to_thread.run_sync(
         people.redeem_invitation, hash_secret(token), password_hash

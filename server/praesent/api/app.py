@@ -32,6 +32,8 @@ from praesent.api.body_limits import BodyLimit
 from praesent.api.docs import document_security
 from praesent.api.docs_ui import install_docs_ui
 from praesent.api.errors import install_error_handlers
+from praesent.api.fair import FairGate
+from praesent.api.headers import SecurityHeaders
 from praesent.api.help import install_help
 from praesent.api.host_guard import HostGuard
 from praesent.api.methods import method_middleware
@@ -163,6 +165,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             job_queue=_job_queue(settings),
             metrics=metrics,
             auth=AuthState(signin_limits=_signin_limits(settings)),
+            uploads=FairGate(settings.asr_workers),
         )
         retention = asyncio.create_task(_retention_loop(store, settings))
         sweeper = asyncio.create_task(manager.sweep_forever(settings.live_sweep_s))
@@ -205,6 +208,8 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.add_middleware(BodyLimit)
     # Before any route or credential: the Host allow-list and cross-site writes.
     app.add_middleware(HostGuard, settings=settings)
+    # Around the guard, so its refusals carry the headers too.
+    app.add_middleware(SecurityHeaders)
     # Outermost: every request counts, the ones the other middleware answer too.
     app.add_middleware(RequestCounter, metrics=metrics)
     # The manual at /help (public: it holds no data), before the overlay's mount at /.

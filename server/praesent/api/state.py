@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import anyio
 from starlette.requests import HTTPConnection
 
+from praesent.api.fair import FairGate
 from praesent.api.metrics import Metrics
 from praesent.api.observers import ObserverRegistry
 from praesent.engines import Engines
@@ -55,6 +56,8 @@ class AppState:
     # Where uploads wait for a worker, and the queue that tells one (None: no queue configured).
     objects: ObjectStore
     job_queue: JobQueue | None = None
+    # Uploads analysed in the request (POST /v1/analyses) take turns per user.
+    uploads: FairGate = field(default_factory=lambda: FairGate(1))
     auth: AuthState = field(default_factory=AuthState)
     observers: ObserverRegistry = field(default_factory=ObserverRegistry)
     metrics: Metrics = field(default_factory=Metrics)

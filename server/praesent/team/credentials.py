@@ -21,8 +21,6 @@ ARGON2_PARALLELISM = 4
 # One hash per core at most (their memory adds up: 30 at once took 1.8 GB): more would only
 # wait for a core anyway.
 PASSWORD_HASHES_AT_ONCE = max(1, min(os.cpu_count() or 1, 8))
-PASSWORD_MIN = 10
-PASSWORD_MAX = 1024
 
 _HASHER = PasswordHasher(
     time_cost=ARGON2_TIME_COST,
@@ -55,12 +53,3 @@ def new_secret(prefix: str = "") -> str:
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None."""
-    if len(password) < PASSWORD_MIN:
-        return f"a password needs at least {PASSWORD_MIN} characters"
-    if len(password) > PASSWORD_MAX:
-        return f"a password has at most {PASSWORD_MAX} characters"
-    return None
