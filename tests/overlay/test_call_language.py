@@ -37,10 +37,10 @@ def test_pinning_the_calls_language_during_the_call(
 
         page.click("#demo")
         page.wait_for_function(
-            "document.getElementById('status').textContent === 'Live'", timeout=30_000
+            "() => document.getElementById('status').textContent === 'Live'", timeout=30_000
         )
         # The server decides English from the call's first seconds of speech and says so.
-        page.wait_for_function(f"{_CALL_LANGUAGE} === 'en'", timeout=60_000)
+        page.wait_for_function(f"() => {_CALL_LANGUAGE} === 'en'", timeout=60_000)
         assert control.input_value() == "auto"
         assert control.locator("option[value=auto]").text_content() == "Auto · English"
         violations = axe_violations(page)
@@ -50,9 +50,9 @@ def test_pinning_the_calls_language_during_the_call(
         control.focus()
         page.keyboard.press("d")
         assert control.input_value() == "de"
-        page.wait_for_function(f"{_CALL_LANGUAGE} === 'de'", timeout=30_000)
+        page.wait_for_function(f"() => {_CALL_LANGUAGE} === 'de'", timeout=30_000)
         page.wait_for_function(
-            "document.getElementById('status').textContent === 'Call ended'", timeout=90_000
+            "() => document.getElementById('status').textContent === 'Call ended'", timeout=90_000
         )
         session_id = page.evaluate("new URL(document.getElementById('report').href).pathname")
         browser.close()

@@ -43,7 +43,7 @@ def test_the_overlay_warns_when_speech_to_text_lags(overlay_server: ServerProces
         page.add_init_script(_RECORD_LAG)
         page.goto(f"{overlay_server.http}/?session={session_id}&lang=de")
         page.wait_for_function(
-            "document.getElementById('status').textContent === 'Gespräch beendet'",
+            "() => document.getElementById('status').textContent === 'Gespräch beendet'",
             timeout=30_000,
         )
         template = page.evaluate("async () => (await import('/i18n.js')).STRINGS.de['warn.lag']")

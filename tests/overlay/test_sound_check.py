@@ -98,7 +98,7 @@ def test_the_check_names_a_silent_tab(
             assert setting.is_checked() is processed
             # Waiting again for the new microphone, then heard.
             page.wait_for_function(
-                f"window.__mics.length === {opened}"
+                f"() => window.__mics.length === {opened}"
                 f" && window.__seller.filter((s) => s === 'waiting').length === {opened}"
                 " && window.__seller.at(-1) === 'ok'",
                 timeout=20_000,

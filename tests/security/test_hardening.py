@@ -71,11 +71,12 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
         provider.wait(timeout=10)
 
 
-def _assert_hardened(answer: httpx.Response) -> str:
+def _assert_hardened(answer: httpx.Response, framed_by: str = "'none'") -> str:
     assert answer.headers.get("x-content-type-options") == "nosniff", answer.url
-    assert answer.headers.get("x-frame-options") == "DENY", answer.url
+    frame_options = "DENY" if framed_by == "'none'" else "SAMEORIGIN"
+    assert answer.headers.get("x-frame-options") == frame_options, answer.url
     policy = answer.headers.get("content-security-policy", "")
-    assert "frame-ancestors 'none'" in policy, (answer.url, policy)
+    assert f"frame-ancestors {framed_by}" in policy, (answer.url, policy)
     return policy
 
 
@@ -101,6 +102,10 @@ def test_every_response_has_security_headers(team: Team) -> None:
                 "script-src 'self'" in policy
                 and "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
             ), (path, policy)
+        # The dashboards, which the web app shows in a frame: framed by this origin only.
+        trends = client.get(f"{base}/v1/me/trends?format=html", headers=team.seller)
+        assert trends.status_code == 200, trends.text
+        _assert_hardened(trends, framed_by="'self'")
 
 
 def test_pages_render_under_their_policy(team: Team) -> None:

@@ -89,14 +89,14 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         seller.goto(f"{base}/?lang=en")
         seller.click("#demo")
         seller.wait_for_function(
-            "document.getElementById('status').textContent.length > 0"
+            "() => document.getElementById('status').textContent.length > 0"
             " && document.querySelector('#live') && !document.querySelector('#live').hidden",
             timeout=20_000,
         )
         seller.wait_for_timeout(6_000)  # a few seconds of the call
         seller.click("#stop")
         seller.wait_for_function(
-            "document.getElementById('status').textContent === 'Call ended'", timeout=60_000
+            "() => document.getElementById('status').textContent === 'Call ended'", timeout=60_000
         )
         seller.goto(f"{base}/app/#calls")
         row = seller.locator("#calls-body tr").first
@@ -105,7 +105,7 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         assert "Demo" in row.inner_text() and "no" in row.inner_text()
         row.locator("button", has_text="Share").click()
         seller.wait_for_function(
-            "document.querySelector('#calls-body tr td:nth-child(3)').textContent === 'yes'"
+            "() => document.querySelector('#calls-body tr td:nth-child(3)').textContent === 'yes'"
         )
 
         # The coach accepts, sees the shared call, its report and the team dashboard.
@@ -124,7 +124,7 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         # The seller stops sharing: the coach gets 404 at once.
         seller.locator("#calls-body tr").first.locator("button", has_text="Unshare").click()
         seller.wait_for_function(
-            "document.querySelector('#calls-body tr td:nth-child(3)').textContent === 'no'"
+            "() => document.querySelector('#calls-body tr td:nth-child(3)').textContent === 'no'"
         )
         gone = coach.request.get(f"{base}/v1/sessions/{session_id}/report?lang=en")
         assert gone.status == 404 and gone.json()["error"]["code"] == "not_found"

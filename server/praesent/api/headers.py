@@ -1,7 +1,8 @@
 """Security headers on every HTTP response, the refusals of the outer middleware included.
 
 Every response says ``nosniff``, may not be framed (``frame-ancestors 'none'`` and the older
-``X-Frame-Options``) and sends no referrer (an invitation link's secret stays in this tab).
+``X-Frame-Options``; the HTML pages of the API, the dashboards the web app shows in a frame,
+by this origin only) and sends no referrer (an invitation link's secret stays in this tab).
 An HTML page gets a Content-Security-Policy for pages: scripts from this origin and, for the
 few pages with an inline script (the API documentation, the manual), exactly those scripts by
 their hash, so an injected one does not run; styles may be inline (the report's are);
@@ -35,13 +36,13 @@ def inline_script_hashes(html: bytes) -> list[str]:
     return sorted(set(hashes))
 
 
-def page_policy(html: bytes) -> str:
+def page_policy(html: bytes, framed_by: str = "'none'") -> str:
     scripts = " ".join(["'self'", *inline_script_hashes(html)])
     return (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data: blob:; media-src 'self' blob:; font-src 'self' data:; "
         "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'"
+        f"form-action 'self'; frame-ancestors {framed_by}"
     )
 
 
@@ -64,6 +65,8 @@ class SecurityHeaders:
             return
         start: Message | None = None
         body: list[bytes] = []
+        # The web app frames the API's HTML pages (the dashboards); nothing frames the rest.
+        own_frame = str(scope.get("path", "")).startswith("/v1/")
 
         async def send_with_headers(message: Message) -> None:
             nonlocal start
@@ -71,6 +74,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 _common(headers)
                 if headers.get("content-type", "").startswith("text/html"):
+                    if own_frame:
+                        headers["X-Frame-Options"] = "SAMEORIGIN"
                     start = message  # the policy waits for the page
                     return
                 headers["Content-Security-Policy"] = NOT_A_PAGE
@@ -79,7 +84,9 @@ class SecurityHeaders:
                 if message.get("more_body", False):
                     return
                 page = b"".join(body)
-                MutableHeaders(scope=start)["Content-Security-Policy"] = page_policy(page)
+                framed_by = "'self'" if own_frame else "'none'"
+                policy = page_policy(page, framed_by)
+                MutableHeaders(scope=start)["Content-Security-Policy"] = policy
                 await send(start)
                 message = {"type": "http.response.body", "body": page}
             await send(message)
