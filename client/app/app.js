@@ -17,7 +17,7 @@ const TEXT = {
     reader: "Leser:in", call: "Gespräch", what: "Was", invite: "Einladen", users: "Personen",
     teams: "Teams", team_name: "Teamname", team: "Team", retention: "Aufbewahrung (Tage)",
     transcripts: "Transkripte behalten", report: "Bericht", share: "Teilen", unshare: "Nicht mehr teilen",
-    delete: "Löschen", revoke: "Widerrufen", save: "Speichern", confirm_delete: "Dieses Gespräch endgültig löschen?",
+    delete: "Löschen", revoke: "Widerrufen", expires: "gültig bis", never_expires: "läuft nie ab", save: "Speichern", confirm_delete: "Dieses Gespräch endgültig löschen?",
     team_view: "Team", yes: "ja", no: "nein", invite_link: "Einladungslink (einmal gültig):",
     new_token: "Dein neues Token (nur jetzt sichtbar):", wrong: "Anmeldung fehlgeschlagen",
     company_sign_in: "Mit dem Firmenkonto anmelden",
@@ -27,7 +27,7 @@ const TEXT = {
   },
 };
 const EN = {
-  share: "Share", unshare: "Unshare", delete: "Delete", revoke: "Revoke", save: "Save",
+  share: "Share", unshare: "Unshare", delete: "Delete", revoke: "Revoke", expires: "expires", never_expires: "never expires", save: "Save",
   report: "report", confirm_delete: "Delete this call for good?", team_view: "Team", yes: "yes",
   no: "no", invite_link: "Invitation link (works once):", new_token: "Your new token (shown only now):",
   wrong: "Sign-in failed", send_again: "Send again", delivered: "delivered", pending: "waiting",
@@ -157,6 +157,7 @@ async function loadTokens() {
     cell(row, token.name);
     cell(row, token.scopes.join(" "));
     cell(row, token.created_at.slice(0, 10));
+    cell(row, token.expires_at ? `${t("expires")} ${token.expires_at.slice(0, 10)}` : t("never_expires"));
     cell(row, token.revoked ? "revoked" : button(t("revoke"), async () => {
       await api("DELETE", `/v1/me/tokens/${token.id}`);
       loadTokens();

@@ -15,7 +15,7 @@ from praesent.asr.language import CallLanguage, Detection
 from praesent.asr.transcriber import AsrStats, Span, TimedWord, Transcriber
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
-from praesent.audio.decode import iter_blocks, probe
+from praesent.audio.decode import check_duration, iter_blocks, probe
 from praesent.audio.echo import EchoGate
 from praesent.audio.vad import SpeechEdge, VadOptions
 from praesent.core.conversation import Conversation
@@ -45,6 +45,8 @@ class AnalysisRequest:
     speakers: Callable[[], SpeakerAttribution] | None = None
     # Remove each role channel's echo of the other before voice activity (two roles only).
     remove_echo: bool = True
+    # More audio than this is refused: by the header before decoding, else once decoded.
+    max_duration_s: float | None = None
 
 
 def parse_channels(text: str) -> tuple[ChannelRole, ...]:
@@ -163,6 +165,7 @@ def analyse_file(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     info = probe(path)
+    check_duration(info, request.max_duration_s)
     _check_channels(path, request, info.channels)
     roles: Sequence[ChannelRole] = (None,) if request.mono else request.channel_roles
     channels = [
@@ -190,7 +193,7 @@ def analyse_file(
         if final:
             transcription.finish(channels, samples)
 
-    for block in iter_blocks(path):
+    for block in iter_blocks(path, max_s=request.max_duration_s):
         listen(
             [
                 np.ascontiguousarray(

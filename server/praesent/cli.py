@@ -29,6 +29,7 @@ from praesent.cli_common import (
     err,
     fail,
     load_settings,
+    notice,
     reported,
     write_output,
 )
@@ -278,12 +279,25 @@ def admin_create_user(
     role: Annotated[str, typer.Option(help="seller, coach or admin.")],
     team: Annotated[list[str] | None, typer.Option(help="A team (repeat for several).")] = None,
     output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.text,
+    token_days: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=3650,
+            help="The token expires after this many days; 0: never "
+            "(default: PRAESENT_TOKEN_DAYS, 90).",
+        ),
+    ] = None,
 ) -> None:
     """Create a user; prints the id and a new personal access token (shown only now)."""
-    from praesent.team.accounts import create_user_with_token
+    from praesent.team.accounts import create_user_with_token, token_lifetime
 
+    lifetime = token_lifetime(token_days, load_settings().token_days)
     with _store() as store:
-        user, issued = create_user_with_token(store.people, email, role, team or [])
+        user, issued = create_user_with_token(
+            store.people, email, role, team or [], token_expires_in=lifetime
+        )
+    expires = issued.record.expires_at
     if output_format is OutputFormat.json:
         data = {
             "id": user.id,
@@ -291,10 +305,12 @@ def admin_create_user(
             "role": user.role,
             "teams": [t.name for t in user.teams],
             "token": issued.token,
+            "token_expires_at": expires.isoformat() if expires else None,
         }
         sys.stdout.write(json.dumps(data) + "\n")
     else:
         sys.stdout.write(f"{user.id}\n{issued.token}\n")
+        notice(f"the token expires {expires:%Y-%m-%d} (UTC)" if expires else "it never expires")
 
 
 @admin_app.command("list-users")

@@ -38,6 +38,18 @@ class TooLargeError(InputError):
     code = "too_large"
 
 
+class TooLongError(TooLargeError):
+    """An upload holds more audio than the configured duration limit."""
+
+    code = "too_long"
+
+
+class QuotaError(PraesentError):
+    """A user is at one of their quotas (live calls, queued uploads)."""
+
+    code = "quota_exceeded"
+
+
 class ModelError(PraesentError):
     """A speech model is missing, incomplete or does not load."""
 

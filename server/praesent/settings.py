@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import Field, field_validator
@@ -37,6 +38,13 @@ class Settings(BaseSettings):
     language: str = "auto"
     database_url: str | None = None
     max_upload_mb: int = 500
+    # An upload may hold at most this much audio (its header says, or decoding stops there):
+    # a few hundred KB of FLAC can hold days of silence.
+    max_upload_hours: float = Field(default=4.0, gt=0, le=48)
+    # Per user on a server with accounts: live calls at once, and uploads queued or running in
+    # the job queue at once (more answer 429).
+    max_live_sessions: int = Field(default=3, ge=1)
+    max_queued_jobs: int = Field(default=3, ge=1)
     # Concurrent speech-to-text jobs shared by all sessions of the process.
     asr_workers: int = 1
     # Live calls: finished utterances of different calls decoded together in one pass.
@@ -67,6 +75,14 @@ class Settings(BaseSettings):
     oidc_default_role: str = "seller"
     # How long an invitation link stays valid.
     invitation_hours: float = 72.0
+    # The address people reach the server by (e.g. https://praesent.example.com): invitation
+    # links, the OpenID Connect redirect_uri and the report links in webhooks are built from it,
+    # never from a request's Host header. None: from the request (a laptop, a test), and
+    # http://host:port in webhooks.
+    public_url: str | None = None
+    # A new personal access token expires after this many days unless its creator chooses
+    # otherwise (0: tokens never expire by default).
+    token_days: int = Field(default=90, ge=0, le=3650)
     # Browser origins allowed on the sockets besides the server's own address; their host
     # names are allowed in the Host header too.
     allowed_origins: list[str] = Field(default_factory=list)
@@ -131,9 +147,6 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     # How long /readyz waits for each dependency (database, Redis) before it counts as down.
     readiness_timeout_s: float = 2.0
-    # The address people reach this server by (e.g. https://praesent.example.com), for the report
-    # links in webhooks; default: http://host:port.
-    public_url: str | None = None
     # Webhook endpoints that resolve to loopback, private or link-local addresses are refused
     # unless this is on (a receiver inside the company's network).
     webhooks_allow_private: bool = False
@@ -154,6 +167,16 @@ class Settings(BaseSettings):
     # with the session or job each line is about) for a log collector.
     log_format: Literal["text", "json"] = "text"
 
+    @field_validator("public_url")
+    @classmethod
+    def _a_base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError("PRAESENT_PUBLIC_URL is an http(s) address, e.g. https://host")
+        return value.strip().rstrip("/")
+
     @field_validator("api_token", "metrics_token", "llm_api_key", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -161,6 +184,11 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    def public_address(self, request_base: str) -> str:
+        """The server's address for links (no trailing slash): the configured public URL, else
+        the address the request came to."""
+        return self.public_url or request_base.rstrip("/")
 
     @property
     def local_only(self) -> bool:

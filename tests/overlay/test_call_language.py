@@ -56,10 +56,10 @@ def test_pinning_the_calls_language_during_the_call(
         assert not page.locator("#informed").is_checked()
         page.click("#demo")
         page.wait_for_function(
-            "document.getElementById('status').textContent === 'Live'", timeout=30_000
+            "() => document.getElementById('status').textContent === 'Live'", timeout=30_000
         )
         # The server decides English from the call's first seconds of speech and says so.
-        page.wait_for_function(f"{_CALL_LANGUAGE} === 'en'", timeout=60_000)
+        page.wait_for_function(f"() => {_CALL_LANGUAGE} === 'en'", timeout=60_000)
         assert control.input_value() == "auto"
         assert control.locator("option[value=auto]").text_content() == "Auto · English"
         violations = axe_violations(page)
@@ -69,9 +69,9 @@ def test_pinning_the_calls_language_during_the_call(
         control.focus()
         page.keyboard.press("g")
         assert control.input_value() == "de"
-        page.wait_for_function(f"{_CALL_LANGUAGE} === 'de'", timeout=30_000)
+        page.wait_for_function(f"() => {_CALL_LANGUAGE} === 'de'", timeout=30_000)
         page.wait_for_function(
-            "document.getElementById('status').textContent === 'Call ended'", timeout=90_000
+            "() => document.getElementById('status').textContent === 'Call ended'", timeout=90_000
         )
         session_id = page.evaluate("new URL(document.getElementById('report').href).pathname")
         seen = [tuple(row) for row in page.evaluate("window.__status")]

@@ -43,7 +43,8 @@ def test_the_demo_sends_the_recordings_own_samples(overlay_server: ServerProcess
         page.click("#demo")
         # Interleaved stereo: twice as many values as samples per channel.
         page.wait_for_function(
-            f"window.__frames.reduce((n, f) => n + f.length, 0) >= {2 * wanted + 2 * SAMPLE_RATE}",
+            "() => window.__frames.reduce((n, f) => n + f.length, 0)"
+            f" >= {2 * wanted + 2 * SAMPLE_RATE}",
             timeout=60_000,
             polling=200,
         )

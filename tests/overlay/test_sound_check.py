@@ -114,7 +114,7 @@ def test_the_check_names_a_silent_tab(
             assert setting.is_checked() is processed
             # Waiting again for the new microphone, then heard.
             page.wait_for_function(
-                f"window.__mics.length === {opened}"
+                f"() => window.__mics.length === {opened}"
                 f" && window.__seller.filter((s) => s === 'waiting').length === {opened}"
                 " && window.__seller.at(-1) === 'ok'",
                 timeout=20_000,
@@ -129,7 +129,7 @@ def test_the_check_names_a_silent_tab(
         assert page.evaluate("window.__shared") == 1
         call.evaluate("document.getElementById('call').play()")
         page.click("#retry")
-        page.wait_for_function("window.__shared === 2", timeout=10_000)
+        page.wait_for_function("() => window.__shared === 2", timeout=10_000)
         page.wait_for_selector(".source[data-role=customer][data-state=ok]", timeout=30_000)
         assert texts(page, "#verdict-customer") == ["✓ " + en["check.customer.ok"]]
 

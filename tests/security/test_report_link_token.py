@@ -46,7 +46,9 @@ def test_report_link_opens_on_a_server_with_a_token(tmp_path: Path) -> None:
                     page.click("#report")
                 report = opened.value
                 report.wait_for_load_state()
-                report.wait_for_function("document.body && document.body.innerText.length > 0")
+                report.wait_for_function(
+                    "() => document.body && document.body.innerText.length > 0"
+                )
                 text = report.inner_text("body")
                 assert "unauthorized" not in text, text[:500]
                 assert report.locator("html").count() == 1 and report.title(), text[:500]

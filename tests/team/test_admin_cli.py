@@ -46,7 +46,7 @@ def test_create_team_and_users_list_and_delete(data_dir: Path) -> None:
     )
     assert made.exit_code == 0, made.output
     user = json.loads(made.stdout)
-    assert set(user) == {"id", "email", "role", "teams", "token"}
+    assert set(user) == {"id", "email", "role", "teams", "token", "token_expires_at"}
     assert user["email"] == "ada@example.com" and user["teams"] == ["Nord", "Süd"]
     assert user["token"].startswith("prs_") and len(user["token"]) > 40
 

@@ -19,8 +19,8 @@ from tests.support import wait_until
 from tests.webhooks.receiver import Receiver
 
 ADMIN_PASSWORD = "admin password 2026"
-SELLER_PASSWORD = "seller password 2026"
-COACH_PASSWORD = "coach password 2026"
+SELLER_PASSWORD = "pebbles on the shore 2026"
+COACH_PASSWORD = "lighthouse keeper at dawn"
 
 
 @pytest.fixture(scope="module")
@@ -108,14 +108,14 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         seller.check("#informed")  # the demo is marked as the box says
         seller.click("#demo")
         seller.wait_for_function(
-            "document.getElementById('status').textContent.length > 0"
+            "() => document.getElementById('status').textContent.length > 0"
             " && document.querySelector('#live') && !document.querySelector('#live').hidden",
             timeout=20_000,
         )
         seller.wait_for_timeout(6_000)  # a few seconds of the call
         seller.click("#stop")
         seller.wait_for_function(
-            "document.getElementById('status').textContent === 'Call ended'", timeout=60_000
+            "() => document.getElementById('status').textContent === 'Call ended'", timeout=60_000
         )
         # The team's receiver gets the call's results, signed; the admin page shows the last
         # delivery and sends it again with the same id.
@@ -136,7 +136,7 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         assert "Demo" in row.inner_text() and "no" in row.inner_text()
         row.locator("button", has_text="Share").click()
         seller.wait_for_function(
-            "document.querySelector('#calls-body tr td:nth-child(3)').textContent === 'yes'"
+            "() => document.querySelector('#calls-body tr td:nth-child(3)').textContent === 'yes'"
         )
 
         # The coach accepts, sees the shared call, its report and the team dashboard.
@@ -155,7 +155,7 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         # The seller stops sharing: the coach gets 404 at once.
         seller.locator("#calls-body tr").first.locator("button", has_text="Unshare").click()
         seller.wait_for_function(
-            "document.querySelector('#calls-body tr td:nth-child(3)').textContent === 'no'"
+            "() => document.querySelector('#calls-body tr td:nth-child(3)').textContent === 'no'"
         )
         gone = coach.request.get(f"{base}/v1/sessions/{session_id}/report?lang=en")
         assert gone.status == 404 and gone.json()["error"]["code"] == "not_found"

@@ -3,7 +3,6 @@ personal access tokens, the audit log of reads of their sessions, the export of 
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -25,15 +24,15 @@ from praesent.api.docs import errors
 from praesent.api.state import app_state
 from praesent.store import UserRecord
 from praesent.team.access import SCOPES, Rule, Scope
-from praesent.team.accounts import checked_password_hash, issue_token
+from praesent.team.accounts import checked_password_hash, issue_token, token_lifetime
 from praesent.team.credentials import (
-    PASSWORD_MAX,
-    PASSWORD_MIN,
     hash_secret,
     new_secret,
     verify_password,
 )
 from praesent.team.export import export_zip
+from praesent.team.limits import new_ticket, signin_keys
+from praesent.team.passwords import PASSWORD_MAX
 
 router = APIRouter(prefix="/v1", tags=["account"])
 
@@ -44,7 +43,8 @@ class SignIn(BaseModel):
 
 
 class NewPassword(BaseModel):
-    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    # Judged by the password policy (praesent.team.passwords), which says what is wrong.
+    password: str = Field(max_length=PASSWORD_MAX)
 
 
 class NewToken(BaseModel):
@@ -53,6 +53,13 @@ class NewToken(BaseModel):
         default=None,
         min_length=1,
         description=f"Any of {', '.join(SCOPES)}; default: all of your role's",
+    )
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=3650,
+        description="Days until it expires; 0: never; default: the server's "
+        "PRAESENT_TOKEN_DAYS (90)",
     )
 
 
@@ -100,21 +107,27 @@ async def sign_in(
     _access: Annotated[Access | None, guard(Rule.PUBLIC)],
 ) -> dict[str, Any]:
     """Sign in with an email and a password; sets an HttpOnly session cookie. More than 20
-    failed attempts in a minute from one address are refused with 429."""
+    failed attempts in a minute from one address, or 10 for one account, are refused with 429
+    (counted as they start, so a burst does not slip through)."""
     state = app_state(request)
+    # The client's address; behind a proxy the one it forwards, when the proxy is trusted
+    # (FORWARDED_ALLOW_IPS), else the proxy's own.
     address = request.client.host if request.client else "unknown"
-    limiter = state.auth.signin_failures
-    wait_s = limiter.refused(address, time.monotonic())
+    keys = signin_keys(address, body.email)
+    ticket = new_ticket()
+    wait_s = await state.auth.signin_limits.attempt(keys, ticket)
     if wait_s is not None:
-        raise RateLimitedError("too many failed sign-ins from this address; wait", wait_s)
+        raise RateLimitedError("too many failed sign-ins from here or for this account", wait_s)
     people = state.sessions.store.people
     found = await anyio.to_thread.run_sync(people.password_hash, body.email)
     stored = None if found is None else found[1]
     # Verified even for an unknown email (against a dummy hash): the answer takes as long.
-    ok = await anyio.to_thread.run_sync(verify_password, stored, body.password)
+    ok = await anyio.to_thread.run_sync(
+        verify_password, stored, body.password, limiter=state.auth.hashing
+    )
     if not ok or found is None:
-        limiter.failed(address, time.monotonic())
-        raise UnauthorizedError("wrong email or password")
+        raise UnauthorizedError("wrong email or password")  # the attempt stays counted
+    await state.auth.signin_limits.forgive(keys, ticket)
     user = await anyio.to_thread.run_sync(people.user, found[0])
     if user is None:
         raise UnauthorizedError("wrong email or password")
@@ -183,13 +196,15 @@ async def create_token(
     request: Request, body: NewToken, access: Annotated[Access, guard(Rule.USER)]
 ) -> dict[str, Any]:
     """A new personal access token for ``praesent capture``, ``praesent stream`` and the API.
-    Its scopes are within those of the credential that asks (default: all of them).
+    Its scopes are within those of the credential that asks (default: all of them); it
+    expires after ``expires_in_days`` (default: the server's ``PRAESENT_TOKEN_DAYS``, 90).
     ``token`` is shown only in this answer; only its hash is stored."""
     user = _user(access)
     people = app_state(request).sessions.store.people
     # A token never mints a wider one: the new scopes are within the asking credential's.
+    lifetime = token_lifetime(body.expires_in_days, app_state(request).settings.token_days)
     issued = await anyio.to_thread.run_sync(
-        issue_token, people, user, body.name, body.scopes, access.principal.scopes
+        issue_token, people, user, body.name, body.scopes, access.principal.scopes, lifetime
     )
     return {**issued.record.fields(), "token": issued.token}
 
@@ -256,7 +271,12 @@ async def accept_invitation(
     """Accept an invitation by choosing a password: the account is created and signed in.
     The link works once."""
     people = app_state(request).sessions.store.people
-    password_hash = await anyio.to_thread.run_sync(checked_password_hash, body.password)
+    offered = await anyio.to_thread.run_sync(people.invitation, hash_secret(token))
+    if offered is None:
+        raise NotFoundError("this invitation is used, expired or unknown")
+    password_hash = await anyio.to_thread.run_sync(
+        checked_password_hash, body.password, offered.email, limiter=app_state(request).auth.hashing
+    )
     user = await anyio.to_thread.run_sync(
         people.redeem_invitation, hash_secret(token), password_hash
     )

@@ -15,8 +15,9 @@ from praesent.api.docs import EMAIL, errors
 from praesent.api.state import app_state
 from praesent.store import ConflictError, Role
 from praesent.team.access import Rule
-from praesent.team.accounts import create_user_with_token
-from praesent.team.credentials import PASSWORD_MAX, PASSWORD_MIN, hash_secret, new_secret
+from praesent.team.accounts import create_user_with_token, token_lifetime
+from praesent.team.credentials import hash_secret, new_secret
+from praesent.team.passwords import PASSWORD_MAX
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -25,7 +26,8 @@ class NewUser(BaseModel):
     email: str = EMAIL
     role: Role
     teams: list[str] = Field(default_factory=list)
-    password: str | None = Field(default=None, min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
+    # Judged by the password policy (praesent.team.passwords), which says what is wrong.
+    password: str | None = Field(default=None, max_length=PASSWORD_MAX)
 
 
 class OidcLink(BaseModel):
@@ -80,9 +82,17 @@ async def create_user(
     request: Request, body: NewUser, _access: Annotated[Access, guard(Rule.ADMIN)]
 ) -> dict[str, Any]:
     """A new user with a first personal access token (``token``, shown only here)."""
-    people = app_state(request).sessions.store.people
+    state = app_state(request)
+    people = state.sessions.store.people
     user, issued = await anyio.to_thread.run_sync(
-        create_user_with_token, people, body.email, body.role, body.teams, body.password
+        create_user_with_token,
+        people,
+        body.email,
+        body.role,
+        body.teams,
+        body.password,
+        token_lifetime(None, state.settings.token_days),
+        limiter=state.auth.hashing,
     )
     return {**user.fields(), "token": issued.token}
 
@@ -179,7 +189,7 @@ async def invite(
             "teams": list(made.team_names),
             "expires_at": made.expires_at.isoformat(),
             "token": token,
-            "url": str(request.base_url) + f"app/#invite={token}",
+            "url": state.settings.public_address(str(request.base_url)) + f"/app/#invite={token}",
         }
 
     return await anyio.to_thread.run_sync(create)

@@ -16,7 +16,7 @@ from praesent.api.docs import errors
 from praesent.api.state import app_state
 from praesent.api.uploads import AnalysisUpload, analysis_upload, save
 from praesent.asr.language import call_setting
-from praesent.audio.decode import probe
+from praesent.audio.decode import check_duration, probe
 from praesent.errors import InputError
 from praesent.summaries_llm import options_from_settings, with_abstractive_summaries
 from praesent.team.access import Rule
@@ -41,6 +41,7 @@ async def create_analysis(
             upload.language, user.call_language if user else None, state.settings.language
         ),
         speakers=attribution,
+        max_duration_s=state.settings.max_upload_hours * 3600,
     )
     directory = Path(tempfile.mkdtemp(prefix="praesent-upload-"))
     try:
@@ -50,11 +51,16 @@ async def create_analysis(
         if target.stat().st_size == 0:
             raise InputError("the uploaded file is empty")
 
+        # Too long by its header: refused before it waits for its turn.
+        info = await anyio.to_thread.run_sync(probe, target)
+        check_duration(info, analysis.max_duration_s)
+
         def run() -> dict[str, Any]:
-            probe(target)
             result = analyse_file(target, analysis, state.engines)
             return with_abstractive_summaries(result, options_from_settings(state.settings))
 
-        return await anyio.to_thread.run_sync(run, limiter=state.inference_limiter)
+        # The local owner of a laptop is one user.
+        async with state.uploads.turn(access.user_id or ""):
+            return await anyio.to_thread.run_sync(run, limiter=state.inference_limiter)
     finally:
         shutil.rmtree(directory, ignore_errors=True)

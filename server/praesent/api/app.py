@@ -33,13 +33,15 @@ from praesent.api.body_limits import BodyLimit
 from praesent.api.docs import document_security
 from praesent.api.docs_ui import install_docs_ui
 from praesent.api.errors import install_error_handlers
+from praesent.api.fair import FairGate
+from praesent.api.headers import SecurityHeaders
 from praesent.api.help import install_help
 from praesent.api.host_guard import HostGuard
 from praesent.api.methods import method_middleware
 from praesent.api.metrics import Metrics, RequestCounter
 from praesent.api.overlay import install_overlay
 from praesent.api.security import token_middleware
-from praesent.api.state import AppState
+from praesent.api.state import AppState, AuthState
 from praesent.asr.models import resolve_model_dir
 from praesent.engines import Engines
 from praesent.jobs.objects import open_objects
@@ -53,6 +55,7 @@ from praesent.speakers.profiles import learn_live_voice
 from praesent.store import EventStore, StoreError, migrate
 from praesent.summaries_llm import options_from_settings
 from praesent.webhooks.relay import relay_forever
+from praesent.team.limits import LocalSignInLimits, SignInLimits
 
 if TYPE_CHECKING:
     from praesent.jobs.queue import JobQueue
@@ -113,6 +116,15 @@ def _leases(settings: Settings) -> Leases:
     return RedisLeases(settings.redis_url)
 
 
+def _signin_limits(settings: Settings) -> SignInLimits:
+    """With Redis, failed sign-ins count across all replicas."""
+    if settings.redis_url is None:
+        return LocalSignInLimits()
+    from praesent.team.redis_limits import RedisFailureWindow
+
+    return RedisFailureWindow(settings.redis_url)
+
+
 def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     """Build the app. ``load`` lets tests share one set of loaded models between apps."""
     loader = load or _default_loader
@@ -154,6 +166,8 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             objects=open_objects(settings),
             job_queue=_job_queue(settings),
             metrics=metrics,
+            auth=AuthState(signin_limits=_signin_limits(settings)),
+            uploads=FairGate(settings.asr_workers),
         )
         retention = asyncio.create_task(_retention_loop(store, settings))
         sweeper = asyncio.create_task(manager.sweep_forever(settings.live_sweep_s))
@@ -167,6 +181,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
                     await task
             await manager.shutdown()
             await manager.hub.aclose()
+            await app.state.praesent.auth.signin_limits.aclose()
             if app.state.praesent.job_queue is not None:
                 app.state.praesent.job_queue.close()
             store.close()
@@ -197,6 +212,8 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.add_middleware(BodyLimit)
     # Before any route or credential: the Host allow-list and cross-site writes.
     app.add_middleware(HostGuard, settings=settings)
+    # Around the guard, so its refusals carry the headers too.
+    app.add_middleware(SecurityHeaders)
     # Outermost: every request counts, the ones the other middleware answer too.
     app.add_middleware(RequestCounter, metrics=metrics)
     # The manual at /help (public: it holds no data), before the overlay's mount at /.

@@ -24,6 +24,7 @@ _BY_CODE = {
     "csrf_failed": 403,
     "conflict": 409,
     "rate_limited": 429,
+    "quota_exceeded": 429,
     "store_unavailable": 503,
     "provider_unavailable": 503,
     "queue_unavailable": 503,

@@ -47,7 +47,8 @@ def _is_ip(name: str) -> bool:
 
 def allowed_host_names(settings: Settings) -> frozenset[str]:
     names = {_host_name(n) for n in settings.allowed_hosts}
-    names |= {_host_name(urlsplit(origin).netloc) for origin in settings.allowed_origins}
+    origins = [*settings.allowed_origins, *([settings.public_url] if settings.public_url else [])]
+    names |= {_host_name(urlsplit(origin).netloc) for origin in origins}
     names.add(_host_name(settings.host))
     return frozenset(n for n in names if n)
 

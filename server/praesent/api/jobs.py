@@ -18,8 +18,8 @@ from praesent.api.docs import errors
 from praesent.api.state import AppState, app_state
 from praesent.api.uploads import AnalysisUpload, analysis_upload, save
 from praesent.asr.language import call_setting
-from praesent.audio.decode import probe
-from praesent.errors import ChannelError, InputError, QueueUnavailableError
+from praesent.audio.decode import check_duration, probe
+from praesent.errors import ChannelError, InputError, QueueUnavailableError, QuotaError
 from praesent.jobs.uploads import KIND, object_key
 from praesent.store import JobRecord
 from praesent.team.access import Rule
@@ -50,7 +50,18 @@ def _enqueue(state: AppState, job: JobRecord, upload: Path) -> None:
         raise
 
 
-@router.post("", status_code=202, responses=errors(401, 403, 413, 422, 503))
+async def _check_quota(state: AppState, user_id: str) -> None:
+    """A user has at most ``max_queued_jobs`` uploads queued or running at once: the queue is
+    first come, first served, so this bounds how long one user's uploads hold up another's."""
+    open_now = await anyio.to_thread.run_sync(state.sessions.store.jobs.open_count, user_id)
+    if open_now >= state.settings.max_queued_jobs:
+        raise QuotaError(
+            f"you already have {open_now} uploads waiting or under way, the most one person "
+            "may have at once; wait for one to finish"
+        )
+
+
+@router.post("", status_code=202, responses=errors(401, 403, 413, 422, 429, 503))
 async def create_job(
     request: Request,
     response: Response,
@@ -70,6 +81,7 @@ async def create_job(
         if target.stat().st_size == 0:
             raise InputError("the uploaded file is empty")
         info = await anyio.to_thread.run_sync(probe, target)
+        check_duration(info, state.settings.max_upload_hours * 3600)
         if not upload.mono and info.channels != len(upload.roles):
             raise ChannelError(
                 f"{filename} has {info.channels} channel(s) but channels names "
@@ -83,6 +95,8 @@ async def create_job(
                 "POST /v1/analyses analyses a recording in the request"
             )
         user = access.principal.user
+        if user is not None:
+            await _check_quota(state, user.id)
         # The language as POST /v1/analyses takes it: the upload's, else the seller's setting.
         language = call_setting(
             upload.language, user.call_language if user else None, state.settings.language

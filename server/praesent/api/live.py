@@ -108,6 +108,7 @@ class _Connection:
         # Resent audio the session heard already (after a resume), dropped unheard.
         self.skip_bytes = 0
         self.audio_seconds = app_state(websocket).metrics.audio_seconds
+        self.max_live = app_state(websocket).settings.max_live_sessions
         # The idle timeout: one timer per idle period, not one per message (20 a second).
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
@@ -159,6 +160,8 @@ class _Connection:
         if isinstance(parsed, StartMessage):
             assert self.protocol.stream is not None
             user = self.access.principal.user
+            if parsed.resume is None and user is not None:
+                await self._check_quota(user.id)
             # A start message that names no language takes the seller's setting.
             language = call_setting(
                 parsed.language, user.call_language if user else None, self.default_language
@@ -204,6 +207,18 @@ class _Connection:
         elif isinstance(parsed, StopMessage):
             return False
         return True
+
+    async def _check_quota(self, user_id: str) -> None:
+        """A user runs at most ``max_live_sessions`` calls at once (on every replica: the
+        database counts), so one person cannot take every worker's time."""
+        live_now = await anyio.to_thread.run_sync(self.manager.store.live_session_count, user_id)
+        if live_now >= self.max_live:
+            raise ProtocolError(
+                "quota_exceeded",
+                f"you already have {live_now} live calls, the most one person may run at once; "
+                "end one first",
+                CLOSE_POLICY,
+            )
 
     def _check_owner(self) -> None:
         assert self.session is not None

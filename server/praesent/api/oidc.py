@@ -90,7 +90,12 @@ async def _metadata(client: httpx.AsyncClient, config: OidcConfig) -> dict[str, 
 
 
 def _redirect_uri(request: Request) -> str:
-    return str(request.url_for("oidc_callback"))
+    """From PRAESENT_PUBLIC_URL when set: a Host header does not choose where the provider
+    sends the code."""
+    public = app_state(request).settings.public_url
+    if public is None:
+        return str(request.url_for("oidc_callback"))
+    return public + str(request.app.url_path_for("oidc_callback"))
 
 
 async def _start(request: Request, config: OidcConfig, link_user_id: str | None) -> Response:

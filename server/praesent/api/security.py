@@ -7,6 +7,7 @@ covers what has no route of ours: ``/docs``, ``/redoc`` and ``/openapi.json``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from fastapi import Request, Response, WebSocket
 from fastapi.responses import JSONResponse
@@ -20,7 +21,11 @@ _DOCUMENTATION = ("/docs", "/redoc", "/openapi.json")
 
 def allowed_origins(settings: Settings) -> set[str]:
     own = {f"http://{host}:{settings.port}" for host in ("127.0.0.1", "localhost", settings.host)}
-    return own | set(settings.allowed_origins)
+    public = set()
+    if settings.public_url:
+        parts = urlsplit(settings.public_url)
+        public.add(f"{parts.scheme}://{parts.netloc}")
+    return own | public | set(settings.allowed_origins)
 
 
 def websocket_refusal(settings: Settings, websocket: WebSocket) -> str | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import anyio
 from starlette.requests import HTTPConnection
 
+from praesent.api.fair import FairGate
 from praesent.api.metrics import Metrics
 from praesent.api.observers import ObserverRegistry
 from praesent.engines import Engines
@@ -15,7 +16,8 @@ from praesent.jobs.objects import ObjectStore
 from praesent.live.manager import SessionManager
 from praesent.settings import Settings
 from praesent.store import EventStore
-from praesent.team.limits import FailureWindow
+from praesent.team.credentials import PASSWORD_HASHES_AT_ONCE
+from praesent.team.limits import LocalSignInLimits, SignInLimits
 from praesent.team.oidc import PendingSignIn
 
 if TYPE_CHECKING:
@@ -24,10 +26,15 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class AuthState:
-    """Per process: whether accounts exist (once seen, for good) and failed sign-ins."""
+    """Per process: whether accounts exist (once seen, for good), failed sign-ins (here or in
+    Redis) and the password hashes being computed."""
 
     accounts_seen: bool = False
-    signin_failures: FailureWindow = field(default_factory=FailureWindow)
+    signin_limits: SignInLimits = field(default_factory=LocalSignInLimits)
+    # Each argon2 hash takes 64 MiB: at most this many at once, the others wait their turn.
+    hashing: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(PASSWORD_HASHES_AT_ONCE)
+    )
     # OpenID Connect sign-ins under way, by state.
     oidc_pending: dict[str, PendingSignIn] = field(default_factory=dict)
 
@@ -49,6 +56,8 @@ class AppState:
     # Where uploads wait for a worker, and the queue that tells one (None: no queue configured).
     objects: ObjectStore
     job_queue: JobQueue | None = None
+    # Uploads analysed in the request (POST /v1/analyses) take turns per user.
+    uploads: FairGate = field(default_factory=lambda: FairGate(1))
     auth: AuthState = field(default_factory=AuthState)
     observers: ObserverRegistry = field(default_factory=ObserverRegistry)
     metrics: Metrics = field(default_factory=Metrics)

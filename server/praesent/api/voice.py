@@ -18,9 +18,9 @@ from praesent.api.auth import Access, guard
 from praesent.api.docs import errors
 from praesent.api.state import app_state
 from praesent.api.uploads import check_filename, limit_bytes, own_profile_ids, save
-from praesent.audio.decode import probe
+from praesent.audio.decode import check_duration, probe
 from praesent.speakers.attribution import load_speaker_models
-from praesent.speakers.profiles import open_profiles, sample_from_clip
+from praesent.speakers.profiles import CLIP_MAX_S, open_profiles, sample_from_clip
 from praesent.store.errors import UnknownRecordError
 from praesent.team.access import Rule
 
@@ -80,7 +80,7 @@ async def enrol(
         await save(file, target, limit_bytes(state))
 
         def run() -> dict[str, Any]:
-            probe(target)
+            check_duration(probe(target), CLIP_MAX_S)
             models = load_speaker_models(state.settings)
             sample = sample_from_clip(models, target)
             with open_profiles(state.settings) as profiles:

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from praesent.audio import SAMPLE_RATE
-from praesent.errors import AudioError
+from praesent.errors import AudioError, TooLongError
 
 FloatBlock = npt.NDArray[np.float32]
 
@@ -91,10 +91,26 @@ def probe(path: Path) -> AudioInfo:
         )
 
 
-def iter_blocks(path: Path, block_s: float = 8.0) -> Iterator[FloatBlock]:
+def _too_long(max_s: float) -> TooLongError:
+    return TooLongError(
+        f"the recording is longer than {max_s / 3600:g} h, the most one upload may hold"
+    )
+
+
+def check_duration(info: AudioInfo, max_s: float | None) -> None:
+    """Refuse a file whose header declares more than ``max_s`` seconds, before any decoding."""
+    declared = info.declared_duration_s
+    if max_s is not None and declared is not None and declared > max_s:
+        raise _too_long(max_s)
+
+
+def iter_blocks(
+    path: Path, block_s: float = 8.0, max_s: float | None = None
+) -> Iterator[FloatBlock]:
     """Yield blocks of shape (channels, samples) at 16 kHz, float32 in [-1, 1].
 
-    Every block but the last holds exactly ``block_s`` seconds.
+    Every block but the last holds exactly ``block_s`` seconds. With ``max_s``, decoding stops
+    with TooLongError once the audio goes past it (a header may not say, or lie).
     """
     info = probe(path)
     block_samples = round(block_s * SAMPLE_RATE)
@@ -110,6 +126,8 @@ def iter_blocks(path: Path, block_s: float = 8.0) -> Iterator[FloatBlock]:
                     for out in resampler.resample(frame):
                         pending.append(out.to_ndarray().astype(np.float32, copy=False))
                         pending_samples += out.samples
+                if max_s is not None and (decoded + pending_samples) / SAMPLE_RATE > max_s:
+                    raise _too_long(max_s)
                 while pending_samples >= block_samples:
                     joined = np.concatenate(pending, axis=1)
                     yield joined[:, :block_samples]

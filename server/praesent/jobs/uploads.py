@@ -45,6 +45,7 @@ def analysis_request(settings: Settings, options: dict[str, Any]) -> AnalysisReq
         mono=mono,
         language=str(options.get("language") or settings.language),
         speakers=attribution,
+        max_duration_s=settings.max_upload_hours * 3600,
     )
 
 

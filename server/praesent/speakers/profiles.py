@@ -62,8 +62,13 @@ def open_profiles(settings: Settings) -> Iterator[VoiceProfiles]:
         engine.dispose()
 
 
+# An enrolment clip is held in memory whole: a few minutes of one voice are plenty.
+CLIP_MAX_S = 600.0
+
+
 def _mono(path: Path) -> np.ndarray:
-    return np.concatenate([block.mean(axis=0) for block in iter_blocks(path)]).astype(np.float32)
+    blocks = iter_blocks(path, max_s=CLIP_MAX_S)
+    return np.concatenate([block.mean(axis=0) for block in blocks]).astype(np.float32)
 
 
 def sample_from_speech(models: SpeakerModels, speech: Sequence[np.ndarray]) -> VoiceSample:

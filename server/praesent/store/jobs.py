@@ -60,6 +60,12 @@ class JobStore:
             db.add(row)
         return _record(row)
 
+    def open_count(self, owner_id: str) -> int:
+        """How many of this user's jobs are queued or running."""
+        stmt = select(func.count()).where(Job.owner_id == owner_id, Job.status.in_(_OPEN))
+        with self._transaction() as db:
+            return int(db.scalar(stmt) or 0)
+
     def get(self, job_id: str) -> JobRecord | None:
         with self._transaction() as db:
             row = db.get(Job, job_id)

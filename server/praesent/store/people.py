@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 from sqlalchemy import Engine, delete, exists, select, update
@@ -246,7 +246,12 @@ class PeopleStore:
     # -- personal access tokens -----------------------------------------------------------
 
     def create_token(
-        self, user_id: str, name: str, scopes: Sequence[str], token_hash: str
+        self,
+        user_id: str,
+        name: str,
+        scopes: Sequence[str],
+        token_hash: str,
+        expires_at: datetime | None = None,
     ) -> TokenRecord:
         name = name.strip() or "token"
         if len(name) > NAME_MAX:
@@ -260,20 +265,21 @@ class PeopleStore:
             created_at=utc_now(),
             last_used_at=None,
             revoked_at=None,
+            expires_at=expires_at,
         )
         with self._transaction() as db:
             db.add(row)
         return _token(row)
 
     def token_owner(self, token_hash: str) -> tuple[UserRecord, frozenset[str]] | None:
-        """The user and scopes of a valid (not revoked) token; marks it used."""
+        """The user and scopes of a valid (not revoked, not expired) token; marks it used."""
         with self._transaction() as db:
             row = db.scalar(
                 select(AccessToken).where(
                     AccessToken.token_hash == token_hash, AccessToken.revoked_at.is_(None)
                 )
             )
-            if row is None:
+            if row is None or (row.expires_at is not None and row.expires_at <= utc_now()):
                 return None
             row.last_used_at = utc_now()
             user = db.get(User, row.user_id)
@@ -474,6 +480,7 @@ def _token(row: AccessToken) -> TokenRecord:
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         revoked_at=row.revoked_at,
+        expires_at=row.expires_at,
     )
 
 

@@ -124,6 +124,7 @@ class TokenRecord:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = None  # None: never
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -132,6 +133,7 @@ class TokenRecord:
             "scopes": list(self.scopes),
             "created_at": self.created_at.isoformat(),
             "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "revoked": self.revoked_at is not None,
         }
 

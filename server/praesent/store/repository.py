@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, Self
 from uuid import uuid4
 
-from sqlalchemy import Engine, Select, delete, exists, insert, select, text, update
+from sqlalchemy import Engine, Select, delete, exists, func, insert, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
@@ -274,6 +274,12 @@ class EventStore:
             return False
         self.drop_transcripts(session_id)
         return True
+
+    def live_session_count(self, owner_id: str) -> int:
+        """How many of this user's sessions are live (running, or waiting to be resumed)."""
+        stmt = select(func.count()).where(Session.owner_id == owner_id, Session.status == "live")
+        with self._transaction() as db:
+            return int(db.scalar(stmt) or 0)
 
     def unfinished_sessions(self) -> list[SessionRecord]:
         """Sessions still marked live, oldest first: after a crash, these need finalising."""
