@@ -30,6 +30,10 @@ REFUSED = {
     "Lovelace!2026": "email",
     "ada.lovelace": "email",
     "my praesent account": "service",
+    # On zxcvbn's list of common passwords, as they are or stretched with digits and symbols.
+    "password12": "most common",
+    "iloveyou2026!": "most common",
+    "1qazxsw23edc": "most common",
 }
 TAKEN = ("correct horse battery staple", "Zugspitze im Nebel 7", "analytical engine notes")
 

@@ -54,8 +54,8 @@ from praesent.settings import Settings
 from praesent.speakers.profiles import learn_live_voice
 from praesent.store import EventStore, StoreError, migrate
 from praesent.summaries_llm import options_from_settings
-from praesent.webhooks.relay import relay_forever
 from praesent.team.limits import LocalSignInLimits, SignInLimits
+from praesent.webhooks.relay import relay_forever
 
 if TYPE_CHECKING:
     from praesent.jobs.queue import JobQueue

@@ -1,12 +1,17 @@
 """Whether a new password may be chosen, as NIST SP 800-63B (5.1.1.2) asks of a memorized
-secret: long enough; not made of repeated or sequential characters or a keyboard run; not the
-name of the service nor the user's own email address or name; and no composition rules (no
-demand for digits or symbols: length is what counts). Each refusal says why, in one line."""
+secret: long enough; not one of the most common passwords (zxcvbn's list of 30,000 from breach
+corpuses, shipped in the package, so nothing is looked up online); not made of repeated or
+sequential characters or a keyboard run; not the name of the service nor the user's own email
+address or name; and no composition rules (no demand for digits or symbols: length is what
+counts). Each refusal says why, in one line."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
+
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 1024
@@ -27,6 +32,17 @@ _RUNS = (
 _SERVICE = ("praesent",)
 _FEWEST_DISTINCT = 4
 _WORD = re.compile(r"[^\W_]{3,}")
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _is_common(folded: str) -> bool:
+    """A common password as it is, or with digits or symbols added at its end ("password12",
+    "iloveyou2026!"), the usual way to stretch one to a length rule."""
+    return folded in _common() or folded.rstrip("0123456789!?.#*-_ ") in _common()
 
 
 def _in_a_run(text: str) -> bool:
@@ -59,6 +75,8 @@ def password_problem(password: str, context: Iterable[str] = ()) -> str | None:
         return "this password repeats a few characters; choose one that is harder to guess"
     if _in_a_run(folded.replace(" ", "")):
         return "this password is a sequence or a keyboard run; choose one that is harder to guess"
+    if _is_common(folded):
+        return "this is one of the most common passwords; choose one that is harder to guess"
     words = [w for text in context for w in context_words(text)]
     for word in [*words, *_SERVICE]:
         if word in folded:
