@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from praesent.settings import Settings
 from tests.llm_stand_in import StandIn, stand_in
 from tests.support import shared
 
@@ -97,6 +98,7 @@ def test_report_of_a_file_through_the_cli_skips_a_channel(
     phonecall_stereo: Path,
     phonecall_analysis: dict[str, Any],
     stand_in: StandIn,
+    settings: Settings,
 ) -> None:
     """``praesent report FILE --channels seller,-,customer --output``, run by the real app: the
     middle channel (the whole call, both voices) is skipped, so the figures are the two-channel
@@ -108,6 +110,8 @@ def test_report_of_a_file_through_the_cli_skips_a_channel(
     from tests.support import read_wav, write_wav
 
     monkeypatch.setenv("PRAESENT_DATA_DIR", str(tmp_path / "data"))
+    # The installed models, which a data folder of its own would not hold.
+    monkeypatch.setenv("PRAESENT_MODELS_DIR", str(settings.model_root))
     monkeypatch.setenv("PRAESENT_LLM_BASE_URL", stand_in.url)
     monkeypatch.setenv("PRAESENT_LLM_MODEL", "stand-in")
     stereo = read_wav(phonecall_stereo)

@@ -102,6 +102,14 @@ def test_every_response_has_security_headers(team: Team) -> None:
                 "script-src 'self'" in policy
                 and "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
             ), (path, policy)
+            # A page revalidated from the browser's cache (304) keeps the cached page's
+            # policy: the browser takes a 304's headers over the cached ones, so a 304 with
+            # "default-src 'none'" would leave the reloaded page without its scripts.
+            tag = page.headers.get("etag")
+            if tag:
+                again = client.get(base + path, headers={**team.seller, "If-None-Match": tag})
+                assert again.status_code == 304, path
+                assert "content-security-policy" not in again.headers, path
         # The dashboards, which the web app shows in a frame: framed by this origin only.
         trends = client.get(f"{base}/v1/me/trends?format=html", headers=team.seller)
         assert trends.status_code == 200, trends.text

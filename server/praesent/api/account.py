@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from praesent.api.auth import (
     SESSION_COOKIE,
@@ -61,6 +61,14 @@ class NewToken(BaseModel):
         description="Days until it expires; 0: never; default: the server's "
         "PRAESENT_TOKEN_DAYS (90)",
     )
+
+    @field_validator("expires_in_days", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: object) -> object:
+        # JSON's false is not 0 ("never expires"), though pydantic would take it as one.
+        if isinstance(value, bool):
+            raise ValueError("a number of days, not true or false")
+        return value
 
 
 class SharingDefault(BaseModel):

@@ -73,6 +73,11 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 _common(headers)
+                if message["status"] == 304:
+                    # The browser keeps the cached page's headers, its policy included, and
+                    # takes those of a 304 over them: a policy here would replace the page's.
+                    await send(message)
+                    return
                 if headers.get("content-type", "").startswith("text/html"):
                     if own_frame:
                         headers["X-Frame-Options"] = "SAMEORIGIN"
