@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from praesent.store import (
+    Customer,
     DuplicateSequenceError,
     EventStore,
     InvalidRecordError,
@@ -214,6 +215,31 @@ def test_create_rejects_text_the_database_cannot_hold(store: EventStore) -> None
     with pytest.raises(InvalidRecordError):
         store.create_session("t", "en", True, started_at=datetime(2025, 1, 1))
     assert _rows(store, Session) == 0
+
+
+def test_the_customer_is_kept_and_checked(store: EventStore) -> None:
+    acme = Customer(name="Ada Lovelace", email="ada@acme.example", company="ACME")
+    record = store.create_session("ACME — discovery", "en", True, customer=acme)
+    assert record.customer == acme
+    assert record.fields()["customer"] == {
+        "name": "Ada Lovelace",
+        "email": "ada@acme.example",
+        "company": "ACME",
+    }
+    assert store.set_customer(record.id, Customer(company="Initech"))
+    stored = store.get_session(record.id)
+    assert stored is not None and stored.customer == Customer(company="Initech")
+    assert store.set_customer(record.id, None)
+    cleared = store.get_session(record.id)
+    assert cleared is not None and cleared.customer is None
+    assert cleared.fields()["customer"] is None
+    assert not store.set_customer("0" * 32, acme)
+    for bad in (Customer(email="a" * 321), Customer(name="nul\x00"), Customer(company="x" * 201)):
+        with pytest.raises(InvalidRecordError):
+            store.set_customer(record.id, bad)
+        with pytest.raises(InvalidRecordError):
+            store.create_session("t", "en", True, customer=bad)
+    assert _rows(store, Session) == 1
 
 
 def test_list_sessions_newest_first(store: EventStore) -> None:

@@ -23,6 +23,7 @@ from praesent.store.people import PeopleStore
 from praesent.store.records import (
     ROLES,
     AuditRecord,
+    Customer,
     FinalStatus,
     JobRecord,
     JobStatus,
@@ -41,6 +42,7 @@ __all__ = [
     "ROLES",
     "AuditRecord",
     "ConflictError",
+    "Customer",
     "DuplicateSequenceError",
     "EventStore",
     "FinalStatus",

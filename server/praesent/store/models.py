@@ -106,6 +106,10 @@ class Session(Base):
     shared: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # Whether the call's results go to its webhooks; None: the seller's teams' default.
     send_results: Mapped[bool | None] = mapped_column(Boolean)
+    # Whom the call was with (typed by the seller or taken from the calendar); None: unknown.
+    customer_name: Mapped[str | None] = mapped_column(Text)
+    customer_email: Mapped[str | None] = mapped_column(Text)
+    customer_company: Mapped[str | None] = mapped_column(Text)
 
     events: Mapped[list[Event]] = relationship(
         back_populates="session",

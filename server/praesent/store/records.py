@@ -22,6 +22,18 @@ class StoredEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Customer:
+    """Whom a call was with: any part may be unknown."""
+
+    name: str | None = None
+    email: str | None = None
+    company: str | None = None
+
+    def fields(self) -> dict[str, str | None]:
+        return {"name": self.name, "email": self.email, "company": self.company}
+
+
+@dataclass(frozen=True, slots=True)
 class SessionRecord:
     """A session's row. Times are timezone-aware UTC; ``last_seq`` is 0 while the log is empty."""
 
@@ -41,6 +53,7 @@ class SessionRecord:
     shared: bool = False
     # Whether the call's results go to its webhooks; None: the seller's teams' default.
     send_results: bool | None = None
+    customer: Customer | None = None
 
     def fields(self) -> dict[str, Any]:
         """What the API and the report show of a session, JSON-ready."""
@@ -57,6 +70,7 @@ class SessionRecord:
             "owner_id": self.owner_id,
             "shared": self.shared,
             "send_results": self.send_results,
+            "customer": self.customer.fields() if self.customer else None,
         }
 
 

@@ -36,8 +36,10 @@ from praesent.store.errors import (
 from praesent.store.jobs import JobStore
 from praesent.store.migrate import upgrade
 from praesent.store.models import (
+    EMAIL_MAX,
     EVENT_TYPE_MAX,
     LANGUAGE_MAX,
+    NAME_MAX,
     SELLER_ID_MAX,
     TITLE_MAX,
     Event,
@@ -47,6 +49,7 @@ from praesent.store.models import (
 from praesent.store.people import PeopleStore
 from praesent.store.records import (
     SESSION_STATUSES,
+    Customer,
     FinalStatus,
     SessionRecord,
     SessionStatus,
@@ -144,9 +147,11 @@ class EventStore:
         started_at: datetime | None = None,
         owner_id: str | None = None,
         shared: bool = False,
+        customer: Customer | None = None,
     ) -> SessionRecord:
         """Start a live session with an empty log (``last_seq`` 0), by default started now."""
         _check_text("title", title, TITLE_MAX)
+        _check_customer(customer)
         _check_text("language", language, LANGUAGE_MAX)
         if seller_id is not None:
             _check_text("seller_id", seller_id, SELLER_ID_MAX)
@@ -165,6 +170,9 @@ class EventStore:
             owner_id=owner_id,
             shared=shared,
             send_results=None,
+            customer_name=customer.name if customer else None,
+            customer_email=customer.email if customer else None,
+            customer_company=customer.company if customer else None,
         )
         with self._transaction() as db:
             db.add(row)
@@ -195,6 +203,18 @@ class EventStore:
             if row.shared != shared:
                 row.shared = shared
                 write_outbox(db, row, ["session.shared"], links=self.links)
+            return True
+
+    def set_customer(self, session_id: str, customer: Customer | None) -> bool:
+        """Whom the call was with (None: unknown); False if the session is not there."""
+        _check_customer(customer)
+        with self._transaction() as db:
+            row = db.get(Session, session_id)
+            if row is None:
+                return False
+            row.customer_name = customer.name if customer else None
+            row.customer_email = customer.email if customer else None
+            row.customer_company = customer.company if customer else None
             return True
 
     def set_send_results(self, session_id: str, send: bool | None) -> bool:
@@ -431,7 +451,21 @@ def _session_record(row: Session) -> SessionRecord:
         owner_id=row.owner_id,
         shared=row.shared,
         send_results=row.send_results,
+        customer=_customer(row),
     )
+
+
+def _customer(row: Session) -> Customer | None:
+    parts = (row.customer_name, row.customer_email, row.customer_company)
+    if all(part is None for part in parts):
+        return None
+    return Customer(name=parts[0], email=parts[1], company=parts[2])
+
+
+def _check_customer(customer: Customer | None) -> None:
+    for name, value in (customer.fields() if customer else {}).items():
+        if value is not None:
+            _check_text(f"customer {name}", value, EMAIL_MAX if name == "email" else NAME_MAX)
 
 
 def _status(value: str) -> SessionStatus:
