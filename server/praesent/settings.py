@@ -163,6 +163,12 @@ class Settings(BaseSettings):
     webhook_retry_for_s: float = 86400.0
     # How often each `praesent serve` and `praesent worker` looks for deliveries that are due.
     webhook_poll_s: float = 2.0
+    # CRM notes (docs/crm.md): HubSpot's API address (its own host; another only for a test
+    # server), the Salesforce REST API version, and a CA bundle for a CRM reached through a
+    # company proxy that presents its own certificate (None: the system's).
+    hubspot_api_url: str = "https://api.hubapi.com"
+    salesforce_api_version: str = Field(default="62.0", pattern=r"^\d{2,3}\.0$")
+    crm_ca_bundle: Path | None = None
     # The log of `praesent serve` and `praesent worker`: "text", or "json" (one object per line,
     # with the session or job each line is about) for a log collector.
     log_format: Literal["text", "json"] = "text"

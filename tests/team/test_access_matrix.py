@@ -121,6 +121,27 @@ def _delivery(world: World, case: Case) -> str:
     return f"/v1/webhooks/{endpoint_id}/deliveries/{delivery.id}/retry"
 
 
+def _crm(world: World, team_id: str) -> str:
+    """The team's CRM connection (HubSpot; nothing is sent: the relay does not poll)."""
+    world.store.crm.set_connection(team_id, "hubspot", "https://api.hubapi.com", "pat-test-1")
+    return f"/v1/admin/teams/{team_id}/crm"
+
+
+def _crm_delivery(world: World, team_id: str) -> str:
+    """A note of a call of the team's seller, logged as not sent (no customer e-mail)."""
+    base = _crm(world, team_id)
+    seller = next(
+        name
+        for name, user in world.users.items()
+        if user.role == "seller" and any(team.id == team_id for team in user.teams)
+    )
+    world.session(seller)
+    connection = world.store.crm.connection(team_id)
+    assert connection is not None
+    delivery = world.store.webhooks.deliveries(connection.id, 1)[0]
+    return f"{base}/deliveries/{delivery.id}/retry"
+
+
 Builder = Callable[[World, Case, Target], Call]
 
 # The access rule of every route of the app, written out by hand: the specification the guards
@@ -161,6 +182,11 @@ PINNED: dict[str, Rule] = {
     "GET /v1/admin/teams": Rule.ADMIN,
     "POST /v1/admin/teams": Rule.ADMIN,
     "PUT /v1/admin/teams/{team_id}": Rule.ADMIN,
+    "PUT /v1/admin/teams/{team_id}/crm": Rule.ADMIN,
+    "GET /v1/admin/teams/{team_id}/crm": Rule.ADMIN,
+    "DELETE /v1/admin/teams/{team_id}/crm": Rule.ADMIN,
+    "GET /v1/admin/teams/{team_id}/crm/deliveries": Rule.ADMIN,
+    "POST /v1/admin/teams/{team_id}/crm/deliveries/{delivery_id}/retry": Rule.ADMIN,
     "POST /v1/admin/invitations": Rule.ADMIN,
     "GET /v1/teams": Rule.USER,
     "GET /v1/teams/{team_id}/dashboard": Rule.TEAM_COACH,
@@ -280,6 +306,17 @@ REQUESTS: dict[str, Builder] = {
         "DELETE", f"/v1/voice-profiles/{w.users[c.actor or 'ada'].id}"
     ),
     # A webhook endpoint is its owner's: each user reaches their own (a team's: admins).
+    "PUT /v1/admin/teams/{team_id}/crm": lambda w, c, t: Call(
+        "PUT", f"/v1/admin/teams/{t.team}/crm", {"kind": "hubspot", "token": "pat-test-2"}
+    ),
+    "GET /v1/admin/teams/{team_id}/crm": lambda w, c, t: Call("GET", _crm(w, t.team)),
+    "DELETE /v1/admin/teams/{team_id}/crm": lambda w, c, t: Call("DELETE", _crm(w, t.team), ok=204),
+    "GET /v1/admin/teams/{team_id}/crm/deliveries": lambda w, c, t: Call(
+        "GET", _crm(w, t.team) + "/deliveries"
+    ),
+    "POST /v1/admin/teams/{team_id}/crm/deliveries/{delivery_id}/retry": lambda w, c, t: Call(
+        "POST", _crm_delivery(w, t.team), ok=202
+    ),
     "GET /v1/webhooks": lambda w, c, t: Call("GET", "/v1/webhooks"),
     "POST /v1/webhooks": lambda w, c, t: Call(
         "POST", "/v1/webhooks", {"url": "https://93.184.216.34/hooks"}, ok=201

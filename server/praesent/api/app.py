@@ -19,6 +19,7 @@ from praesent.api import (
     account,
     admin,
     analyses,
+    crm,
     dashboards,
     jobs,
     live,
@@ -205,6 +206,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.include_router(voice.router)
     app.include_router(operations.router)
     app.include_router(webhooks.router)
+    app.include_router(crm.router)
 
     document_security(app)
     app.middleware("http")(method_middleware(app))

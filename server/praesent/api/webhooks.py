@@ -47,6 +47,8 @@ def _user(access: Access) -> UserRecord:
 
 def _may_manage(access: Access, endpoint: EndpointRecord) -> bool:
     user = _user(access)
+    if endpoint.kind != "webhook":
+        return False  # a team's CRM connection: /v1/admin/teams/{id}/crm
     if endpoint.owner_id is not None:
         return endpoint.owner_id == user.id
     return is_admin(access.principal)

@@ -240,7 +240,8 @@ class TrendPoint:
 
 @dataclass(frozen=True, slots=True)
 class SentTo:
-    """Where the call's results went (a webhook endpoint's host) and how that went."""
+    """Where the call's results went (a webhook endpoint's host, or a CRM: "HubSpot",
+    "Salesforce") and how that went."""
 
     host: str
     status: Literal["delivered", "pending", "failed"]

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from praesent.crm.note import VENDOR_NAMES
 from praesent.live.manager import analysis_from_log
 from praesent.store import EventStore, SessionQuery, SessionRecord
+from praesent.webhooks.payloads import RESULT_EVENTS
 
 HISTORY_MAX = 12
 
@@ -50,16 +52,24 @@ def history_of(
 
 
 def sent_to(store: EventStore, session_id: str) -> list[dict[str, str]]:
-    """The hosts the call's results went to (webhooks), each with how that went: failed if
-    any delivery failed, else on its way while any is pending, else delivered."""
-    by_host: dict[str, set[str]] = {}
-    for delivery, url in store.webhooks.for_session(session_id):
-        if delivery.event in ("session.finished", "report.ready"):
-            by_host.setdefault(urlsplit(url).hostname or "?", set()).add(delivery.status)
+    """Where the call's results went: each webhook's host and each CRM (by its name), with how
+    that went: failed if any delivery failed, else on its way while any is pending, else
+    delivered. A CRM note that was never tried (no customer e-mail) went nowhere."""
+    by_place: dict[str, set[str]] = {}
+    for delivery, url, kind in store.webhooks.for_session(session_id):
+        if delivery.event not in RESULT_EVENTS:
+            continue
+        if kind != "webhook":
+            if delivery.attempts == 0 and delivery.status == "failed":
+                continue
+            place = VENDOR_NAMES.get(kind, kind)
+        else:
+            place = urlsplit(url).hostname or "?"
+        by_place.setdefault(place, set()).add(delivery.status)
     order = ("failed", "pending", "delivered")
     return [
-        {"host": host, "status": next(s for s in order if s in statuses)}
-        for host, statuses in sorted(by_host.items())
+        {"host": place, "status": next(s for s in order if s in statuses)}
+        for place, statuses in sorted(by_place.items())
     ]
 
 

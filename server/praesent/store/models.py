@@ -310,6 +310,7 @@ class WebhookEndpoint(Base):
     __tablename__ = "webhook_endpoints"
     __table_args__ = (
         CheckConstraint("(owner_id IS NULL) <> (team_id IS NULL)", name="one_owner"),
+        CheckConstraint("kind IN ('webhook', 'hubspot', 'salesforce')", name="kind"),
         Index(None, "owner_id"),
         Index(None, "team_id"),
     )
@@ -325,6 +326,10 @@ class WebhookEndpoint(Base):
     secret: Mapped[str] = mapped_column(String(64))
     events: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # "webhook", or a team's CRM connection ("hubspot", "salesforce": praesent.crm), whose
+    # ``url`` is the API's base address and ``token`` its access token (needed in the clear).
+    kind: Mapped[str] = mapped_column(String(16), server_default=text("'webhook'"))
+    token: Mapped[str | None] = mapped_column(Text)
 
 
 class WebhookDelivery(Base):

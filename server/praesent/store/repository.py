@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from praesent.store.crm import CrmStore
 from praesent.store.engine import make_engine
 from praesent.store.errors import (
     DuplicateSequenceError,
@@ -105,6 +106,7 @@ class EventStore:
         self.jobs = JobStore(self._engine, links=links)
         # Webhook endpoints and the outbox of their deliveries.
         self.webhooks = WebhookStore(self._engine)
+        self.crm = CrmStore(self._engine)
 
     @property
     def engine(self) -> Engine:

@@ -41,6 +41,7 @@ class EndpointRecord:
     url: str
     events: tuple[str, ...]
     created_at: datetime
+    kind: str = "webhook"
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -96,6 +97,8 @@ class Claim:
     secret: str
     attempts: int
     created_at: datetime
+    kind: str = "webhook"  # or a CRM ("hubspot", "salesforce"): praesent.crm.delivery
+    token: str | None = None  # the CRM's access token
 
 
 def new_secret() -> str:
@@ -129,6 +132,7 @@ def write_outbox(
 ) -> int:
     """Add the deliveries of ``events`` about ``session`` to the outbox, inside ``db``'s
     transaction; how many rows. Nothing for the local owner's sessions (no accounts)."""
+    from praesent.crm.outbox import NOTE_EVENT, write_notes
     from praesent.store.repository import _session_record
     from praesent.webhooks.payloads import EVENT_TYPES, RESULT_EVENTS, body, results
 
@@ -147,23 +151,28 @@ def write_outbox(
     if not sends_results(session, teams):
         return 0
     team_ids = [team.id for team in teams]
-    endpoints = list(
+    found = list(
         db.scalars(
             select(WebhookEndpoint).where(
                 or_(WebhookEndpoint.owner_id == owner.id, WebhookEndpoint.team_id.in_(team_ids))
             )
         )
     )
-    if not endpoints:
+    if not found:
         return 0
+    endpoints = [e for e in found if e.kind == "webhook"]
+    crms = [e for e in found if e.kind != "webhook"]
     transcript = bool(teams) and all(t.keep_transcripts and t.webhook_transcripts for t in teams)
-    fields = _session_record(session).fields()
+    record = _session_record(session)
+    fields = record.fields()
     seller = {"id": owner.id, "email": owner.email}
     now = utc_now()
     written = 0
     made = None  # the report is built once for all result events
     if session.analysis is not None and RESULT_EVENTS & set(events):
         made = results(session.analysis, transcript=transcript)
+    if crms and made is not None and NOTE_EVENT in events:
+        written += write_notes(db, crms, record, made, links=links, now=now)
     for event in events:
         assert event in EVENT_TYPES, event
         targets = [e for e in endpoints if event in e.events]
@@ -228,7 +237,11 @@ class WebhookStore:
         self, *, owner_id: str | None = None, all_teams: bool = False
     ) -> list[EndpointRecord]:
         """A user's own endpoints, and with ``all_teams`` every team's."""
-        stmt = select(WebhookEndpoint).order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+        stmt = (
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.kind == "webhook")
+            .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+        )
         wanted = [WebhookEndpoint.owner_id == owner_id]
         if all_teams:
             wanted.append(WebhookEndpoint.team_id.is_not(None))
@@ -259,16 +272,19 @@ class WebhookStore:
         with self._transaction() as db:
             return [_delivery(row) for row in db.scalars(stmt)]
 
-    def for_session(self, session_id: str) -> list[tuple[DeliveryRecord, str]]:
-        """Where a session's events went: each delivery with its endpoint's address."""
+    def for_session(self, session_id: str) -> list[tuple[DeliveryRecord, str, str]]:
+        """Where a session's events went: each delivery with its endpoint's address and kind
+        ("webhook", or the CRM's)."""
         stmt = (
-            select(WebhookDelivery, WebhookEndpoint.url)
+            select(WebhookDelivery, WebhookEndpoint.url, WebhookEndpoint.kind)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .where(WebhookDelivery.session_id == session_id)
             .order_by(WebhookDelivery.id)
         )
         with self._transaction() as db:
-            return [(_delivery(row), str(url)) for row, url in db.execute(stmt).all()]
+            return [
+                (_delivery(row), str(url), str(kind)) for row, url, kind in db.execute(stmt).all()
+            ]
 
     def send_again(self, endpoint_id: str, delivery_id: int) -> DeliveryRecord | None:
         """Queue a delivery again, with the same ``webhook-id`` and body; None if not there."""
@@ -309,6 +325,8 @@ class WebhookStore:
             .order_by(WebhookDelivery.id)
             .limit(limit)
         )
+        from praesent.crm.outbox import with_current_customer
+
         claims = []
         with self._transaction() as db:
             candidates = list(db.scalars(due))
@@ -325,15 +343,20 @@ class WebhookStore:
                 assert row is not None
                 endpoint = db.get(WebhookEndpoint, row.endpoint_id)
                 assert endpoint is not None
+                payload = row.payload
+                if endpoint.kind != "webhook":
+                    payload = with_current_customer(db, payload)
                 claims.append(
                     Claim(
                         row.id,
                         row.message_id,
-                        row.payload,
+                        payload,
                         endpoint.url,
                         endpoint.secret,
                         row.attempts,
                         row.created_at,
+                        endpoint.kind,
+                        endpoint.token,
                     )
                 )
         return claims
@@ -375,7 +398,7 @@ class WebhookStore:
 
 def _endpoint(row: WebhookEndpoint) -> EndpointRecord:
     return EndpointRecord(
-        row.id, row.owner_id, row.team_id, row.url, tuple(row.events), row.created_at
+        row.id, row.owner_id, row.team_id, row.url, tuple(row.events), row.created_at, row.kind
     )
 
 

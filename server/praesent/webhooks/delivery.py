@@ -36,6 +36,7 @@ logging.getLogger("httpx").addFilter(_QuietWebhookUrls())
 class Outcome:
     status: int | None  # the receiver's HTTP status; None when there was no answer
     error: str | None  # why it failed; None: delivered (2xx)
+    final: bool = False  # a failure that another try cannot mend (a CRM without the contact)
 
     @property
     def ok(self) -> bool:

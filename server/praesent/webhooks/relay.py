@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import anyio
 import httpx
 
+from praesent.crm.delivery import send_note
 from praesent.settings import Settings
 from praesent.store import EventStore, StoreError
 from praesent.store.webhooks import Claim
@@ -38,14 +39,17 @@ def deliver_due(store: EventStore, settings: Settings, http: httpx.Client) -> in
     hold = timedelta(seconds=2 * settings.webhook_timeout_s + 5)
     delivered = 0
     for claim in store.webhooks.claim_due(datetime.now(UTC), hold):
-        outcome = send(http, claim, settings)
+        if claim.kind == "webhook":
+            outcome = send(http, claim, settings)
+        else:
+            outcome = send_note(claim, settings)
         if outcome.ok:
             assert outcome.status is not None
             store.webhooks.delivered(claim.id, outcome.status)
             delivered += 1
             continue
         assert outcome.error is not None
-        retry_at = _retry_at(claim, datetime.now(UTC), settings)
+        retry_at = None if outcome.final else _retry_at(claim, datetime.now(UTC), settings)
         store.webhooks.attempt_failed(claim.id, outcome.status, outcome.error, retry_at)
         log.info(
             "webhook %s: attempt %d failed (%s)%s",
