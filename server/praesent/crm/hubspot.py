@@ -50,7 +50,7 @@ def _contact_id(client: Client, email: str, timeout: float) -> str | None:
                 filters=[ContactFilter(property_name="email", operator="EQ", value=email)]
             )
         ],
-        properties=["email", "firstname", "lastname"],
+        properties=["email"],
         sorts=[],
         limit=1,
         after="0",
@@ -70,7 +70,7 @@ def _meeting_id(client: Client, external_url: str, timeout: float) -> str | None
                 ]
             )
         ],
-        properties=["hs_meeting_title"],
+        properties=["hs_meeting_external_url"],
         sorts=[],
         limit=1,
         after="0",
