@@ -139,6 +139,15 @@ def test_hubspot_gets_one_meeting_on_the_contact_with_the_reports_figures(
     assert properties["hs_meeting_start_time"] < properties["hs_meeting_end_time"]
     report = _report(crm, "ada", session_id)
     _assert_report_figures(properties["hs_meeting_body"], report)
+    # And the stored analysis's own numbers, where the report shows them unchanged.
+    stored = crm.world.store.get_session(session_id)
+    assert stored is not None and stored.analysis is not None
+    shown = _shown_figures(properties["hs_meeting_body"])
+    assert shown["Duration"] == pytest.approx(stored.analysis["duration_s"], abs=0.51)
+    assert shown["Questions asked"] == len(stored.analysis["questions"])
+    assert shown["Longest seller monologue"] == pytest.approx(
+        stored.analysis["monologue_longest_s"], abs=0.051
+    )
     titles = [t(f"tip_{tip['kind']}", "en") for tip in report["tips"]][:3]
     assert titles and all(title in properties["hs_meeting_body"] for title in titles)
     _assert_no_words_of_the_call(properties["hs_meeting_body"], crm.world.analysis, report)
