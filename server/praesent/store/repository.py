@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from praesent.store.calendars import CalendarStore
 from praesent.store.engine import make_engine
 from praesent.store.errors import (
     DuplicateSequenceError,
@@ -105,6 +106,8 @@ class EventStore:
         self.jobs = JobStore(self._engine, links=links)
         # Webhook endpoints and the outbox of their deliveries.
         self.webhooks = WebhookStore(self._engine)
+        # Sellers' calendars, read when their calls start.
+        self.calendars = CalendarStore(self._engine)
 
     @property
     def engine(self) -> Engine:
