@@ -163,7 +163,7 @@ def stream(
                 url,
                 speed=speed,
                 language=language,
-                title=title,
+                title=title or None,
                 token=token,
                 seller=seller,
                 on_event=show,
