@@ -240,6 +240,8 @@ def test_the_seller_corrects_whom_the_call_was_with(
     assert answer.status_code == 200 and answer.json()["customer"] == customer
     report = _get(server, f"/v1/sessions/{session_id}/report?lang=en", tokens["ada"]).text
     assert 'with <span class="q">Ada Lovelace</span>, <span class="q">Babbage</span>' in report
+    trends = _get(server, "/v1/me/trends?format=json", tokens["ada"]).json()
+    assert [c["company"] for c in trends["calls"] if c["session_id"] == session_id] == ["Babbage"]
     cleared = httpx.put(url, json={"name": None}, headers=ada)
     assert cleared.status_code == 200 and cleared.json()["customer"] is None
     missing = f"{server.http}/v1/sessions/{'0' * 32}/customer"

@@ -66,10 +66,16 @@ class Site:
                     site.hang.wait(30)
                 status, kind, body = site.pages.get(parts.path, (404, "text/plain", b"no"))
                 self.send_response(status)
+                if status in (301, 302, 307, 308):
+                    self.send_header("Location", body.decode())
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            # CalDAV's methods: a redirect answers them alike.
+            do_PROPFIND = do_GET  # noqa: N815
+            do_REPORT = do_GET  # noqa: N815
 
             def log_message(self, *_args: Any) -> None:
                 pass
@@ -150,6 +156,22 @@ def test_a_checked_address_is_refused_before_it_is_read(site: Site) -> None:
     with pytest.raises(CalendarError, match="refused"):
         CalDavSource(f"{site.url}/dav/", check=refuse).events(NOW, NOW)
     assert len(site.seen) == before
+
+
+def test_a_checked_address_is_not_followed_through_redirects(site: Site) -> None:
+    """A public address may redirect inside the network: the team server's calendars are read
+    where they were checked, or not at all."""
+    site.pages["/moved.ics"] = (302, "text/plain", f"{site.url}/secret/basic.ics".encode())
+    site.pages["/moved-dav/"] = (307, "text/plain", f"{site.url}/inside/".encode())
+    site.pages["/secret/basic.ics"] = (200, "text/calendar", acme_ics(NOW).encode())
+    # Without a check (a laptop's own setting) a moved ICS file is followed.
+    assert IcsSource(f"{site.url}/moved.ics").events(NOW, NOW + timedelta(minutes=1))
+    before = len(site.seen)
+    with pytest.raises(CalendarError, match="HTTP 302"):
+        IcsSource(f"{site.url}/moved.ics", check=lambda _url: None).events(NOW, NOW)
+    with pytest.raises(CalendarError, match="cannot be read"):
+        CalDavSource(f"{site.url}/moved-dav/", check=lambda _url: None).events(NOW, NOW)
+    assert all(path.startswith("/moved") for path, _q, _h in site.seen[before:])
 
 
 def test_a_calendar_that_hangs_or_fails_gives_no_context_and_no_error(site: Site) -> None:

@@ -4,6 +4,7 @@ picks the events of the time window, praesent expands their recurrences itself."
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -14,6 +15,19 @@ from praesent.calendar.events import CalendarError, CalendarEvent
 from praesent.calendar.ics import parse_ics
 
 log = logging.getLogger(__name__)
+
+
+class _QuietCaldav(logging.Filter):
+    """caldav logs a server's unparsable answer on the root logger, with a traceback and the
+    answer's text: what a calendar server sends is not the server log's business (the look-up's
+    own line says that the calendar failed, and why)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return f"{os.sep}caldav{os.sep}" not in record.pathname
+
+
+logging.getLogger().addFilter(_QuietCaldav())
+logging.getLogger("caldav").setLevel(logging.ERROR)
 
 
 class CalDavSource:
@@ -61,6 +75,9 @@ class CalDavSource:
             password=self.password,
             timeout=max(1, round(self.timeout_s)),
         )
+        if self.check is not None:
+            # A redirect could lead past the check: a checked calendar is read where it is.
+            client.session.max_redirects = 0
         texts: list[str] = []
         try:
             with client:
