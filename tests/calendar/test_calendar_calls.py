@@ -72,9 +72,25 @@ def server(radicale: Radicale, tmp_path_factory: pytest.TempPathFactory) -> Iter
     process.stop()
 
 
-def _call(server: ServerProcess, clip: Path, title: str, token: str | None = None) -> str:
+def _call(
+    server: ServerProcess,
+    clip: Path,
+    title: str,
+    token: str | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> str:
+    heard = events if events is not None else []
     final = asyncio.run(
-        stream_file(clip, ROLES, server.ws, speed=0, title=title, token=token, transcribe=False)
+        stream_file(
+            clip,
+            ROLES,
+            server.ws,
+            speed=0,
+            title=title,
+            token=token,
+            transcribe=False,
+            on_event=heard.append,
+        )
     )
     assert final["status"] == "finished", final
     return str(final["session_id"])
@@ -88,9 +104,13 @@ def _get(server: ServerProcess, path: str, token: str | None = None) -> httpx.Re
 def test_a_call_at_an_events_start_is_named_by_the_caldav_calendar(
     server: ServerProcess, clip: Path
 ) -> None:
-    session_id = _call(server, clip, title="")
+    events: list[dict[str, Any]] = []
+    session_id = _call(server, clip, title="", events=events)
     session = _get(server, f"/v1/sessions/{session_id}").json()["session"]
     assert session["title"] == "ACME — discovery"
+    # The client hears it at once, in the ready event.
+    [ready] = [e for e in events if e["type"] == "ready"]
+    assert (ready["title"], ready["customer"]) == (session["title"], session["customer"])
     assert session["customer"] == {
         "name": "Grace Hopper",
         "email": "grace@acme.com",
@@ -112,9 +132,12 @@ def test_a_call_at_an_events_start_is_named_by_the_caldav_calendar(
 
 
 def test_a_title_the_seller_typed_is_kept(server: ServerProcess, clip: Path) -> None:
-    session_id = _call(server, clip, title="Pricing follow-up")
+    events: list[dict[str, Any]] = []
+    session_id = _call(server, clip, title="Pricing follow-up", events=events)
     session = _get(server, f"/v1/sessions/{session_id}").json()["session"]
     assert session["title"] == "Pricing follow-up" and session["customer"] is None
+    [ready] = [e for e in events if e["type"] == "ready"]
+    assert "title" not in ready and "customer" not in ready
 
 
 def test_without_accounts_the_calendar_is_a_setting_not_a_route(server: ServerProcess) -> None:

@@ -208,6 +208,9 @@ class _Connection:
             }
             if parsed.resume is not None:
                 ready["resumed"] = self.session.id == parsed.resume.session_id
+            if "title" in update:
+                ready["title"] = update["title"]
+                ready["customer"] = customer.fields() if customer else None
             await self.session.emit_extra(ready)
         elif isinstance(parsed, FocusMessage):
             self._check_owner()
