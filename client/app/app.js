@@ -94,6 +94,11 @@ function button(label, onClick, danger) {
   return b;
 }
 
+// A call as listed: its title (perhaps the calendar's) and the customer's company.
+function callName(call) {
+  return [call.title || call.id, call.customer?.company].filter(Boolean).join(" · ");
+}
+
 function link(text, href) {
   const a = document.createElement("a");
   a.href = href;
@@ -116,7 +121,7 @@ async function loadCalls(form) {
     const row = document.createElement("tr");
     row.dataset.session = call.id;
     cell(row, call.started_at.slice(0, 16).replace("T", " "));
-    cell(row, link(call.title || call.id, `/v1/sessions/${call.id}/report?lang=${lang}`));
+    cell(row, link(callName(call), `/v1/sessions/${call.id}/report?lang=${lang}`));
     cell(row, call.shared ? t("yes") : t("no"));
     const actions = cell(row, "");
     actions.append(
@@ -142,7 +147,7 @@ async function loadCalls(form) {
     for (const call of shared) {
       const row = document.createElement("tr");
       cell(row, call.started_at.slice(0, 16).replace("T", " "));
-      cell(row, link(call.title || call.id, `/v1/sessions/${call.id}/report?lang=${lang}`));
+      cell(row, link(callName(call), `/v1/sessions/${call.id}/report?lang=${lang}`));
       rows.append(row);
     }
   }

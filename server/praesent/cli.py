@@ -163,7 +163,7 @@ def stream(
                 url,
                 speed=speed,
                 language=language,
-                title=title,
+                title=title or None,
                 token=token,
                 seller=seller,
                 on_event=show,
@@ -415,11 +415,13 @@ def voice_delete(seller: Annotated[str, typer.Option(help="The seller's id.")]) 
 
 
 def _register_commands() -> None:
+    from praesent.calendar.command import calendar_command
     from praesent.capture.cli import capture
     from praesent.report.command import report_command
 
     app.command("report")(report_command)
     app.command("capture")(capture)
+    app.command("calendar")(calendar_command)
     _reflow_help(app)
 
 

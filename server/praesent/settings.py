@@ -172,6 +172,22 @@ class Settings(BaseSettings):
     # The log of `praesent serve` and `praesent worker`: "text", or "json" (one object per line,
     # with the session or job each line is about) for a log collector.
     log_format: Literal["text", "json"] = "text"
+    # The calendar that names the calls without accounts (a laptop): an ICS file or URL, or a
+    # CalDAV URL with its user name and password. On the team server each seller sets their own
+    # (PUT /v1/me/calendar). See docs/calendar.md.
+    calendar_url: str | None = None
+    calendar_user: str | None = None
+    calendar_password: str | None = None
+    # "auto": a file, webcal:// or a URL ending in .ics is ICS; another URL is CalDAV.
+    calendar_kind: Literal["auto", "ics", "caldav"] = "auto"
+    # The seller's own addresses, comma-separated (without accounts; a user's is their
+    # account's): their domains are colleagues, every other attendee a customer.
+    calendar_email: str = ""
+    # A call waits at most this long for the calendar before it goes on without it.
+    calendar_timeout_s: float = Field(default=3.0, gt=0, le=30)
+    # Sellers' calendar URLs that resolve to loopback, private or link-local addresses (or are
+    # plain http) are refused unless this is on (a CalDAV server inside the company's network).
+    calendar_allow_private: bool = False
 
     @field_validator("public_url")
     @classmethod
@@ -183,7 +199,15 @@ class Settings(BaseSettings):
             raise ValueError("PRAESENT_PUBLIC_URL is an http(s) address, e.g. https://host")
         return value.strip().rstrip("/")
 
-    @field_validator("api_token", "metrics_token", "llm_api_key", mode="before")
+    @field_validator(
+        "api_token",
+        "metrics_token",
+        "llm_api_key",
+        "calendar_url",
+        "calendar_user",
+        "calendar_password",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `PRAESENT_API_TOKEN=` (as in deploy/.env.example) means no token, never the empty one.

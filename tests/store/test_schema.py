@@ -24,6 +24,7 @@ def test_migrate_creates_the_tables_on_an_empty_database(db_url: str) -> None:
             "access_tokens",
             "alembic_version",
             "audit_log",
+            "calendars",
             "events",
             "invitations",
             "jobs",
@@ -44,7 +45,7 @@ def test_migrate_creates_the_tables_on_an_empty_database(db_url: str) -> None:
         assert fk["options"].get("ondelete") == "CASCADE"
         with store.engine.connect() as connection:
             versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert [v for (v,) in versions] == ["0009"]
+        assert [v for (v,) in versions] == ["0010"]
 
 
 def test_orm_metadata_and_migrations_agree(db_url: str) -> None:

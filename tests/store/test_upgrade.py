@@ -74,7 +74,7 @@ def test_the_previous_schema_upgrades_without_loss(db_url: str) -> None:
         with store.engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
             events = connection.execute(select(func.count()).select_from(Event)).scalar()
-        assert version == "0008"
+        assert version == "0010"
         assert events == SESSIONS * EVENTS_PER_SESSION, f"{events} events after the upgrade"
         sessions = store.list_sessions()
         assert len(sessions) == SESSIONS

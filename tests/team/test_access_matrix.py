@@ -113,6 +113,13 @@ def _endpoint(world: World, case: Case) -> str:
     return made.id
 
 
+def _calendar(world: World, case: Case) -> str:
+    """The actor's calendar, set (never read here: no call starts)."""
+    user = world.users[case.actor or "ada"]
+    world.store.calendars.put(user.id, "https://93.184.216.34/cal.ics", "ics", None, None)
+    return "/v1/me/calendar"
+
+
 def _delivery(world: World, case: Case) -> str:
     """A delivery of a fresh endpoint of the actor: the deletion of a call of theirs."""
     endpoint_id = _endpoint(world, case)
@@ -160,6 +167,7 @@ PINNED: dict[str, Rule] = {
     "PUT /v1/sessions/{session_id}/sharing": Rule.SESSION_OWNER,
     "DELETE /v1/sessions/{session_id}": Rule.SESSION_OWNER,
     "PUT /v1/sessions/{session_id}/sending": Rule.SESSION_OWNER,
+    "PUT /v1/sessions/{session_id}/customer": Rule.SESSION_OWNER,
     "GET /v1/sessions/{session_id}/report": Rule.SESSION_READ,
     "WS /v1/sessions/{session_id}/events": Rule.SESSION_READ,
     "POST /v1/auth/login": Rule.PUBLIC,
@@ -173,6 +181,9 @@ PINNED: dict[str, Rule] = {
     "GET /v1/me/audit": Rule.USER,
     "GET /v1/me/export": Rule.USER,
     "GET /v1/me/trends": Rule.USER,
+    "GET /v1/me/calendar": Rule.USER,
+    "PUT /v1/me/calendar": Rule.USER,
+    "DELETE /v1/me/calendar": Rule.USER,
     "GET /v1/invitations/{token}": Rule.PUBLIC,
     "POST /v1/invitations/{token}": Rule.PUBLIC,
     "GET /v1/admin/users": Rule.ADMIN,
@@ -226,6 +237,9 @@ REQUESTS: dict[str, Builder] = {
     ),
     "PUT /v1/sessions/{session_id}/sending": lambda w, c, t: Call(
         "PUT", f"/v1/sessions/{t.session_id}/sending", {"send_results": False}
+    ),
+    "PUT /v1/sessions/{session_id}/customer": lambda w, c, t: Call(
+        "PUT", f"/v1/sessions/{t.session_id}/customer", {"name": "Grace Hopper", "company": "ACME"}
     ),
     "DELETE /v1/sessions/{session_id}": lambda w, c, t: Call(
         "DELETE", f"/v1/sessions/{t.session_id}", ok=204
@@ -284,6 +298,12 @@ REQUESTS: dict[str, Builder] = {
     ),
     "GET /v1/me/export": lambda w, c, t: Call("GET", "/v1/me/export"),
     "GET /v1/me/trends": lambda w, c, t: Call("GET", "/v1/me/trends?format=json"),
+    # A calendar is its seller's: each user reaches their own.
+    "GET /v1/me/calendar": lambda w, c, t: Call("GET", _calendar(w, c)),
+    "PUT /v1/me/calendar": lambda w, c, t: Call(
+        "PUT", "/v1/me/calendar", {"url": "https://93.184.216.34/cal.ics"}
+    ),
+    "DELETE /v1/me/calendar": lambda w, c, t: Call("DELETE", _calendar(w, c), ok=204),
     "GET /v1/teams": lambda w, c, t: Call("GET", "/v1/teams"),
     "GET /v1/teams/{team_id}/dashboard": lambda w, c, t: Call(
         "GET", f"/v1/teams/{t.team}/dashboard?format=json"

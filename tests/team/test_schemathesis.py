@@ -51,13 +51,14 @@ def test_schemathesis_finds_no_failure(server: tuple[ServerProcess, str], tmp_pa
         )
         schema.write_bytes(response.content)
         bearer = ["-H", f"Authorization: Bearer {token}"]
-        # With a valid token: every operation but the uploads, the webhooks and the two that
-        # set a password.
+        # With a valid token: every operation but the uploads, the webhooks, the calendar and
+        # the two that set a password.
         uploads = (
             "/v1/analyses",
             "/v1/jobs",
             "/v1/webhooks",
             "/v1/admin/teams/{team_id}/crm",
+            "/v1/me/calendar",
             "/v1/admin/users",
             "/v1/invitations/{token}",
         )
@@ -70,11 +71,10 @@ def test_schemathesis_finds_no_failure(server: tuple[ServerProcess, str], tmp_pa
         )
         # The uploads: the schema can say "at least one byte" but not "a recording that
         # decodes", so random bytes get the documented 422 bad_audio; every other check runs.
-        # Likewise a webhook's URL: the schema cannot say "resolves to a public address", so a
-        # generated one gets the documented 422 endpoint_refused, as does a Salesforce
-        # instance URL. And a password: the schema
-        # cannot say "not a common password", so "aaaaaaaaaa" gets the documented 422
-        # weak_password.
+        # Likewise a webhook's or a calendar's URL: the schema cannot say "resolves to a public
+        # address", so a generated one gets the documented 422 endpoint_refused, as does a
+        # Salesforce instance URL. And a password: the schema cannot say "not a common
+        # password", so "aaaaaaaaaa" gets the documented 422 weak_password.
         _schemathesis(
             str(schema),
             "--url",

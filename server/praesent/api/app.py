@@ -19,6 +19,7 @@ from praesent.api import (
     account,
     admin,
     analyses,
+    calendar,
     crm,
     dashboards,
     jobs,
@@ -200,6 +201,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
     app.include_router(live.router)
     app.include_router(reports.router)
     app.include_router(account.router)
+    app.include_router(calendar.router)
     app.include_router(admin.router)
     app.include_router(dashboards.router)
     app.include_router(oidc.router)

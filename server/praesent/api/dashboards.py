@@ -39,7 +39,14 @@ _CONTENT: dict[int | str, dict[str, Any]] = {
 
 def _trend(store: EventStore, email: str, query: SessionQuery) -> SellerTrend:
     calls = [
-        call_figures(r.id, r.title, r.started_at, r.analysis, r.customer_informed)
+        call_figures(
+            r.id,
+            r.title,
+            r.started_at,
+            r.analysis,
+            r.customer_informed,
+            company=r.customer.company if r.customer else None,
+        )
         for r in store.list_sessions(query=query)
         if r.analysis is not None
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import anyio
@@ -13,6 +14,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from praesent import logs
 from praesent.api.auth import Access, guard
+from praesent.api.calendar import DEFAULT_TITLES, call_context, clean, customer_of
 from praesent.api.docs import errors
 from praesent.api.security import websocket_refusal
 from praesent.api.state import app_state
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 
 
 _PAGE = 500
+# The longest title a start message may carry; a calendar's is cut to it.
+TITLE_LIMIT = 200
 
 
 async def _forward(
@@ -166,12 +170,21 @@ class _Connection:
             language = call_setting(
                 parsed.language, user.call_language if user else None, self.default_language
             )
+            update: dict[str, Any] = {"language": language}
+            customer = None
+            if parsed.resume is None and parsed.title.strip() in DEFAULT_TITLES:
+                # No title typed: the seller's calendar may name the call and the customer.
+                context = await call_context(app_state(self.websocket), user, datetime.now(UTC))
+                if context is not None:
+                    update["title"] = clean(context.title, TITLE_LIMIT) or parsed.title
+                    customer = customer_of(context)
             attached = await self.manager.start(
-                parsed.model_copy(update={"language": language}),
+                parsed.model_copy(update=update),
                 self.protocol.stream,
                 owner=self,
                 owner_id=None if user is None else user.id,
                 shared=user is not None and user.share_by_default,
+                customer=customer,
             )
             self.session = attached.session
             logs.session_id.set(self.session.id)  # this connection's lines are the session's
@@ -195,6 +208,9 @@ class _Connection:
             }
             if parsed.resume is not None:
                 ready["resumed"] = self.session.id == parsed.resume.session_id
+            if "title" in update:
+                ready["title"] = update["title"]
+                ready["customer"] = customer.fields() if customer else None
             await self.session.emit_extra(ready)
         elif isinstance(parsed, FocusMessage):
             self._check_owner()

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Query, Request, Response, WebSocket
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.websockets import WebSocketDisconnect
 
 from praesent import logs
@@ -27,7 +27,8 @@ from praesent.live.hub import RelayError, Subscription
 from praesent.live.leases import LeaseUnavailableError
 from praesent.live.manager import logged
 from praesent.live.protocol import CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TRY_AGAIN
-from praesent.store import EventStore, SessionQuery, SessionRecord, StoreError
+from praesent.store import Customer, EventStore, SessionQuery, SessionRecord, StoreError
+from praesent.store.models import EMAIL_MAX, NAME_MAX
 from praesent.team.access import Principal, Rule
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
@@ -54,6 +55,18 @@ class Sending(BaseModel):
         description="true: to the webhooks of you and your teams; false: kept in praesent; "
         "null: your teams' default",
     )
+
+
+class CustomerBody(BaseModel):
+    """Whom the call was with; a part left out or null is unknown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX)
+    email: str | None = Field(
+        default=None, min_length=3, max_length=EMAIL_MAX, pattern=r"^[^@\s]+@[^@\s]+$"
+    )
+    company: str | None = Field(default=None, min_length=1, max_length=NAME_MAX)
 
 
 def _listed(
@@ -144,6 +157,24 @@ async def set_sending(
     have not gone out yet, they go out now; turned off, nothing more goes out about it."""
     store = app_state(request).sessions.store
     await anyio.to_thread.run_sync(store.set_send_results, session_id, sending.send_results)
+    record = await anyio.to_thread.run_sync(store.get_session, session_id)
+    assert record is not None
+    return record.fields()
+
+
+@router.put("/{session_id}/customer", responses=errors(401, 403, 404, 413, 422))
+async def set_customer(
+    request: Request,
+    session_id: str,
+    body: CustomerBody,
+    _access: Annotated[Access, guard(Rule.SESSION_OWNER)],
+) -> dict[str, Any]:
+    """Whom the call was with (the calendar's guess, set or corrected): shown in the report
+    and the lists of calls. All parts null: unknown."""
+    store = app_state(request).sessions.store
+    parts = {k: (v.strip() or None) if v else None for k, v in body.model_dump().items()}
+    customer = Customer(**parts) if any(parts.values()) else None
+    await anyio.to_thread.run_sync(store.set_customer, session_id, customer)
     record = await anyio.to_thread.run_sync(store.get_session, session_id)
     assert record is not None
     return record.fields()

@@ -39,7 +39,14 @@ from praesent.live.session import LiveSession
 from praesent.live.speech_to_text import SpeechToText
 from praesent.live.writer import EventWriter
 from praesent.speakers.profiles import MAX_SAMPLE_SPEECH_S
-from praesent.store import EventStore, FinalStatus, SessionRecord, StoredEvent, StoreError
+from praesent.store import (
+    Customer,
+    EventStore,
+    FinalStatus,
+    SessionRecord,
+    StoredEvent,
+    StoreError,
+)
 from praesent.summaries_llm import LlmOptions, with_abstractive_summaries
 
 log = logging.getLogger(__name__)
@@ -133,14 +140,22 @@ class SessionManager:
         *,
         owner_id: str | None = None,
         shared: bool = False,
+        customer: Customer | None = None,
     ) -> Attached:
         """Start or resume a session of ``owner_id`` (None: the local owner, whose start
-        message may name the seller); ``owner`` is the connection that feeds it."""
+        message may name the seller); ``owner`` is the connection that feeds it; ``customer``:
+        whom a new call is with (from the seller's calendar)."""
         if start.resume is not None:
             return await self._resume(start.resume, start, stream, owner, owner_id)
         seller_id = start.seller if owner_id is None else None
         session = await self._open(
-            start, stream, owner, owner_id=owner_id, shared=shared, seller_id=seller_id
+            start,
+            stream,
+            owner,
+            owner_id=owner_id,
+            shared=shared,
+            seller_id=seller_id,
+            customer=customer,
         )
         log.info(
             "session %s started: %s at %d Hz, language %s, transcripts %s",
@@ -163,6 +178,7 @@ class SessionManager:
         seller_id: str | None = None,
         history: list[StoredEvent] | None = None,
         start_s: float = 0.0,
+        customer: Customer | None = None,
     ) -> LiveSession:
         record = await anyio.to_thread.run_sync(
             lambda: self.store.create_session(
@@ -172,6 +188,7 @@ class SessionManager:
                 owner_id=owner_id,
                 shared=shared,
                 seller_id=seller_id,
+                customer=customer,
             )
         )
         if history:
@@ -369,7 +386,8 @@ class SessionManager:
         kept += _speech_cut_at(kept, heard)
         start_s = max(audio_s, heard)
         session = await self._open(
-            start,
+            # The same call: its title (perhaps the calendar's) goes on with it.
+            start.model_copy(update={"title": record.title or start.title}),
             stream,
             owner,
             owner_id=record.owner_id,
@@ -377,6 +395,7 @@ class SessionManager:
             seller_id=record.seller_id,
             history=kept,
             start_s=start_s,
+            customer=record.customer,
         )
         await session.emit_extra({**_gap_event(heard, start_s), "resumed_from": old_id})
         log.info(

@@ -48,7 +48,7 @@ async def stream_file(
     *,
     speed: float = 1.0,
     language: str | None = None,
-    title: str = "",
+    title: str | None = None,
     token: str | None = None,
     transcribe: bool = True,
     seller: str | None = None,
@@ -68,7 +68,8 @@ async def stream_file(
                 "sample_format": "s16le",
                 "channels": names,
                 "language": language,
-                "title": title or path.name,
+                # No title given: the file's name; an empty one lets the calendar name the call.
+                "title": path.name if title is None else title,
                 "transcribe": transcribe,
             }
             if seller is not None:

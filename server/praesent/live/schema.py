@@ -24,6 +24,19 @@ _TRANSPORT_EVENTS: dict[str, dict[str, Any]] = {
             "description": "the call's language; null while it is still being detected",
         },
         "language_setting": {"type": "string", "description": "auto, or the pinned language"},
+        "title": {
+            "type": "string",
+            "description": "only when the seller's calendar named the call: the event's title",
+        },
+        "customer": {
+            "type": ["object", "null"],
+            "properties": {
+                "name": {"type": ["string", "null"]},
+                "email": {"type": ["string", "null"]},
+                "company": {"type": ["string", "null"]},
+            },
+            "description": "only when the seller's calendar named the call: whom it is with",
+        },
     },
     "language": {
         "language": {

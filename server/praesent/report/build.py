@@ -9,6 +9,7 @@ from typing import Any
 from praesent.report.model import (
     SCHEMA,
     Bin,
+    CallCustomer,
     Counts,
     CueRow,
     Cues,
@@ -495,6 +496,17 @@ def _sent_to(session: Mapping[str, Any] | None) -> tuple[SentTo, ...]:
     return tuple(found)
 
 
+def _customer(session: Mapping[str, Any] | None) -> CallCustomer | None:
+    found = (session or {}).get("customer")
+    if not isinstance(found, Mapping):
+        return None
+    parts = [found.get(key) for key in ("name", "email", "company")]
+    name, email, company = (str(p).strip() or None if p else None for p in parts)
+    if not (name or email or company):
+        return None
+    return CallCustomer(name=name, email=email, company=company)
+
+
 def build_report(
     analysis: Mapping[str, Any],
     *,
@@ -574,6 +586,7 @@ def build_report(
             if _num(gap.get("to_s")) - _num(gap.get("from_s")) >= 0.5
         ),
         sent_to=_sent_to(session),
+        customer=_customer(session),
         customer_informed=bool(session["customer_informed"])
         if session and session.get("customer_informed") is not None
         else None,

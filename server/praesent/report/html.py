@@ -630,6 +630,15 @@ def _language_name(code: str | None, lang: Lang) -> str:
     return _q(code or "?")
 
 
+def _with_whom(r: Report) -> str:
+    """ "with Ada Lovelace, ACME": the customer's name (else e-mail) and company, as known."""
+    c = r.customer
+    if c is None:
+        return ""
+    parts = [_q(part, "span") for part in (c.name or c.email, c.company) if part]
+    return f"<p class='customer'>{escape(t('with_customer', r.language))} {', '.join(parts)}</p>"
+
+
 def _header(r: Report) -> str:
     lang = r.language
     title = _q(r.title, "span") if r.title else escape(t("recording", lang))
@@ -650,7 +659,7 @@ def _header(r: Report) -> str:
         meta.append(f"<span class='sent-to'>{escape(t('sent_to', lang))} {places}</span>")
     return (
         f"<header><div class='brand'>praesent</div><h1>{escape(t('doc_title', lang))}</h1>"
-        f"<p class='title'>{title}</p><p class='meta'>{' · '.join(meta)}</p>"
+        f"<p class='title'>{title}</p>{_with_whom(r)}<p class='meta'>{' · '.join(meta)}</p>"
         f"<p class='muted'>{escape(t('subtitle', lang))}</p></header>"
     )
 

@@ -248,6 +248,15 @@ class SentTo:
 
 
 @dataclass(frozen=True, slots=True)
+class CallCustomer:
+    """Whom the call was with (from the seller's calendar, or typed); any part may be unknown."""
+
+    name: str | None
+    email: str | None
+    company: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     schema: str
     language: Lang
@@ -282,6 +291,8 @@ class Report:
     language_changes: tuple[LanguageShift, ...] = ()
     # Where the call's results were sent (webhooks), one entry per receiving host.
     sent_to: tuple[SentTo, ...] = ()
+    # Whom the call was with; None: unknown.
+    customer: CallCustomer | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

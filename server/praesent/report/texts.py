@@ -17,6 +17,7 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "recording": {"en": "Recorded call", "de": "Aufgezeichnetes Gespräch"},
     "duration": {"en": "Duration", "de": "Dauer"},
     "started": {"en": "Started", "de": "Beginn"},
+    "with_customer": {"en": "with", "de": "mit"},
     "call_language": {"en": "Language", "de": "Sprache"},
     "customer_informed": {"en": "Customer informed", "de": "Kunde informiert"},
     "customer_not_informed": {"en": "Customer NOT informed", "de": "Kunde NICHT informiert"},

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import sessionmaker
 
+from praesent.store.calendars import CalendarStore
 from praesent.store.crm import CrmStore
 from praesent.store.engine import make_engine
 from praesent.store.errors import (
@@ -107,6 +108,8 @@ class EventStore:
         # Webhook endpoints and the outbox of their deliveries.
         self.webhooks = WebhookStore(self._engine)
         self.crm = CrmStore(self._engine)
+        # Sellers' calendars, read when their calls start.
+        self.calendars = CalendarStore(self._engine)
 
     @property
     def engine(self) -> Engine:

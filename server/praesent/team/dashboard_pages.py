@@ -214,9 +214,10 @@ def team_html(
                 else f"<span class='not-informed'>{t('not_informed', lang)}</span>"
             )
             href = report_href.format(session_id=call.session_id, lang=lang)
+            named = " · ".join(p for p in (call.title or call.session_id, call.company) if p)
             rows.append(
                 f"<tr><td>{escape(seller.email)}</td><td>{escape(call.started_at.date().isoformat())}</td>"
-                f"<td style='text-align:left'><a href='{escape(href)}'>{escape(call.title or call.session_id)}</a></td>"
+                f"<td style='text-align:left'><a href='{escape(href)}'>{escape(named)}</a></td>"
                 f"<td>{_number(call.seller_pct)}</td><td style='text-align:left'>{informed}</td></tr>"
             )
     calls = (

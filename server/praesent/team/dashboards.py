@@ -31,6 +31,8 @@ class CallFigures:
     cues_shown: int
     cues_acted_on: int
     customer_informed: bool
+    # The customer's company (the calendar's or the seller's word); None: unknown.
+    company: str | None = None
 
     @property
     def week(self) -> str:
@@ -44,6 +46,7 @@ def call_figures(
     started_at: datetime,
     analysis: dict[str, Any],
     customer_informed: bool,
+    company: str | None = None,
 ) -> CallFigures:
     share = analysis.get("seller_share")
     cues = analysis.get("cues") or []
@@ -51,6 +54,7 @@ def call_figures(
     return CallFigures(
         session_id=session_id,
         title=title,
+        company=company,
         started_at=started_at,
         duration_s=float(analysis.get("duration_s") or 0.0),
         seller_pct=None if share is None else round(100 * float(share), 1),
@@ -165,6 +169,7 @@ def trend_json(trend: SellerTrend) -> dict[str, Any]:
             {
                 "session_id": c.session_id,
                 "title": c.title,
+                "company": c.company,
                 "started_at": c.started_at.isoformat(),
                 "week": c.week,
                 "seller_pct": c.seller_pct,
