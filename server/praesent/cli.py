@@ -415,11 +415,13 @@ def voice_delete(seller: Annotated[str, typer.Option(help="The seller's id.")]) 
 
 
 def _register_commands() -> None:
+    from praesent.agent.cli import agent
     from praesent.capture.cli import capture
     from praesent.report.command import report_command
 
     app.command("report")(report_command)
     app.command("capture")(capture)
+    app.command("agent")(agent)
     _reflow_help(app)
 
 

@@ -1,0 +1,113 @@
+"""The prompt and the overlay in their own always-on-top windows (pywebview: Qt WebEngine on
+Linux, WebView2 on Windows, WKWebView on macOS), reusing the overlay page ``praesent serve``
+serves. The overlay window is at least 320 x 200, keeps its place between calls, and floats
+above a full-screen call app."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+from typing import Any
+
+from praesent.agent.memory import Memory, Place
+from praesent.agent.runner import Agent, AgentOptions, Platform
+
+MIN_SIZE = (320, 200)
+PROMPT_SIZE = (420, 250)
+_IDLE = (
+    "<!doctype html><title>praesent</title><body style='font:14px system-ui;"
+    "background:#1d2430;color:#f2f4f7'>praesent is waiting for a call.</body>"
+)
+
+
+class WebviewDisplay:
+    def __init__(self, memory: Memory) -> None:
+        import webview
+
+        self._webview: Any = webview
+        self._memory = memory
+        place = memory.window or Place(40, 40, 360, 240)
+        window = webview.create_window(
+            "praesent",
+            html=_IDLE,
+            x=place.x,
+            y=place.y,
+            width=max(place.width, MIN_SIZE[0]),
+            height=max(place.height, MIN_SIZE[1]),
+            min_size=MIN_SIZE,
+            on_top=True,
+            hidden=True,
+        )
+        assert window is not None
+        self.overlay: Any = window
+        self.overlay.events.moved += self._moved
+        self.overlay.events.resized += self._resized
+        self._prompt: Any = None
+
+    def _moved(self, x: int, y: int) -> None:
+        w = self._memory.window or Place(x, y, 360, 240)
+        self._memory.place_window(Place(x, y, w.width, w.height))
+
+    def _resized(self, width: int, height: int) -> None:
+        w = self._memory.window or Place(40, 40, width, height)
+        self._memory.place_window(Place(w.x, w.y, width, height))
+
+    def show_prompt(self, url: str) -> None:
+        self.close_prompt()
+        self._prompt = self._webview.create_window(
+            "praesent: coach this call?",
+            url,
+            width=PROMPT_SIZE[0],
+            height=PROMPT_SIZE[1],
+            on_top=True,
+            focus=True,
+        )
+
+    def close_prompt(self) -> None:
+        if self._prompt is not None:
+            self._prompt.destroy()
+            self._prompt = None
+
+    def show_overlay(self, url: str) -> None:
+        self.overlay.load_url(url)
+        self.overlay.show()
+
+
+def run_with_windows(options: AgentOptions, platform: Platform) -> int:
+    import webview
+
+    if os.name == "posix" and os.geteuid() == 0:
+        # Chromium refuses its sandbox as root (a container, a test under Xvfb).
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    display = WebviewDisplay(Memory.load(options.memory_path))
+    stopping_set = threading.Event()
+    loop_ready: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    def agent_thread() -> None:
+        async def main() -> None:
+            stopping = asyncio.Event()
+            loop_ready.append((asyncio.get_running_loop(), stopping))
+            if stopping_set.is_set():
+                stopping.set()
+            await Agent(options, platform, display).run(stopping)
+
+        asyncio.run(main())
+        display.overlay.destroy()
+
+    def stop(*_: object) -> None:
+        stopping_set.set()
+        for loop, stopping in loop_ready:
+            loop.call_soon_threadsafe(stopping.set)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    webview.start(agent_thread, gui="qt" if os.name == "posix" and not _is_mac() else None)
+    return 0
+
+
+def _is_mac() -> bool:
+    import sys
+
+    return sys.platform == "darwin"
