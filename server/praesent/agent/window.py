@@ -44,7 +44,19 @@ class WebviewDisplay:
         self.overlay: Any = window
         self.overlay.events.moved += self._moved
         self.overlay.events.resized += self._resized
-        self._prompt: Any = None
+        # Both windows live as long as the agent and are hidden when not needed: Qt ends the
+        # application when its last window is destroyed.
+        prompt = webview.create_window(
+            "praesent: coach this call?",
+            html=_IDLE,
+            width=PROMPT_SIZE[0],
+            height=PROMPT_SIZE[1],
+            min_size=MIN_SIZE,
+            on_top=True,
+            hidden=True,
+        )
+        assert prompt is not None
+        self._prompt: Any = prompt
 
     def _moved(self, x: int, y: int) -> None:
         w = self._memory.window or Place(x, y, 360, 240)
@@ -55,20 +67,12 @@ class WebviewDisplay:
         self._memory.place_window(Place(w.x, w.y, width, height))
 
     def show_prompt(self, url: str) -> None:
-        self.close_prompt()
-        self._prompt = self._webview.create_window(
-            "praesent: coach this call?",
-            url,
-            width=PROMPT_SIZE[0],
-            height=PROMPT_SIZE[1],
-            on_top=True,
-            focus=True,
-        )
+        self._prompt.load_url(url)
+        self._prompt.show()
 
     def close_prompt(self) -> None:
-        if self._prompt is not None:
-            self._prompt.destroy()
-            self._prompt = None
+        self._prompt.hide()
+        self._prompt.load_html(_IDLE)
 
     def show_overlay(self, url: str) -> None:
         self.overlay.load_url(url)
@@ -99,11 +103,16 @@ def run_with_windows(options: AgentOptions, platform: Platform) -> int:
     def stop(*_: object) -> None:
         stopping_set.set()
         for loop, stopping in loop_ready:
-            loop.call_soon_threadsafe(stopping.set)
+            if not loop.is_closed():  # the agent may have ended already
+                loop.call_soon_threadsafe(stopping.set)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    webview.start(agent_thread, gui="qt" if os.name == "posix" and not _is_mac() else None)
+    worker = threading.Thread(target=agent_thread, name="agent")
+    webview.start(worker.start, gui="qt" if os.name == "posix" and not _is_mac() else None)
+    # The seller closed the windows: the call in progress is finalised before the agent ends.
+    stop()
+    worker.join()
     return 0
 
 
