@@ -79,7 +79,7 @@ def agent(
     informed: Annotated[
         bool,
         typer.Option(
-            "--customer-informed-default",
+            "--informed-default",
             help="Tick 'the customer knows the call is analysed' in each prompt by default.",
         ),
     ] = False,

@@ -45,9 +45,11 @@ class CallApp:
 # Windows (the session's process image) and macOS (the bundle's executable).
 KNOWN_APPS: tuple[CallApp, ...] = (
     CallApp("zoom", "Zoom", (r"zoom(\.us)?", r"zoom( meetings?| workplace)?", r"zoom\.exe")),
-    CallApp("teams", "Microsoft Teams", (r"(ms-)?teams(\.exe)?", r"microsoft teams.*", r"msteams")),
+    CallApp(
+        "teams", "Microsoft Teams", (r"(ms-)?teams2?(\.exe)?", r"microsoft teams.*", r"msteams")
+    ),
     CallApp("webex", "Webex", (r"webex.*", r"cisco webex.*", r"atmgr(\.exe)?", r"ciscocollabhost")),
-    CallApp("slack", "Slack (huddle)", (r"slack(\.exe)?",)),
+    CallApp("slack", "Slack (huddle)", (r"slack(\.exe)?", r"slackmacgap")),
     # Meet, Teams or Zoom in a browser tab: the browser is the app that holds the microphone.
     CallApp(
         "browser",
