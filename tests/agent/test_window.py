@@ -6,6 +6,7 @@ endpoint, and the overlay window opens above the call app and stays there (the w
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +15,6 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
@@ -98,6 +98,10 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
         env=desktop,
     )
     wait_until(lambda: bool(_windows(desktop, "Video call")), 20, "the call window")
+    # Where the seller left the overlay window last time.
+    (tmp_path / "state").mkdir()
+    place = {"x": 700, "y": 60, "width": 400, "height": 260}
+    (tmp_path / "state" / "agent.json").write_text(json.dumps({"window": place}))
     agent = subprocess.Popen(
         [
             sys.executable,
@@ -121,19 +125,19 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
     recorder = _recorder(desktop, "zoom")
     try:
         lines.next("watching", 60)
-        _, prompt = lines.next("prompt")
+        lines.next("prompt")
         wait_until(lambda: bool(_windows(desktop, "coach this call")), 30, "the prompt window")
         # The page needs a moment to paint after the window maps: wait for its title's window.
         wait_until(lambda: _painted(desktop, tmp_path), 30, "the prompt painted")
         _shot(desktop, tmp_path / "agent-prompt.png")
-        base, token = prompt["url"].split("?token=")
-        sent = httpx.post(
-            f"{base}/answer",
-            json={"coach": True, "customer_informed": True, "remember": False},
-            headers={"X-Praesent-Agent": token},
-            timeout=10,
-        )
-        assert sent.status_code == 204
+        # Answer with the keyboard in the prompt's own window: back to the consent box, tick it,
+        # forward to "Coach this call", Enter. The page posts the answer to the agent.
+        window = _windows(desktop, "coach this call")[0]
+        subprocess.run(["xdotool", "windowactivate", "--sync", window], env=desktop, check=True)
+        keys = ["shift+Tab", "shift+Tab", "space", "Tab", "Tab", "Return"]
+        subprocess.run(["xdotool", "key", "--delay", "150", *keys], env=desktop, check=True)
+        _, answer = lines.next("answer")
+        assert answer == {"type": "answer", "coach": True, "customer_informed": True}
         lines.next("ready")
         wait_until(lambda: bool(_windows(desktop, "^praesent$")), 30, "the overlay window")
         overlay = _windows(desktop, "^praesent$")
@@ -152,13 +156,21 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
             capture_output=True,
             text=True,
         ).stdout
+        position = geometry.split("Position: ")[1].split()[0].split(",")
         width, height = (int(v) for v in geometry.split("Geometry: ")[1].split()[0].split("x"))
-        assert width >= 320 and height >= 200, geometry
+        assert width >= 400 and height >= 260, geometry  # the remembered size
+        assert abs(int(position[0]) - 700) <= 40 and abs(int(position[1]) - 60) <= 60, geometry
+        # Moved by the seller: the new place is remembered for the next call.
+        subprocess.run(["xdotool", "windowmove", overlay[0], "300", "400"], env=desktop, check=True)
+        saved = tmp_path / "state" / "agent.json"
+        wait_until(lambda: json.loads(saved.read_text())["window"]["y"] > 300, 20, "the new place")
         threading_wait(3.0)
         _shot(desktop, tmp_path / "agent-overlay.png")
         feed.play(np.zeros(RATE, np.int16))
         _stop(recorder)
         lines.next("final")
+        threading_wait(2.0)
+        _shot(desktop, tmp_path / "agent-ended.png")
     finally:
         _stop(recorder, feed.player)
         agent.terminate()

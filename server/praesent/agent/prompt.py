@@ -42,7 +42,7 @@ class Answer:
 
 def heading(request: PromptRequest) -> str:
     who = request.customer or request.title
-    return f"Call with {who} started" if who else f"{request.app_label}: a call started"
+    return f"Call with {who} started" if who else f"A {request.app_label} call started"
 
 
 def page(request: PromptRequest, token: str) -> str:
