@@ -36,7 +36,7 @@ from praesent.engines import load_engines
 from praesent.settings import Settings
 from tests.live_server import ServerProcess, free_port
 from tests.overlay.conftest import pactl, pulse_server, require
-from tests.support import read_wav
+from tests.support import read_wav, wait_until
 
 CLIP_S = (6.0, 22.0)  # both speak in these 16 s of the phone call
 RATE = 16_000
@@ -128,20 +128,25 @@ class Feed:
         self._samples.put(samples)
 
     def _run(self) -> None:
-        assert self.player.stdin is not None
-        silence = np.zeros(CHUNK, "<i2").tobytes()
         try:
-            while True:
-                try:
-                    samples = self._samples.get_nowait()
-                except queue.Empty:
-                    self.player.stdin.write(silence)  # blocks at the stream's pace
-                    continue
-                self.player.stdin.write(samples.astype("<i2").tobytes())
-                self.player.stdin.close()
-                break
+            self._feed()
+        except (BrokenPipeError, ValueError):
+            pass  # the test stopped the player: the feed ends with it
         finally:
             self.done.set()
+
+    def _feed(self) -> None:
+        assert self.player.stdin is not None
+        silence = np.zeros(CHUNK, "<i2").tobytes()
+        while True:
+            try:
+                samples = self._samples.get_nowait()
+            except queue.Empty:
+                self.player.stdin.write(silence)  # blocks at the stream's pace
+                continue
+            self.player.stdin.write(samples.astype("<i2").tobytes())
+            self.player.stdin.close()
+            return
 
 
 def _stop(*processes: subprocess.Popen[bytes]) -> None:
@@ -180,13 +185,18 @@ def test_agent_coaches_a_call_app_and_ignores_others(
     try:
         lines.next("watching")
         _unknown_app_and_voice_message(pulse)
+        _declined_and_remembered(pulse, lines)
+        _ended_before_the_answer(pulse, lines)
         session = _a_call(pulse, clip, lines)
+        sessions = httpx.get(f"{server.http}/v1/sessions", timeout=30).json()
     finally:
         agent.terminate()
         agent.wait(timeout=30)
         server.stop()
-    started = [event for _, event in lines.seen if event["type"] == "call_started"]
-    assert [event["app"] for event in started] == ["zoom"], lines.seen
+    started = [event["app"] for _, event in lines.seen if event["type"] == "call_started"]
+    assert started == ["slack", "slack", "zoom", "zoom"], lines.seen
+    # Only the call the seller said yes to became a session.
+    assert [s["id"] for s in sessions] == [session["session"]["id"]], sessions
     reference = analyse_file(
         _wav(clip, tmp_path / "clip.wav"),
         AnalysisRequest(("seller", "customer"), language="en"),
@@ -223,6 +233,56 @@ def _unknown_app_and_voice_message(pulse: dict[str, str]) -> None:
     _stop(player)
 
 
+def _recording_streams(pulse: dict[str, str]) -> int:
+    """How many streams record now (the call app's own, and the agent's once it captures)."""
+    return len(pactl(pulse, "list", "short", "source-outputs").splitlines())
+
+
+def _answer(prompt: dict[str, Any], coach: bool, informed: bool, remember: bool) -> int:
+    """Answer as the prompt page's buttons do: its own endpoint, with its token."""
+    base, token = prompt["url"].split("?token=")
+    sent = httpx.post(
+        f"{base}/answer",
+        json={"coach": coach, "customer_informed": informed, "remember": remember},
+        headers={"X-Praesent-Agent": token},
+        timeout=10,
+    )
+    return sent.status_code
+
+
+def _declined_and_remembered(pulse: dict[str, str], lines: Lines) -> None:
+    """A Slack huddle: the seller declines and ticks "remember"; the next one is not asked."""
+    feed = Feed(_player(pulse, "slack", "call"))
+    recorder = _recorder(pulse, "slack")
+    try:
+        _, prompt = lines.next("prompt")
+        assert prompt["app"] == "slack"
+        assert _recording_streams(pulse) == 1  # Slack's own: the agent records nothing
+        assert _answer(prompt, coach=False, informed=False, remember=True) == 204
+        assert lines.next("answer")[1]["coach"] is False
+        _stop(recorder)
+        lines.next("call_ended")
+        recorder = _recorder(pulse, "slack")
+        assert lines.next("skipped")[1]["app"] == "slack"
+        assert _recording_streams(pulse) == 1
+    finally:
+        _stop(recorder, feed.player)
+
+
+def _ended_before_the_answer(pulse: dict[str, str], lines: Lines) -> None:
+    """A call that ends while the prompt waits: the prompt is withdrawn, nothing was captured."""
+    feed = Feed(_player(pulse, "zoom", "call"))
+    recorder = _recorder(pulse, "zoom")
+    try:
+        _, prompt = lines.next("prompt")
+        _stop(recorder)
+        assert lines.next("call_ended")[1]["app"] == "zoom"
+        assert httpx.get(prompt["url"], timeout=10).status_code == 410
+        assert _answer(prompt, coach=True, informed=True, remember=False) == 410
+    finally:
+        _stop(recorder, feed.player)
+
+
 def _a_call(pulse: dict[str, str], clip: np.ndarray, lines: Lines) -> dict[str, Any]:
     customer = Feed(_player(pulse, "zoom", "call"))
     seller = Feed(_player(pulse, "headset", "mic"))
@@ -232,22 +292,16 @@ def _a_call(pulse: dict[str, str], clip: np.ndarray, lines: Lines) -> dict[str, 
         prompted_at, prompt = lines.next("prompt")
         assert prompt["app"] == "zoom"
         print(f"prompt {prompted_at - opened:.2f} s after the microphone opened")
-        # Answer as the prompt page's button does: its own endpoint, with its token.
         page = httpx.get(prompt["url"], timeout=10)
         assert page.status_code == 200 and "coach this call?" in page.text
-        token = prompt["url"].split("token=")[1]
-        prompt_id = prompt["url"].split("/prompt/")[1].split("?")[0]
+        assert _recording_streams(pulse) == 1  # nothing is captured before the answer
         answered = time.monotonic()
-        sent = httpx.post(
-            f"{prompt['url'].split('/prompt/')[0]}/prompt/{prompt_id}/answer",
-            json={"coach": True, "customer_informed": True, "remember": False},
-            headers={"X-Praesent-Agent": token},
-            timeout=10,
-        )
-        assert sent.status_code == 204, sent.text
+        assert _answer(prompt, coach=True, informed=True, remember=False) == 204
         ready_at, ready = lines.next("ready")
         print(f"session live {ready_at - answered:.2f} s after the answer")
         assert ready_at - answered <= SLACK_S
+        # Now the agent records too: the microphone and Zoom's playback stream.
+        wait_until(lambda: _recording_streams(pulse) == 3, 10, "the agent's two streams")
         customer.play(clip[:, 1].copy())
         seller.play(clip[:, 0].copy())
         # pacat plays what it was given to the end, then exits.
