@@ -27,10 +27,16 @@ from tests.support import wait_until
 @pytest.fixture
 def desktop(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Xvfb with openbox and PulseAudio; yields the environment naming both."""
-    display = f":{free_port() % 400 + 100}"
+    # Xvfb picks a free display itself and writes its number to the pipe.
+    read_end, write_end = os.pipe()
     xvfb = subprocess.Popen(
-        [require("Xvfb"), display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]
+        [require("Xvfb"), "-displayfd", str(write_end), "-screen", "0", "1280x800x24"],
+        pass_fds=(write_end,),
+        stderr=subprocess.DEVNULL,
     )
+    os.close(write_end)
+    with os.fdopen(read_end) as numbers:
+        display = f":{numbers.readline().strip()}"
     env_x = {**os.environ, "DISPLAY": display}
     wait_until(
         lambda: subprocess.run(["xdpyinfo"], env=env_x, capture_output=True).returncode == 0,
@@ -38,6 +44,7 @@ def desktop(tmp_path: Path) -> Iterator[dict[str, str]]:
         "Xvfb",
     )
     wm = subprocess.Popen([require("openbox")], env=env_x, stderr=subprocess.DEVNULL)
+    wait_until(lambda: "window id" in _root(env_x, "_NET_SUPPORTING_WM_CHECK"), 20, "openbox")
     try:
         with pulse_server(tmp_path) as pulse:
             for name in ("call", "mic"):
@@ -55,6 +62,12 @@ def _shot(env: dict[str, str], path: Path) -> Path:
     if target:
         shutil.copy(path, Path(target) / path.name)
     return path
+
+
+def _root(env: dict[str, str], atom: str) -> str:
+    return subprocess.run(
+        ["xprop", "-root", atom], env=env, capture_output=True, text=True, check=False
+    ).stdout
 
 
 def _windows(env: dict[str, str], name: str) -> list[str]:
@@ -150,6 +163,15 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
             text=True,
         ).stdout
         assert "_NET_WM_STATE_ABOVE" in state, state
+        # The window manager's stacking, bottom to top: the overlay above the raised call.
+        stacking = [
+            int(w, 16)
+            for w in _root(desktop, "_NET_CLIENT_LIST_STACKING")
+            .split("#")[1]
+            .replace(",", " ")
+            .split()
+        ]
+        assert stacking.index(int(overlay[0])) > stacking.index(int(call[0])), stacking
         geometry = subprocess.run(
             ["xdotool", "getwindowgeometry", overlay[0]],
             env=desktop,
