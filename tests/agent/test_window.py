@@ -35,17 +35,13 @@ def desktop(tmp_path: Path) -> Iterator[dict[str, str]]:
         stderr=subprocess.DEVNULL,
     )
     os.close(write_end)
-    with os.fdopen(read_end) as numbers:
-        display = f":{numbers.readline().strip()}"
-    env_x = {**os.environ, "DISPLAY": display}
-    wait_until(
-        lambda: subprocess.run(["xdpyinfo"], env=env_x, capture_output=True).returncode == 0,
-        20,
-        "Xvfb",
-    )
-    wm = subprocess.Popen([require("openbox")], env=env_x, stderr=subprocess.DEVNULL)
-    wait_until(lambda: "window id" in _root(env_x, "_NET_SUPPORTING_WM_CHECK"), 20, "openbox")
+    wm: subprocess.Popen[bytes] | None = None
     try:
+        with os.fdopen(read_end) as numbers:
+            display = f":{numbers.readline().strip()}"
+        env_x = {**os.environ, "DISPLAY": display}
+        wm = subprocess.Popen([require("openbox")], env=env_x, stderr=subprocess.DEVNULL)
+        wait_until(lambda: "window id" in _root(env_x, "_NET_SUPPORTING_WM_CHECK"), 20, "openbox")
         with pulse_server(tmp_path) as pulse:
             for name in ("call", "mic"):
                 pactl(pulse, "load-module", "module-null-sink", f"sink_name={name}")
@@ -53,7 +49,7 @@ def desktop(tmp_path: Path) -> Iterator[dict[str, str]]:
             pactl(pulse, "set-default-source", "mic.monitor")
             yield {**pulse, "DISPLAY": display}
     finally:
-        _stop(wm, xvfb)
+        _stop(*([wm] if wm is not None else []), xvfb)
 
 
 def _shot(env: dict[str, str], path: Path) -> Path:
@@ -139,10 +135,20 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
     try:
         lines.next("watching", 60)
         lines.next("prompt")
-        wait_until(lambda: bool(_windows(desktop, "coach this call")), 30, "the prompt window")
-        # The page needs a moment to paint after the window maps: wait for its title's window.
-        wait_until(lambda: _painted(desktop, tmp_path), 30, "the prompt painted")
+        _prompt_shown(desktop, tmp_path)
         _shot(desktop, tmp_path / "agent-prompt.png")
+        # Closing the prompt's window (Alt+F4, the window manager's close) declines this call.
+        window = _windows(desktop, "coach this call")[0]
+        subprocess.run(["xdotool", "windowactivate", "--sync", window], env=desktop, check=True)
+        subprocess.run(["xdotool", "key", "alt+F4"], env=desktop, check=True)
+        assert lines.next("answer")[1]["coach"] is False
+        wait_until(lambda: not _windows(desktop, "coach this call"), 20, "the prompt hidden")
+        _stop(recorder)
+        lines.next("call_ended")
+        # The next call in the same app is asked again (nothing was remembered).
+        recorder = _recorder(desktop, "zoom")
+        lines.next("prompt")
+        _prompt_shown(desktop, tmp_path)
         # Answer with the keyboard in the prompt's own window: back to the consent box, tick it,
         # forward to "Coach this call", Enter. The page posts the answer to the agent.
         window = _windows(desktop, "coach this call")[0]
@@ -207,6 +213,12 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
 def threading_wait(seconds: float) -> None:
     """The overlay page connects and draws its first cues: a picture, not a synchronisation."""
     threading.Event().wait(seconds)
+
+
+def _prompt_shown(env: dict[str, str], tmp_path: Path) -> None:
+    wait_until(lambda: bool(_windows(env, "coach this call")), 30, "the prompt window")
+    # The page paints a moment after the window maps.
+    wait_until(lambda: _painted(env, tmp_path), 30, "the prompt painted")
 
 
 def _painted(env: dict[str, str], tmp_path: Path) -> bool:

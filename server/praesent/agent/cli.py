@@ -147,9 +147,14 @@ def agent(
         say(f"cannot watch the sound server: {error}")
         raise typer.Exit(2) from None
     if window if window is not None else has_display:
-        from praesent.agent.window import run_with_windows
+        try:
+            import webview  # noqa: F401 - the agent extra's web view
 
-        raise typer.Exit(run_with_windows(options, platform))
+            from praesent.agent.window import run_with_windows
+        except ImportError as error:
+            say(f"no window ({error}): the prompt's address is printed instead")
+        else:
+            raise typer.Exit(run_with_windows(options, platform))
     raise typer.Exit(run_headless(options, platform, NoWindow()))
 
 

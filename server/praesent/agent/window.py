@@ -6,9 +6,12 @@ above a full-screen call app."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import threading
+import urllib.request
 from typing import Any
 
 from praesent.agent.memory import Memory, Place
@@ -57,6 +60,27 @@ class WebviewDisplay:
         )
         assert prompt is not None
         self._prompt: Any = prompt
+        self._prompt_url: str | None = None
+        self.quitting = False
+        # Closing a window hides it instead: closing the prompt declines this call (as "Not this
+        # call"), closing the overlay leaves the call coached and the agent running.
+        prompt.events.closing += self._prompt_closing
+        window.events.closing += self._overlay_closing
+
+    def _prompt_closing(self) -> bool:
+        if self.quitting:
+            return True
+        url, self._prompt_url = self._prompt_url, None
+        if url is not None:
+            threading.Thread(target=decline, args=(url,), daemon=True).start()
+        threading.Thread(target=self._prompt.hide, daemon=True).start()
+        return False
+
+    def _overlay_closing(self) -> bool:
+        if self.quitting:
+            return True
+        threading.Thread(target=self.overlay.hide, daemon=True).start()
+        return False
 
     def _moved(self, x: int, y: int) -> None:
         w = self._memory.window or Place(x, y, 360, 240)
@@ -67,16 +91,38 @@ class WebviewDisplay:
         self._memory.place_window(Place(w.x, w.y, width, height))
 
     def show_prompt(self, url: str) -> None:
+        self._prompt_url = url
         self._prompt.load_url(url)
         self._prompt.show()
 
     def close_prompt(self) -> None:
+        self._prompt_url = None
         self._prompt.hide()
         self._prompt.load_html(_IDLE)
 
     def show_overlay(self, url: str) -> None:
         self.overlay.load_url(url)
         self.overlay.show()
+
+    def quit(self) -> None:
+        """Close both windows for good: the web view's loop ends with the last one."""
+        self.quitting = True
+        self._prompt.destroy()
+        self.overlay.destroy()
+
+
+def decline(prompt_url: str) -> None:
+    """Answer "not this call" through the prompt's own endpoint (its token in the address)."""
+    base, _, token = prompt_url.partition("?token=")
+    body = json.dumps({"coach": False, "customer_informed": False, "remember": False}).encode()
+    request = urllib.request.Request(
+        f"{base}/answer",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Praesent-Agent": token},
+    )
+    with contextlib.suppress(OSError):  # the call ended meanwhile (410) or the agent is gone
+        urllib.request.urlopen(request, timeout=5).close()
 
 
 def run_with_windows(options: AgentOptions, platform: Platform) -> int:
@@ -98,7 +144,7 @@ def run_with_windows(options: AgentOptions, platform: Platform) -> int:
             await Agent(options, platform, display).run(stopping)
 
         asyncio.run(main())
-        display.overlay.destroy()
+        display.quit()
 
     def stop(*_: object) -> None:
         stopping_set.set()
