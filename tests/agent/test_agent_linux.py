@@ -11,7 +11,8 @@ it (``parec`` with the same name). The agent must
   the test answers the prompt through the endpoint the prompt page posts to; then start a session
   within 3 s;
 - capture both sides: the session's talk times are within 1 s of ``praesent analyze`` of the
-  same clip;
+  same clip, while another app plays other speech on the same speakers (only Zoom's own
+  playback stream is the customer);
 - finalise the session within 3 s of ``zoom`` closing its recording stream.
 """
 
@@ -202,9 +203,12 @@ def test_agent_coaches_a_call_app_and_ignores_others(
         AnalysisRequest(("seller", "customer"), language="en"),
         load_engines(Settings(), "tiny.en"),
     )
-    for role in ("seller", "customer"):
-        got, want = session["roles"][role]["talk_s"], reference["roles"][role]["talk_s"]
-        print(f"{role}: agent {got:.2f} s, analyze {want:.2f} s")
+    talk = {
+        role: (session["roles"][role]["talk_s"], reference["roles"][role]["talk_s"])
+        for role in ("seller", "customer")
+    }
+    print(", ".join(f"{r}: agent {g:.2f} s, analyze {w:.2f} s" for r, (g, w) in talk.items()))
+    for role, (got, want) in talk.items():
         assert abs(got - want) <= 1.0, (role, got, want)
     assert "Traceback" not in (tmp_path / "agent.err").read_text()
 
@@ -302,10 +306,15 @@ def _a_call(pulse: dict[str, str], clip: np.ndarray, lines: Lines) -> dict[str, 
         assert ready_at - answered <= SLACK_S
         # Now the agent records too: the microphone and Zoom's playback stream.
         wait_until(lambda: _recording_streams(pulse) == 3, 10, "the agent's two streams")
+        # Another app plays speech on the same speakers meanwhile (a video in a browser tab that
+        # is not the call): only Zoom's own stream is the customer, so it must not count.
+        other = Feed(_player(pulse, "totem", "call"))
         customer.play(clip[:, 1].copy())
         seller.play(clip[:, 0].copy())
+        other.play(clip[:, 0].copy())
         # pacat plays what it was given to the end, then exits.
         assert customer.player.wait(timeout=60) == 0 and seller.player.wait(timeout=60) == 0
+        assert other.player.wait(timeout=60) == 0
         closed = time.monotonic()
         _stop(recorder)
         final_at, final = lines.next("final")

@@ -91,7 +91,10 @@ def agent(
     ] = None,
     mic: Annotated[
         str | None,
-        typer.Option(help="Microphone (seller): a name or index from capture --list-devices."),
+        typer.Option(
+            help="Microphone (seller): on Linux a source from `pactl list short sources`, "
+            "elsewhere a name or index from `praesent capture --list-devices`."
+        ),
     ] = None,
     window: Annotated[
         bool | None,

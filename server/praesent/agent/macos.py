@@ -17,7 +17,7 @@ import os
 from ctypes import byref, c_uint32, c_void_p, sizeof
 
 from praesent.agent.detect import CallApp, Snapshot, Stream
-from praesent.capture.sources import LoopbackReader, Reader
+from praesent.capture.sources import LoopbackReader, Reader, SoundDeviceReader
 
 
 def _code(text: str) -> int:
@@ -119,3 +119,6 @@ class MacPlatform:
 
     def app_output(self, app: CallApp) -> Reader:
         return LoopbackReader(None)
+
+    def microphone(self, device: str | None) -> Reader:
+        return SoundDeviceReader(device)

@@ -72,19 +72,17 @@ class PulseWatcher:
         self._pulse.close()
 
 
-class StreamMonitorReader:
-    """Only one app's sound: ``parec --monitor-stream`` records a single playback stream
-    (libpulse's pa_stream_set_monitor_stream, also on PipeWire), nothing else the computer plays
-    and without moving the app's audio anywhere."""
+class ParecReader:
+    """A recording through ``parec`` (libpulse; PipeWire's pulse server too) as 16 kHz mono."""
 
-    def __init__(self, handle: str) -> None:
+    def __init__(self, *where: str) -> None:
         parec = shutil.which("parec")
         if parec is None:
             raise OSError("parec is missing (pulseaudio-utils)")
         self._process = subprocess.Popen(
             [
                 parec,
-                f"--monitor-stream={handle}",
+                *where,
                 "--format=float32le",
                 f"--rate={SAMPLE_RATE}",
                 "--channels=1",
@@ -127,5 +125,12 @@ class LinuxPlatform:
             watcher.close()
         handles = [s.handle for s in playing if s.handle is not None and app.matches(s.names)]
         if handles:
-            return StreamMonitorReader(handles[0])
+            # Only one app's sound: libpulse's monitor of a single playback stream
+            # (pa_stream_set_monitor_stream), without moving the app's audio anywhere.
+            return ParecReader(f"--monitor-stream={handles[0]}")
         return LoopbackReader(None)
+
+    def microphone(self, device: str | None) -> Reader:
+        """The microphone as a recording stream of the sound server itself (the default
+        source, or the one named)."""
+        return ParecReader(f"--device={device}") if device else ParecReader()

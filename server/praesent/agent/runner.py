@@ -24,7 +24,7 @@ from praesent.agent.detect import CallApp, CallDetector, CallEnded, CallStarted,
 from praesent.agent.memory import Choice, Memory
 from praesent.agent.prompt import Answer, PromptRequest, PromptServer
 from praesent.capture.client import CaptureOptions, run_capture
-from praesent.capture.sources import Reader, SoundDeviceReader, Source
+from praesent.capture.sources import Reader, Source
 
 POLL_S = 0.25  # how often the streams are listed: a call's end is seen within this
 
@@ -39,6 +39,7 @@ class Platform(Protocol):
 
     def watcher(self) -> Watcher: ...
     def app_output(self, app: CallApp) -> Reader: ...
+    def microphone(self, device: str | None) -> Reader: ...
 
 
 class Display(Protocol):
@@ -184,7 +185,7 @@ class Agent:
         if not answer.coach:
             return
         sources = {
-            "seller": Source("microphone", lambda: SoundDeviceReader(self.options.mic), say),
+            "seller": Source("microphone", lambda: self.platform.microphone(self.options.mic), say),
             "customer": Source("call audio", lambda: self.platform.app_output(call.app), say),
         }
         for source in sources.values():

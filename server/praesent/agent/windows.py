@@ -15,7 +15,7 @@ import os
 from typing import Any
 
 from praesent.agent.detect import CallApp, Snapshot, Stream
-from praesent.capture.sources import LoopbackReader, Reader
+from praesent.capture.sources import LoopbackReader, Reader, SoundDeviceReader
 
 _ACTIVE = 1  # AudioSessionState.AudioSessionStateActive
 
@@ -77,3 +77,6 @@ class WindowsPlatform:
 
     def app_output(self, app: CallApp) -> Reader:
         return LoopbackReader(None)
+
+    def microphone(self, device: str | None) -> Reader:
+        return SoundDeviceReader(device)
