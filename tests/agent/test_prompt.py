@@ -22,7 +22,7 @@ def served() -> Iterator[tuple[PromptServer, list[tuple[str, Answer]]]]:
 
 
 def _request(prompt_id: str = "abc123") -> PromptRequest:
-    return PromptRequest(prompt_id, "Zoom", "Weekly sync", "ACME <b>", True, "series-1")
+    return PromptRequest(prompt_id, "Zoom", "Weekly sync", "Jo <b>", True, "series-1", "ACME <i>")
 
 
 def test_the_page_asks_and_its_answer_reaches_the_agent(
@@ -32,7 +32,8 @@ def test_the_page_asks_and_its_answer_reaches_the_agent(
     url = server.open(_request())
     page = httpx.get(url, timeout=5)
     assert page.status_code == 200
-    assert "Call with ACME &lt;b&gt; started: coach this call?" in page.text
+    assert "Call with ACME &lt;i&gt; started: coach this call?" in page.text
+    assert "Remember for this series" in page.text
     assert 'id="informed" checked' in page.text
     base = url.split("?")[0]
     body = {"coach": True, "customer_informed": False, "remember": True}

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from praesent.agent.runner import Agent, AgentOptions, Display, Platform, say
+from praesent.agent.runner import Agent, AgentOptions, ContextLookup, Display, Platform, say
 
 _APP_OPTION = re.compile(r"([a-z0-9_-]{1,40})=(.{1,200})")
 
@@ -161,14 +161,19 @@ def agent(
     raise typer.Exit(run_headless(options, platform, NoWindow()))
 
 
-def run_headless(options: AgentOptions, platform: Platform, display: Display) -> int:
+def run_headless(
+    options: AgentOptions,
+    platform: Platform,
+    display: Display,
+    context: ContextLookup | None = None,
+) -> int:
     async def main() -> None:
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stopping.set)
-        await Agent(options, platform, display).run(stopping)
+        await Agent(options, platform, display, context).run(stopping)
 
     asyncio.run(main())
     return 0

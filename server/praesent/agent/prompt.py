@@ -31,6 +31,7 @@ class PromptRequest:
     # The seller's setting: whether "the customer knows the call is analysed" starts ticked.
     informed_default: bool
     series: str | None = None
+    company: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ class Answer:
 
 
 def heading(request: PromptRequest) -> str:
-    who = request.customer or request.title
+    who = request.company or request.customer or request.title
     return f"Call with {who} started" if who else f"A {request.app_label} call started"
 
 

@@ -56,6 +56,7 @@ class CallContext:
 
     title: str | None = None
     customer: str | None = None
+    company: str | None = None
     series: str | None = None  # a calendar series' id: its answer is remembered
 
 
@@ -166,6 +167,7 @@ class Agent:
             customer=context.customer,
             informed_default=self.options.informed_default,
             series=context.series,
+            company=context.company,
         )
         url = prompts.open(request)
         emit({"type": "prompt", "app": app.key, "url": url})

@@ -15,7 +15,7 @@ import urllib.request
 from typing import Any
 
 from praesent.agent.memory import Memory, Place
-from praesent.agent.runner import Agent, AgentOptions, Platform
+from praesent.agent.runner import Agent, AgentOptions, ContextLookup, Platform
 
 MIN_SIZE = (320, 200)
 PROMPT_SIZE = (420, 250)
@@ -125,7 +125,9 @@ def decline(prompt_url: str) -> None:
         urllib.request.urlopen(request, timeout=5).close()
 
 
-def run_with_windows(options: AgentOptions, platform: Platform) -> int:
+def run_with_windows(
+    options: AgentOptions, platform: Platform, context: ContextLookup | None = None
+) -> int:
     import webview
 
     if os.name == "posix" and os.geteuid() == 0:
@@ -141,7 +143,7 @@ def run_with_windows(options: AgentOptions, platform: Platform) -> int:
             loop_ready.append((asyncio.get_running_loop(), stopping))
             if stopping_set.is_set():
                 stopping.set()
-            await Agent(options, platform, display).run(stopping)
+            await Agent(options, platform, display, context).run(stopping)
 
         asyncio.run(main())
         display.quit()
