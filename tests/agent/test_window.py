@@ -149,11 +149,11 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
         recorder = _recorder(desktop, "zoom")
         lines.next("prompt")
         _prompt_shown(desktop, tmp_path)
-        # Answer with the keyboard in the prompt's own window: back to the consent box, tick it,
-        # forward to "Coach this call", Enter. The page posts the answer to the agent.
+        # Answer with the keyboard in the prompt's own window: back to "remember" and the consent
+        # box, tick both, forward to "Coach this call", Enter. The page posts the answer.
         window = _windows(desktop, "coach this call")[0]
         subprocess.run(["xdotool", "windowactivate", "--sync", window], env=desktop, check=True)
-        keys = ["shift+Tab", "shift+Tab", "space", "Tab", "Tab", "Return"]
+        keys = ["shift+Tab", "space", "shift+Tab", "space", "Tab", "Tab", "Return"]
         subprocess.run(["xdotool", "key", "--delay", "150", *keys], env=desktop, check=True)
         _, answer = lines.next("answer")
         assert answer == {"type": "answer", "coach": True, "customer_informed": True}
@@ -192,6 +192,8 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
         subprocess.run(["xdotool", "windowmove", overlay[0], "300", "400"], env=desktop, check=True)
         saved = tmp_path / "state" / "agent.json"
         wait_until(lambda: json.loads(saved.read_text())["window"]["y"] > 300, 20, "the new place")
+        # The window's place and the remembered answer live in the same file: neither is lost.
+        assert json.loads(saved.read_text())["apps"] == {"zoom": "always"}
         threading_wait(3.0)
         _shot(desktop, tmp_path / "agent-overlay.png")
         feed.play(np.zeros(RATE, np.int16))

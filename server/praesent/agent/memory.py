@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -29,6 +30,8 @@ class Memory:
     apps: dict[str, Choice] = field(default_factory=dict)
     series: dict[str, Choice] = field(default_factory=dict)
     window: Place | None = None
+    # The window's events (the GUI thread) and the answers (the agent's loop) both save.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path) -> Memory:
@@ -77,6 +80,10 @@ class Memory:
         self.save()
 
     def save(self) -> None:
+        with self._lock:
+            self._write()
+
+    def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data: dict[str, object] = {"apps": self.apps, "series": self.series}
         if self.window is not None:

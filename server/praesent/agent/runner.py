@@ -107,12 +107,14 @@ class Agent:
         platform: Platform,
         display: Display,
         context: ContextLookup | None = None,
+        memory: Memory | None = None,
     ) -> None:
         self.options = options
         self.platform = platform
         self.display = display
         self.context = context or (lambda app: None)
-        self.memory = Memory.load(options.memory_path)
+        # One memory for the agent and its window: each save writes the whole file.
+        self.memory = memory or Memory.load(options.memory_path)
         self._call: _Call | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 

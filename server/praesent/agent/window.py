@@ -133,7 +133,8 @@ def run_with_windows(
     if os.name == "posix" and os.geteuid() == 0:
         # Chromium refuses its sandbox as root (a container, a test under Xvfb).
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-    display = WebviewDisplay(Memory.load(options.memory_path))
+    memory = Memory.load(options.memory_path)
+    display = WebviewDisplay(memory)
     stopping_set = threading.Event()
     loop_ready: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
@@ -143,7 +144,7 @@ def run_with_windows(
             loop_ready.append((asyncio.get_running_loop(), stopping))
             if stopping_set.is_set():
                 stopping.set()
-            await Agent(options, platform, display, context).run(stopping)
+            await Agent(options, platform, display, context, memory).run(stopping)
 
         asyncio.run(main())
         display.quit()
