@@ -17,7 +17,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_SYSTEM_CERTS := 1
 export UV_PYTHON_DOWNLOADS := never
 RUN_EXTRAS := --extra base --extra tiny-en --extra speakers --extra docs
-DEV_EXTRAS := $(RUN_EXTRAS) --extra eval --extra dev --extra capture --extra queue --extra oidc
+DEV_EXTRAS := $(RUN_EXTRAS) --extra eval --extra dev --extra capture --extra agent --extra queue --extra oidc
 # Says the fix when pyproject.toml changed and uv.lock was not refreshed.
 LOCK_STALE := uv.lock does not match pyproject.toml: run 'make lock' (or '$(UV) lock' to change only what the edit needs) and commit uv.lock
 

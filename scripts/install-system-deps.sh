@@ -6,7 +6,10 @@
 # that the sign-in tests start (oidc-provider, tests/team/oidc_provider) and for axe-core (the
 # overlay's accessibility check, tests/overlay/axe), each installed with `npm ci` from its
 # committed package-lock.json; Caddy (`caddy validate` checks
-# deploy/Caddyfile). Idempotent and quiet; run as root or with sudo.
+# deploy/Caddyfile); for `praesent agent`'s window test: Xvfb, openbox (a window manager that
+# keeps "above" windows above), xdotool, x11-utils (xprop, xdpyinfo), ImageMagick (screenshots)
+# and the X libraries Qt's xcb platform plugin loads. Idempotent and quiet; run as root or with
+# sudo.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OIDC_PROVIDER="$ROOT/tests/team/oidc_provider"
@@ -30,6 +33,15 @@ command -v pdftotext >/dev/null 2>&1 || need="$need poppler-utils"
 command -v pulseaudio >/dev/null 2>&1 || need="$need pulseaudio"
 command -v pactl >/dev/null 2>&1 || need="$need pulseaudio-utils"
 command -v caddy >/dev/null 2>&1 || need="$need caddy"
+command -v Xvfb >/dev/null 2>&1 || need="$need xvfb"
+command -v openbox >/dev/null 2>&1 || need="$need openbox"
+command -v xdotool >/dev/null 2>&1 || need="$need xdotool"
+command -v xprop >/dev/null 2>&1 || need="$need x11-utils"
+command -v import >/dev/null 2>&1 || need="$need imagemagick"
+for lib in libxcb-cursor.so.0:libxcb-cursor0 libxcb-icccm.so.4:libxcb-icccm4 \
+    libxcb-keysyms.so.1:libxcb-keysyms1 libxkbcommon-x11.so.0:libxkbcommon-x11-0; do
+    ls /usr/lib/*-linux-gnu/"${lib%%:*}" >/dev/null 2>&1 || need="$need ${lib#*:}"
+done
 [ -e /usr/lib/x86_64-linux-gnu/libportaudio.so.2 ] || [ -e /usr/lib/aarch64-linux-gnu/libportaudio.so.2 ] \
     || need="$need libportaudio2"
 [ -z "$need" ] && { node_packages; exit 0; }

@@ -415,6 +415,7 @@ def voice_delete(seller: Annotated[str, typer.Option(help="The seller's id.")]) 
 
 
 def _register_commands() -> None:
+    from praesent.agent.cli import agent
     from praesent.calendar.command import calendar_command
     from praesent.capture.cli import capture
     from praesent.report.command import report_command
@@ -422,6 +423,7 @@ def _register_commands() -> None:
     app.command("report")(report_command)
     app.command("capture")(capture)
     app.command("calendar")(calendar_command)
+    app.command("agent")(agent)
     _reflow_help(app)
 
 

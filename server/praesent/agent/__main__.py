@@ -1,0 +1,5 @@
+import typer
+
+from praesent.agent.cli import agent
+
+typer.run(agent)
