@@ -9,9 +9,16 @@ from typing import Any
 
 import pytest
 
-from praesent.analysis import AnalysisRequest, analyse_file
+# Whisper's threads (CTranslate2's OpenMP pool) spin for a while after each step by default:
+# with two test workers, their servers and CLI runs on two cores, that spinning takes the CPU
+# the others need (measured: 13 % of a live test file's CPU). Set before any model loads, and
+# inherited by every process the tests start.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from praesent.analysis import AnalysisRequest
 from praesent.engines import Engines, load_engines
 from praesent.settings import Settings
+from tests.analyses import Analyses, run_folder
 from tests.support import Figure, shared, two_channel_call
 
 
@@ -24,6 +31,13 @@ def settings() -> Settings:
 def engines(settings: Settings) -> Engines:
     """The real default model (base, int8), loaded once for the whole run."""
     return load_engines(settings)
+
+
+@pytest.fixture(scope="session")
+def analyses(engines: Engines, tmp_path_factory: pytest.TempPathFactory) -> Analyses:
+    """``analyse_file`` with the real models, computed once per run for the same audio and
+    request, whichever worker asks first (tests/analyses.py)."""
+    return Analyses(engines, run_folder(tmp_path_factory))
 
 
 @pytest.fixture(scope="session")
@@ -40,10 +54,10 @@ def phonecall_stereo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def phonecall_stereo_analysis(engines: Engines, phonecall_stereo: Path) -> dict[str, Any]:
+def phonecall_stereo_analysis(analyses: Analyses, phonecall_stereo: Path) -> dict[str, Any]:
     """What the CLI's core (``praesent analyze``) makes of the two-channel phone call, computed
     once per run; tests must not change it."""
-    return analyse_file(phonecall_stereo, AnalysisRequest(("seller", "customer")), engines)
+    return analyses(phonecall_stereo, AnalysisRequest(("seller", "customer")))
 
 
 # Accuracy figures measured by this run, printed at the end so every CI log carries them. A test

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from praesent.analysis import AnalysisRequest, analyse_file
-from praesent.engines import Engines
+from praesent.analysis import AnalysisRequest
+from tests.analyses import Analyses
 from tests.support import (
     SHARED_DATA,
     Figure,
@@ -27,14 +27,14 @@ def _text(result: dict[str, Any], role: str | None) -> str:
 
 
 @pytest.fixture(scope="module")
-def stereo(engines: Engines) -> dict[str, Any]:
-    return analyse_file(shared("en-stereo-2ch/stereo_diarization.wav"), AnalysisRequest(), engines)
+def stereo(analyses: Analyses) -> dict[str, Any]:
+    return analyses(shared("en-stereo-2ch/stereo_diarization.wav"), AnalysisRequest())
 
 
 @pytest.fixture(scope="module")
-def phonecall_mono(engines: Engines) -> dict[str, Any]:
+def phonecall_mono(analyses: Analyses) -> dict[str, Any]:
     request = AnalysisRequest(channel_roles=(), mono=True)
-    return analyse_file(shared("en-phonecall-2spk/sample.wav"), request, engines)
+    return analyses(shared("en-phonecall-2spk/sample.wav"), request)
 
 
 # Baselines measured with cpu_threads 1 and 2 and OMP_NUM_THREADS unset, 1 and 2; each bar is the
@@ -98,10 +98,10 @@ def test_mono_phonecall_activity(phonecall_mono: dict[str, Any], figure: Figure)
 
 
 def test_english_words_over_all_english_recordings(
-    engines: Engines, phonecall_mono: dict[str, Any], stereo: dict[str, Any], figure: Figure
+    analyses: Analyses, phonecall_mono: dict[str, Any], stereo: dict[str, Any], figure: Figure
 ) -> None:
     mono = AnalysisRequest(channel_roles=(), mono=True)
-    jfk = analyse_file(shared("en-jfk/jfk.flac"), mono, engines)
+    jfk = analyses(shared("en-jfk/jfk.flac"), mono)
     stereo_references = _stereo_references()
     references = [
         stm_words(shared("en-phonecall-2spk/sample.stm")),
@@ -123,9 +123,9 @@ def test_english_words_over_all_english_recordings(
 
 
 def test_two_channel_talk_times_match_the_reference(
-    engines: Engines, phonecall_stereo: Path, figure: Figure
+    analyses: Analyses, phonecall_stereo: Path, figure: Figure
 ) -> None:
-    result = analyse_file(phonecall_stereo, AnalysisRequest(), engines)
+    result = analyses(phonecall_stereo, AnalysisRequest())
     turns = rttm_turns(shared("en-phonecall-2spk/sample.rttm"))
     for speaker, role in (("speaker90", "seller"), ("speaker91", "customer")):
         reference = union_seconds([(s, e) for who, s, e in turns if who == speaker])
@@ -147,13 +147,13 @@ def test_two_channel_talk_times_match_the_reference(
 GERMAN_WER_BAR = 0.15
 
 
-def test_german_is_detected_and_transcribed(engines: Engines, figure: Figure) -> None:
+def test_german_is_detected_and_transcribed(analyses: Analyses, figure: Figure) -> None:
     files = sorted(SHARED_DATA.glob("de-*/*.wav"))
     assert len(files) >= 25, f"expected all German recordings in {SHARED_DATA}, found {len(files)}"
     request = AnalysisRequest(channel_roles=(), mono=True)
     references, hypotheses, not_german = [], [], []
     for path in files:
-        result = analyse_file(path, request, engines)
+        result = analyses(path, request)
         if result["language"] != "de":
             not_german.append(f"{path.name}: {result['language']}")
         references.append(

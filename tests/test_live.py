@@ -17,10 +17,10 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from praesent.analysis import AnalysisRequest, analyse_file
-from praesent.engines import Engines
+from praesent.analysis import AnalysisRequest
 from praesent.errors import PraesentError
 from praesent.live.player import stream_file
+from tests.analyses import Analyses
 from tests.live_server import ServerProcess
 from tests.llm_stand_in import StandIn, running_stand_in
 from tests.support import await_until, read_wav, wait_until
@@ -59,7 +59,7 @@ def _pairs(items: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 
 def test_replay_in_real_time_equals_the_file_analysis(
-    server: ServerProcess, phonecall_stereo: Path, engines: Engines, llm: StandIn
+    server: ServerProcess, phonecall_stereo: Path, analyses: Analyses, llm: StandIn
 ) -> None:
     events: list[dict[str, Any]] = []
     began = time.monotonic()
@@ -70,7 +70,7 @@ def test_replay_in_real_time_equals_the_file_analysis(
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert final["status"] == "finished"
     live = _session(server, final["session_id"])
-    offline = analyse_file(phonecall_stereo, AnalysisRequest(), engines)
+    offline = analyses(phonecall_stereo, AnalysisRequest())
     for role in ROLES:
         assert live["roles"][role]["talk_s"] == pytest.approx(
             offline["roles"][role]["talk_s"], abs=0.1

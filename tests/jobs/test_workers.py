@@ -23,10 +23,10 @@ import pytest
 import redis
 from sqlalchemy import func, make_url, select
 
-from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
-from praesent.engines import Engines
+from praesent.analysis import AnalysisRequest, parse_channels
 from praesent.store import EventStore, JobRecord, migrate
 from praesent.store.models import Session
+from tests.analyses import Analyses
 from tests.live_server import Relay, ServerProcess, WorkerProcess
 from tests.proxy import caddy, wait_for
 from tests.store.conftest import postgres_schema
@@ -76,8 +76,8 @@ def uploads(phonecall_stereo: Path) -> dict[str, Upload]:
 
 
 @pytest.fixture(scope="module")
-def references(uploads: dict[str, Upload], engines: Engines) -> dict[str, dict[str, Any]]:
-    return {name: analyse_file(u.path, u.request(), engines) for name, u in uploads.items()}
+def references(uploads: dict[str, Upload], analyses: Analyses) -> dict[str, dict[str, Any]]:
+    return {name: analyses(u.path, u.request()) for name, u in uploads.items()}
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from praesent.analysis import AnalysisRequest, analyse_file
-from praesent.engines import Engines
+from praesent.analysis import AnalysisRequest
+from tests.analyses import Analyses
 
 
 @pytest.fixture(scope="session")
-def phonecall_analysis(engines: Engines, phonecall_stereo: Path) -> dict[str, Any]:
+def phonecall_analysis(analyses: Analyses, phonecall_stereo: Path) -> dict[str, Any]:
     """The real analysis of the two-channel phone call (the real model, the real core)."""
-    result = analyse_file(phonecall_stereo, AnalysisRequest(language="en"), engines)
+    result = analyses(phonecall_stereo, AnalysisRequest(language="en"))
     return json.loads(json.dumps(result))

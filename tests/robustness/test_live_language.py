@@ -13,8 +13,7 @@ import httpx
 import numpy as np
 import pytest
 
-from praesent.analysis import AnalysisRequest, analyse_file
-from praesent.engines import Engines
+from praesent.analysis import AnalysisRequest
 from praesent.evaluation.corpus import (
     BuiltCall,
     clip_call,
@@ -25,6 +24,7 @@ from praesent.evaluation.corpus import (
 )
 from praesent.evaluation.scoring import word_error_rate
 from praesent.live.player import stream_file
+from tests.analyses import Analyses
 from tests.live_server import ServerProcess
 from tests.support import SHARED_DATA, shared
 
@@ -90,10 +90,10 @@ def _agree(live: dict[str, Any], offline: dict[str, Any]) -> None:
 
 
 def test_english_call_auto_at_speed_4(
-    server: ServerProcess, phonecall_stereo: Path, engines: Engines
+    server: ServerProcess, phonecall_stereo: Path, analyses: Analyses
 ) -> None:
     live, events = _live(server, phonecall_stereo, speed=4.0)
-    offline = analyse_file(phonecall_stereo, AnalysisRequest(language="auto"), engines)
+    offline = analyses(phonecall_stereo, AnalysisRequest(language="auto"))
     assert offline["language"] == "en"
     _agree(live, offline)
     transcripts = [e["text"] for e in events if e["type"] == "transcript"]
@@ -113,11 +113,11 @@ def test_english_call_auto_at_speed_4(
 
 
 def test_german_call_auto_at_speed_4(
-    server: ServerProcess, german_call: tuple[BuiltCall, Path], engines: Engines
+    server: ServerProcess, german_call: tuple[BuiltCall, Path], analyses: Analyses
 ) -> None:
     call, path = german_call
     live, events = _live(server, path, speed=4.0)
-    offline = analyse_file(path, AnalysisRequest(language="auto"), engines)
+    offline = analyses(path, AnalysisRequest(language="auto"))
     assert offline["language"] == "de"
     _agree(live, offline)
     transcripts = [e["text"] for e in events if e["type"] == "transcript"]
@@ -126,13 +126,13 @@ def test_german_call_auto_at_speed_4(
 
 
 def test_a_short_german_mumble_first_does_not_make_the_call_german(
-    engines: Engines, tmp_path: Path
+    analyses: Analyses, tmp_path: Path
 ) -> None:
     """The issue's case: 4.4 s of German from the seller, then the English call. The first
     seconds alone would say German; the rule waits until one language clearly leads."""
     shared("en-phonecall-2spk/sample.wav")
     call = german_first(phonecall(SHARED_DATA), [_clip("de-read-1spk/test_de.wav")])
-    result = analyse_file(call.write_wav(tmp_path / "mumble.wav"), AnalysisRequest(), engines)
+    result = analyses(call.write_wav(tmp_path / "mumble.wav"), AnalysisRequest())
     assert result["language"] == "en"
     # Measured: decided English once 13.8 s of speech were heard (at 19.9 s), no correction.
     assert _changes(result) == [("en", "detected")]
@@ -146,10 +146,10 @@ def test_a_short_german_mumble_first_does_not_make_the_call_german(
 
 
 def test_a_confident_later_detection_corrects_live_and_in_the_file(
-    server: ServerProcess, german_then_english: tuple[BuiltCall, Path], engines: Engines
+    server: ServerProcess, german_then_english: tuple[BuiltCall, Path], analyses: Analyses
 ) -> None:
     call, path = german_then_english
-    offline = analyse_file(path, AnalysisRequest(language="auto"), engines)
+    offline = analyses(path, AnalysisRequest(language="auto"))
     # Measured: German decided at 7.8 s (7.5 s of speech), corrected to English at 26.7 s by
     # the first 10 s review batch (English 0.99).
     assert _changes(offline) == [("de", "detected"), ("en", "corrected")]
