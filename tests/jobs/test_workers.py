@@ -1,6 +1,6 @@
 """Uploads as background jobs, with real processes: two `praesent worker` and two `praesent
 serve` behind Caddy (the deploy Caddyfile's proxy settings) on this machine's PostgreSQL and
-Redis, real recordings, the real model. 20 uploads through the proxy are each done once with
+Redis, real recordings, the real model. 8 uploads through the proxy are each done once with
 the result `praesent analyze` gives; a worker killed with SIGKILL in the middle of a job
 leaves it to the other worker, which finishes it once; with PostgreSQL gone and back between two
 jobs (the processes' connections cut), the server says it is not ready meanwhile, nothing stored
@@ -197,8 +197,8 @@ def test_uploads_are_analysed_once_each_as_analyze_does(
     cluster: Cluster, uploads: dict[str, Upload], references: dict[str, dict[str, Any]]
 ) -> None:
     started = time.monotonic()
-    # 20 uploads, five of each recording.
-    ids = {(name, n): _post(cluster, upload) for n in range(5) for name, upload in uploads.items()}
+    # 8 uploads, two of each recording: more jobs than workers, and each recording on both.
+    ids = {(name, n): _post(cluster, upload) for n in range(2) for name, upload in uploads.items()}
     finished = {key: _finished(cluster, job_id) for key, job_id in ids.items()}
     print(f"{len(ids)} jobs on 2 workers in {time.monotonic() - started:.1f} s")
     for (name, _n), job in finished.items():
