@@ -133,14 +133,23 @@ class SessionManager:
         *,
         owner_id: str | None = None,
         shared: bool = False,
+        language_prior: str | None = None,
     ) -> Attached:
         """Start or resume a session of ``owner_id`` (None: the local owner, whose start
-        message may name the seller); ``owner`` is the connection that feeds it."""
+        message may name the seller); ``owner`` is the connection that feeds it.
+        ``language_prior``: the seller's saved language, for a call on "auto" that ends before
+        enough speech to be sure of its language."""
         if start.resume is not None:
             return await self._resume(start.resume, start, stream, owner, owner_id)
         seller_id = start.seller if owner_id is None else None
         session = await self._open(
-            start, stream, owner, owner_id=owner_id, shared=shared, seller_id=seller_id
+            start,
+            stream,
+            owner,
+            owner_id=owner_id,
+            shared=shared,
+            seller_id=seller_id,
+            language_prior=language_prior,
         )
         log.info(
             "session %s started: %s at %d Hz, language %s, transcripts %s",
@@ -163,6 +172,7 @@ class SessionManager:
         seller_id: str | None = None,
         history: list[StoredEvent] | None = None,
         start_s: float = 0.0,
+        language_prior: str | None = None,
     ) -> LiveSession:
         record = await anyio.to_thread.run_sync(
             lambda: self.store.create_session(
@@ -186,6 +196,7 @@ class SessionManager:
             seller_id=seller_id,
             history=history or [],
             start_s=start_s,
+            language_prior=language_prior,
         )
 
     def _run(
@@ -199,6 +210,7 @@ class SessionManager:
         seller_id: str | None,
         history: list[StoredEvent],
         start_s: float,
+        language_prior: str | None = None,
     ) -> LiveSession:
         """Run a session here whose log holds ``history`` already. The calling task (the
         connection that feeds it) and the session's own tasks log as this session from now on."""
@@ -229,6 +241,7 @@ class SessionManager:
             seller_speech_limit=round(MAX_SAMPLE_SPEECH_S * SAMPLE_RATE) if learns else 0,
             tick_ms=self.tick_ms,
             audio_threads=self.audio_threads,
+            language_prior=language_prior,
         )
         if learns and voice_seller is not None:
             self._voice_sellers[session_id] = voice_seller
