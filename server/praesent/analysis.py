@@ -40,6 +40,9 @@ class AnalysisRequest:
     channel_roles: tuple[ChannelRole, ...] = ("seller", "customer")
     mono: bool = False
     language: str = "auto"
+    # The seller's saved language, where ``language`` is "auto": what a call with too little
+    # speech for a confident detection is taken to speak.
+    language_prior: str | None = None
     vad: VadOptions = field(default_factory=VadOptions)
     # With ``mono``: starts the speaker attribution that gives the one channel's speech roles.
     speakers: Callable[[], SpeakerAttribution] | None = None
@@ -95,9 +98,9 @@ class _Transcription:
     (``CallLanguage``): with ``auto`` the spans are held until it is decided from enough speech,
     and a confident later detection changes it for the spans that follow."""
 
-    def __init__(self, transcriber: Transcriber, language: str) -> None:
+    def __init__(self, transcriber: Transcriber, language: str, prior: str | None = None) -> None:
         self._transcriber = transcriber
-        self.call = CallLanguage(language)
+        self.call = CallLanguage(language, prior=prior)
         self._held: list[tuple[_Channel, Span]] = []
         self.utterances: list[_Utterance] = []
         self.rejected = 0
@@ -173,7 +176,7 @@ def analyse_file(
         for index, role in enumerate(roles)
         if role is not None or request.mono
     ]
-    transcription = _Transcription(engines.transcriber, request.language)
+    transcription = _Transcription(engines.transcriber, request.language, request.language_prior)
     gate = EchoGate() if request.remove_echo and len(channels) == 2 else None
     total_s = info.declared_duration_s or 0.0
     samples = 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from praesent.asr.language import CallLanguage, LanguageOptions, call_setting
+from praesent.asr.language import CallLanguage, LanguageOptions, call_setting, language_prior
 
 RATE = 16_000
 
@@ -70,10 +70,64 @@ def test_a_call_with_little_speech_decides_at_its_end() -> None:
     # ... until the call ends: then what was heard is detected, and decides.
     pending = call.pending(5 * RATE)
     assert pending is not None and pending.speech_s == 1.5 and pending.sample == 5 * RATE
-    assert call.add({"en": 0.8, "de": 0.2}, pending.speech_s, pending.sample) is None
-    change = call.finish(5 * RATE)
-    assert change is not None and change.language == "en"
+    change = call.add({"en": 0.8, "de": 0.2}, pending.speech_s, pending.sample)
+    assert change is not None and change.language == "en" and change.source == "detected"
+    assert call.finish(5 * RATE) is None
     assert call.pending(6 * RATE) is None
+
+
+def _short_call(prior: str | None, first: dict[str, float], whole: dict[str, float]):
+    """A call with 4.4 s of speech in two utterances: the first (3.9 s) detected as a group,
+    then, at the call's end, one detection over all 4.4 s."""
+    call = CallLanguage(prior=prior)
+    group = call.listen(_speech(3.9), 4 * RATE)
+    assert group is not None and group.speech_s == pytest.approx(3.9)
+    assert call.add(first, group.speech_s, group.sample) is None
+    assert call.listen(_speech(0.5), 6 * RATE) is None
+    whole_call = call.pending(8 * RATE)
+    # All the speech there is, not only what is left after the last group.
+    assert whole_call is not None and whole_call.speech_s == pytest.approx(4.4)
+    assert whole_call.audio.shape[0] == round(4.4 * RATE)
+    change = call.add(whole, whole_call.speech_s, whole_call.sample)
+    assert change is not None and call.finish(8 * RATE) is None
+    assert change.speech_s == pytest.approx(4.4) and change.sample == 8 * RATE
+    return change
+
+
+def test_a_short_call_is_decided_by_one_detection_over_all_its_speech() -> None:
+    # The group alone leaned English; all 4.4 s together are German with faster-whisper's
+    # confidence (0.5): German, whatever the prior.
+    for prior in (None, "en"):
+        change = _short_call(prior, {"en": 0.55, "de": 0.4}, {"de": 0.62, "en": 0.3})
+        assert change.language == "de"
+
+
+def test_a_short_unsure_call_takes_the_sellers_language() -> None:
+    # German leads but below 0.5 (Dutch takes a share): the seller's saved language decides.
+    unsure = {"de": 0.45, "en": 0.40, "nl": 0.15}
+    assert _short_call("en", {"de": 0.5, "en": 0.5}, unsure).language == "en"
+    assert _short_call("de", {"de": 0.5, "en": 0.5}, unsure).language == "de"
+    # Without a saved language what leads decides.
+    assert _short_call(None, {"de": 0.5, "en": 0.5}, unsure).language == "de"
+    # A confident English call stays English for a German-speaking seller.
+    assert _short_call("de", {"en": 0.9}, {"en": 0.93, "de": 0.02}).language == "en"
+
+
+def test_a_call_without_speech_takes_the_sellers_language() -> None:
+    call = CallLanguage(prior="de")
+    assert call.pending(5 * RATE) is None
+    change = call.finish(5 * RATE)
+    assert change is not None and change.language == "de"
+    # A prior that is not one of praesent's languages is none.
+    assert CallLanguage(prior="auto").prior is None
+
+
+def test_a_call_with_enough_speech_ignores_the_prior() -> None:
+    # Seven seconds of speech: the groups decide as before; the prior plays no part.
+    call = CallLanguage(prior="de")
+    assert _hear(call, {"en": 0.8, "de": 0.2}, 3.5, 4.0) is None
+    change = _hear(call, {"en": 0.7, "de": 0.3}, 3.5, 8.0)
+    assert change is not None and change.language == "en"
 
 
 def test_utterances_are_detected_in_groups() -> None:
@@ -183,3 +237,12 @@ def test_the_first_choice_made_wins() -> None:
     assert call_setting(None, None, "de") == "de"
     assert call_setting(None, None, None) == "auto"
     assert call_setting(None, "auto", "de") == "auto"
+
+
+def test_the_prior_is_the_first_language_named() -> None:
+    # The seller's saved language, else the server's default; "auto" names none.
+    assert language_prior("de", "en") == "de"
+    assert language_prior(None, "en") == "en"
+    assert language_prior("auto", "de") == "de"
+    assert language_prior("auto", "auto") is None
+    assert language_prior(None, None) is None

@@ -15,7 +15,7 @@ from praesent.api.auth import Access, guard
 from praesent.api.docs import errors
 from praesent.api.state import app_state
 from praesent.api.uploads import AnalysisUpload, analysis_upload, save
-from praesent.asr.language import call_setting
+from praesent.asr.language import call_setting, language_prior
 from praesent.audio.decode import check_duration, probe
 from praesent.errors import InputError
 from praesent.summaries_llm import options_from_settings, with_abstractive_summaries
@@ -39,6 +39,9 @@ async def create_analysis(
         mono=upload.mono,
         language=call_setting(
             upload.language, user.call_language if user else None, state.settings.language
+        ),
+        language_prior=language_prior(
+            user.call_language if user else None, state.settings.language
         ),
         speakers=attribution,
         max_duration_s=state.settings.max_upload_hours * 3600,

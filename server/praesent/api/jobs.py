@@ -17,7 +17,7 @@ from praesent.api.auth import Access, NotFoundError, guard
 from praesent.api.docs import errors
 from praesent.api.state import AppState, app_state
 from praesent.api.uploads import AnalysisUpload, analysis_upload, save
-from praesent.asr.language import call_setting
+from praesent.asr.language import call_setting, language_prior
 from praesent.audio.decode import check_duration, probe
 from praesent.errors import ChannelError, InputError, QueueUnavailableError, QuotaError
 from praesent.jobs.uploads import KIND, object_key
@@ -101,7 +101,8 @@ async def create_job(
         language = call_setting(
             upload.language, user.call_language if user else None, state.settings.language
         )
-        options = {**upload.options(), "language": language}
+        prior = language_prior(user.call_language if user else None, state.settings.language)
+        options = {**upload.options(), "language": language, "language_prior": prior}
         job_id = uuid4().hex
         store = state.sessions.store
         job = await anyio.to_thread.run_sync(

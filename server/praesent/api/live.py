@@ -18,7 +18,7 @@ from praesent.api.calendar import DEFAULT_TITLES, call_context, clean, customer_
 from praesent.api.docs import errors
 from praesent.api.security import websocket_refusal
 from praesent.api.state import app_state
-from praesent.asr.language import call_setting
+from praesent.asr.language import call_setting, language_prior
 from praesent.live.hub import Subscription
 from praesent.live.manager import SessionManager, logged
 from praesent.live.protocol import (
@@ -185,6 +185,9 @@ class _Connection:
                 owner_id=None if user is None else user.id,
                 shared=user is not None and user.share_by_default,
                 customer=customer,
+                language_prior=language_prior(
+                    user.call_language if user else None, self.default_language
+                ),
             )
             self.session = attached.session
             logs.session_id.set(self.session.id)  # this connection's lines are the session's

@@ -12,6 +12,10 @@ follows, one in which the call's language holds it confirms it and ends the revi
 language (``de``, ``en``) is neither detected nor corrected; handing the choice back ("auto")
 mid-call reviews the current language by the same rule. The file path and the live path feed
 the same utterances in the same order, so they decide the same.
+
+A call that ends with less than ``min_speech_s`` of speech is decided by one detection over all
+of its speech: the language Whisper gives at least ``confident_probability`` (faster-whisper's
+own threshold), else the ``prior`` (the seller's saved language), else what leads.
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ def call_setting(*choices: str | None) -> str:
     return next((choice for choice in choices if choice), "auto")
 
 
+def language_prior(*choices: str | None) -> str | None:
+    """The first of the seller's setting and the server's default that names a language (not
+    "auto"): what a call on "auto" with too little speech to be sure of is taken to speak."""
+    return next((choice for choice in choices if choice and choice != "auto"), None)
+
+
 @dataclass(frozen=True, slots=True)
 class LanguageOptions:
     # praesent speaks German and English; a mumble heard as Dutch is one of the two.
@@ -57,6 +67,9 @@ class LanguageOptions:
     # ... for the call's first seconds of speech after the decision (each batch costs an
     # encoder pass), or until a batch confirms the language with that share.
     review_s: float = 30.0
+    # A short call's one detection over all its speech decides when its language has this
+    # probability: faster-whisper's ``language_detection_threshold``.
+    confident_probability: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +108,15 @@ class CallLanguage:
     language out. ``changes`` lists every change during the call (not a language given at the
     start)."""
 
-    def __init__(self, setting: str = "auto", options: LanguageOptions | None = None) -> None:
+    def __init__(
+        self,
+        setting: str = "auto",
+        options: LanguageOptions | None = None,
+        prior: str | None = None,
+    ) -> None:
         self.options = o = options or LanguageOptions()
+        # The seller's saved language: a short call's language where detection is not sure.
+        self.prior = prior if prior in o.candidates else None
         self.language: str | None = None
         self.changes: list[LanguageChange] = []
         self.speech_s = 0.0
@@ -105,6 +125,10 @@ class CallLanguage:
         self._batch: list[Samples] = []
         self._batch_s = 0.0
         self._review_left_s = o.review_s
+        # All speech heard while undecided (its first 30 s), for a short call's last detection.
+        self._heard: list[Samples] = []
+        self._heard_samples = 0
+        self._whole_pending = False
         if setting != "auto":
             # Pinned from the start: not a change.
             self._auto = False
@@ -125,6 +149,9 @@ class CallLanguage:
         anything (a group of ``detect_s`` while undecided; a full review batch after)."""
         if not self.listening:
             return None
+        if self.language is None and self._heard_samples < _WINDOW:
+            self._heard.append(audio)
+            self._heard_samples += audio.shape[0]
         self._batch.append(audio)
         self._batch_s += audio.shape[0] / SAMPLE_RATE
         o = self.options
@@ -139,8 +166,16 @@ class CallLanguage:
 
     def pending(self, sample: int) -> Detection | None:
         """At the call's end, before ``finish``: the speech still waiting for a detection while
-        the language is undecided."""
-        if not self.listening or self.language is not None or not self._batch:
+        the language is undecided; for a call shorter than ``min_speech_s`` of speech, all of
+        its speech at once."""
+        if not self.listening or self.language is not None:
+            return None
+        heard_s = self.speech_s + self._batch_s
+        if self._heard and heard_s < self.options.min_speech_s:
+            self._whole_pending = True
+            joined = np.concatenate(self._heard)[:_WINDOW]
+            return Detection(joined, heard_s, sample)
+        if not self._batch:
             return None
         return self._detection(sample)
 
@@ -162,6 +197,8 @@ class CallLanguage:
         if total <= 0:
             return None
         shares = {c: probabilities.get(c, 0.0) / total for c in o.candidates}
+        if self._whole_pending:
+            return self._decide_short(probabilities, shares, speech_s, sample)
         self.speech_s += speech_s
         if self.language is None:
             for candidate in o.candidates:
@@ -183,13 +220,32 @@ class CallLanguage:
             return self._change(other, "corrected", sample)
         return None
 
+    def _decide_short(
+        self,
+        probabilities: Mapping[str, float],
+        shares: Mapping[str, float],
+        speech_s: float,
+        sample: int,
+    ) -> LanguageChange:
+        """A short call's one detection over all its speech (``speech_s``, counted once)."""
+        self._whole_pending = False
+        self.speech_s = speech_s
+        o = self.options
+        leading = max(o.candidates, key=lambda c: shares[c])
+        if probabilities.get(leading, 0.0) >= o.confident_probability:
+            return self._change(leading, "detected", sample)
+        return self._change(self.prior or leading, "detected", sample)
+
     def best(self) -> str:
         return max(self.options.candidates, key=lambda c: self._mass[c])
 
     def finish(self, sample: int) -> LanguageChange | None:
-        """The call ended before enough speech: fix the best guess from what was heard."""
+        """The call ended before enough speech: fix the best guess from what was heard (the
+        prior where nothing was heard)."""
         if self.language is not None:
             return None
+        if self.speech_s <= 0 and self.prior is not None:
+            return self._change(self.prior, "detected", sample)
         return self._change(self.best(), "detected", sample)
 
     def pin(self, setting: str, sample: int) -> LanguageChange | None:
@@ -210,5 +266,6 @@ class CallLanguage:
         change = LanguageChange(sample, language, self.language, source, self.speech_s)
         self.language = language
         self._batch, self._batch_s = [], 0.0
+        self._heard, self._heard_samples = [], 0
         self.changes.append(change)
         return change

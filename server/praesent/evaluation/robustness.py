@@ -1,9 +1,11 @@
 """``make eval``: praesent on every shared recording and on degraded versions of it.
 
-For each call (``corpus``) and condition (``degrade``): the talk-time error per role, the
-seller-share error, interruption and backchannel precision/recall/F1 against the events the core
-derives from the reference turns, the word error rate, the utterances speech-to-text rejected as
-loops, and how many utterances of the output still fail the loop checks (always 0).
+For each call (``corpus``) and condition (``degrade``, and the room-like ones of ``rooms``):
+the talk-time error per role, the seller-share error, speech-activity F1 per 10 ms frame against
+the clean call's reference turns, interruption and backchannel precision/recall/F1 against the
+events the core derives from the reference turns, the word error rate, the utterances
+speech-to-text rejected as loops, and how many utterances of the output still fail the loop
+checks (always 0).
 
     python -m praesent.evaluation.robustness [--data ../shared/data] [--markdown]
 """
@@ -24,8 +26,10 @@ from praesent.asr.quality import failure
 from praesent.core.facts import Role
 from praesent.engines import Engines, load_engines
 from praesent.errors import PraesentError
-from praesent.evaluation.corpus import BuiltCall, all_calls
+from praesent.evaluation.activity import ActivityScore, activity_score
+from praesent.evaluation.corpus import BuiltCall, all_calls, clip_call, german_clips
 from praesent.evaluation.degrade import CONDITIONS, Condition
+from praesent.evaluation.rooms import room_conditions, room_material
 from praesent.evaluation.scoring import EvalScores, run_eval
 from praesent.settings import Settings
 
@@ -35,6 +39,7 @@ class Row:
     call: str
     condition: str
     scores: EvalScores
+    activity: ActivityScore
     language: str
     asr_rejected: int
     loops_in_output: int
@@ -50,6 +55,7 @@ class Row:
             f"{s.talk['seller'].error_s:.2f}",
             f"{s.talk['customer'].error_s:.2f}",
             "n/a" if share is None else f"{share:.1f}",
+            f"{self.activity.f1:.3f}",
             _prf(s.interruptions),
             _prf(s.backchannels),
             "n/a" if wer is None else f"{wer * 100:.1f}",
@@ -65,6 +71,7 @@ HEADER = [
     "talk err seller s",
     "talk err customer s",
     "share err pts",
+    "speech F1",
     "interruptions P/R/F1",
     "backchannels P/R/F1",
     "WER %",
@@ -107,10 +114,20 @@ def score(call: BuiltCall, condition: Condition, engines: Engines, directory: Pa
     run.write_text(json.dumps(result))
     rttm, stm = call.write_references(directory)
     scores = run_eval(run, rttm, stm, {"seller": "seller", "customer": "customer"})
+    activity = activity_score(
+        [(t.speaker, t.start_s, t.end_s) for t in call.turns],
+        [
+            (str(s["role"]), float(s["start_s"]), float(s["end_s"]))
+            for s in result.get("segments") or []
+        ],
+        call.duration_s,
+        ("seller", "customer"),
+    )
     return Row(
         call.name,
         condition.name,
         scores,
+        activity,
         str(result["language"]),
         int(result.get("asr_rejected", 0)),
         loops_in(result),
@@ -129,10 +146,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--calls", help="comma-separated call names (default: all)")
     parser.add_argument("--conditions", help="comma-separated condition names (default: all)")
+    parser.add_argument(
+        "--german-clips",
+        type=int,
+        help="build de-read from the first N German recordings only (a shorter run)",
+    )
     parser.add_argument("--markdown", action="store_true", help="a Markdown table")
     args = parser.parse_args(argv)
     try:
         calls = all_calls(args.data)
+        if args.german_clips:
+            shorter = clip_call("de-read", "de", german_clips(args.data, args.german_clips))
+            calls = [shorter if call.name == "de-read" else call for call in calls]
+        conditions = [*CONDITIONS, *room_conditions(room_material(args.data))]
         engines = load_engines(Settings())
     except PraesentError as error:
         print(f"praesent: error: {error}", file=sys.stderr)
@@ -140,7 +166,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.calls:
         wanted = set(args.calls.split(","))
         calls = [call for call in calls if call.name in wanted]
-    conditions = list(CONDITIONS)
     if args.conditions:
         names = set(args.conditions.split(","))
         conditions = [c for c in conditions if c.name in names]

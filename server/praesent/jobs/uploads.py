@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from praesent.analysis import AnalysisRequest, analyse_file, parse_channels
+from praesent.asr.language import language_prior
 from praesent.engines import Engines
 from praesent.errors import InputError, PraesentError
 from praesent.jobs.objects import ObjectStore
@@ -44,6 +45,9 @@ def analysis_request(settings: Settings, options: dict[str, Any]) -> AnalysisReq
         channel_roles=roles,
         mono=mono,
         language=str(options.get("language") or settings.language),
+        language_prior=language_prior(
+            str(options.get("language_prior") or "") or None, settings.language
+        ),
         speakers=attribution,
         max_duration_s=settings.max_upload_hours * 3600,
     )

@@ -141,10 +141,13 @@ class SessionManager:
         owner_id: str | None = None,
         shared: bool = False,
         customer: Customer | None = None,
+        language_prior: str | None = None,
     ) -> Attached:
         """Start or resume a session of ``owner_id`` (None: the local owner, whose start
         message may name the seller); ``owner`` is the connection that feeds it; ``customer``:
-        whom a new call is with (from the seller's calendar)."""
+        whom a new call is with (from the seller's calendar). ``language_prior``: the seller's
+        saved language, for a call on "auto" that ends before enough speech to be sure of its
+        language."""
         if start.resume is not None:
             return await self._resume(start.resume, start, stream, owner, owner_id)
         seller_id = start.seller if owner_id is None else None
@@ -156,6 +159,7 @@ class SessionManager:
             shared=shared,
             seller_id=seller_id,
             customer=customer,
+            language_prior=language_prior,
         )
         log.info(
             "session %s started: %s at %d Hz, language %s, transcripts %s",
@@ -179,6 +183,7 @@ class SessionManager:
         history: list[StoredEvent] | None = None,
         start_s: float = 0.0,
         customer: Customer | None = None,
+        language_prior: str | None = None,
     ) -> LiveSession:
         record = await anyio.to_thread.run_sync(
             lambda: self.store.create_session(
@@ -203,6 +208,7 @@ class SessionManager:
             seller_id=seller_id,
             history=history or [],
             start_s=start_s,
+            language_prior=language_prior,
         )
 
     def _run(
@@ -216,6 +222,7 @@ class SessionManager:
         seller_id: str | None,
         history: list[StoredEvent],
         start_s: float,
+        language_prior: str | None = None,
     ) -> LiveSession:
         """Run a session here whose log holds ``history`` already. The calling task (the
         connection that feeds it) and the session's own tasks log as this session from now on."""
@@ -246,6 +253,7 @@ class SessionManager:
             seller_speech_limit=round(MAX_SAMPLE_SPEECH_S * SAMPLE_RATE) if learns else 0,
             tick_ms=self.tick_ms,
             audio_threads=self.audio_threads,
+            language_prior=language_prior,
         )
         if learns and voice_seller is not None:
             self._voice_sellers[session_id] = voice_seller

@@ -285,6 +285,7 @@ class LiveSession:
         seller_speech_limit: int = 0,
         tick_ms: int = 0,
         audio_threads: anyio.CapacityLimiter | None = None,
+        language_prior: str | None = None,
     ) -> None:
         """``history`` and ``start_s`` continue a lost session: its events so far, and the audio
         time at which this session's own audio begins. ``seller_speech_limit``: how many samples
@@ -293,12 +294,13 @@ class LiveSession:
         on up to ``_BUSY_TICKS`` of it while every audio thread is busy; a call with
         transcripts always per message, where a final's latency counts. A ticked call
         decides on worker threads of ``audio_threads`` (onnxruntime and numpy's FFTs release the
-        GIL), so the event loop goes on serving the sockets meanwhile."""
+        GIL), so the event loop goes on serving the sockets meanwhile. ``language_prior``: the
+        seller's saved language (``CallLanguage``)."""
         self.id = session_id
         self.start = start
         setting = start.language or "auto"
         # With "auto", finals are held until enough speech decided the call's language.
-        self._language = CallLanguage(setting)
+        self._language = CallLanguage(setting, prior=language_prior)
         self._held: list[FinalJob] = []
         # Transcripts sent while a later detection may still correct the language (seqs).
         self._provisional: list[int] = []
