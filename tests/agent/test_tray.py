@@ -14,20 +14,9 @@ from pathlib import Path
 
 from tests.agent.test_agent_linux import Feed, Lines, _player, _recorder, _stop
 from tests.agent.test_window import desktop  # noqa: F401 - the fixture
+from tests.agent.tray_host import docked, open_menu, start_tray
 from tests.overlay.conftest import require
 from tests.support import wait_until
-
-
-def _docked(env: dict[str, str], tray: str) -> str | None:
-    """The agent's icon among the tray's windows: a window of class "praesent" (XEmbed puts it
-    in a socket window of the tray's own)."""
-    tree = subprocess.run(
-        ["xwininfo", "-tree", "-id", tray], env=env, capture_output=True, text=True
-    ).stdout
-    for line in tree.splitlines():
-        if '"praesent")' in line:
-            return line.split()[0]
-    return None
 
 
 def _shot(env: dict[str, str], path: Path) -> None:
@@ -42,49 +31,11 @@ def _shot(env: dict[str, str], path: Path) -> None:
         shutil.copy(path, Path(target) / path.name)
 
 
-def _tray_window(env: dict[str, str]) -> str | None:
-    found = subprocess.run(
-        ["xdotool", "search", "--onlyvisible", "--class", "trayer"],
-        env=env,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return found[0] if found else None
-
-
-def _menu(env: dict[str, str], icon: str, keys: list[str]) -> None:
-    """Right-click the icon: Qt opens the menu under the pointer; the keys choose an item."""
-    # Near the icon's lower right corner: the menu opens beside it, the icon stays in sight.
-    subprocess.run(["xdotool", "mousemove", "--window", icon, "18", "20"], env=env, check=True)
-    subprocess.run(["xdotool", "click", "3"], env=env, check=True)
-    wait_until(lambda: bool(_popups(env, icon)), 20, "the tray menu")
-    if keys:
-        subprocess.run(["xdotool", "key", "--delay", "100", *keys], env=env, check=True)
-
-
-def _popups(env: dict[str, str], icon: str) -> list[str]:
-    """The agent's visible windows other than its icon: the menu (its windows are hidden)."""
-    found = subprocess.run(
-        ["xdotool", "search", "--onlyvisible", "--class", "^praesent$"],
-        env=env,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return [w for w in found if int(w) != int(icon, 16)]
-
-
 def test_the_tray_icon_pauses_resumes_and_quits_the_agent(
     desktop: dict[str, str],  # noqa: F811 - the fixture
     tmp_path: Path,
 ) -> None:
-    tray = subprocess.Popen(
-        [require("trayer"), "--edge", "top", "--align", "left", "--widthtype", "request"],
-        env=desktop,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_until(lambda: _tray_window(desktop) is not None, 20, "the tray")
-    holder = _tray_window(desktop)
-    assert holder is not None
+    tray, holder = start_tray(desktop)
     agent = subprocess.Popen(
         [
             sys.executable,
@@ -108,10 +59,10 @@ def test_the_tray_icon_pauses_resumes_and_quits_the_agent(
     try:
         lines.next("watching", 60)
         lines.next("tray", 30)
-        wait_until(lambda: _docked(desktop, holder) is not None, 20, "the icon docked")
-        icon = _docked(desktop, holder)
+        wait_until(lambda: docked(desktop, holder) is not None, 20, "the icon docked")
+        icon = docked(desktop, holder)
         assert icon is not None
-        _menu(desktop, icon, [])
+        open_menu(desktop, icon, [])
         _shot(desktop, tmp_path / "agent-tray.png")
         subprocess.run(["xdotool", "key", "Down", "Return"], env=desktop, check=True)
         lines.next("paused")
@@ -120,11 +71,11 @@ def test_the_tray_icon_pauses_resumes_and_quits_the_agent(
         assert skipped["reason"] == "paused"
         _stop(recorder)
         lines.next("call_ended")
-        _menu(desktop, icon, ["Down", "Return"])
+        open_menu(desktop, icon, ["Down", "Return"])
         lines.next("resumed")
         recorder = _recorder(desktop, "zoom")
         lines.next("prompt")
-        _menu(desktop, icon, ["Down", "Down", "Return"])
+        open_menu(desktop, icon, ["Down", "Down", "Return"])
         lines.next("call_ended")
         agent.wait(timeout=30)
     finally:
