@@ -7,8 +7,9 @@
 # overlay's accessibility check, tests/overlay/axe), each installed with `npm ci` from its
 # committed package-lock.json; Caddy (`caddy validate` checks
 # deploy/Caddyfile); for `praesent agent`'s window test: Xvfb, openbox (a window manager that
-# keeps "above" windows above), xdotool, x11-utils (xprop, xdpyinfo), ImageMagick (screenshots)
-# and the X libraries Qt's xcb platform plugin loads. Idempotent and quiet; run as root or with
+# keeps "above" windows above), xdotool, x11-utils (xprop, xdpyinfo, xwininfo), ImageMagick
+# (screenshots), trayer (a system tray the agent's icon docks in) and the X libraries Qt's xcb
+# platform plugin loads. Idempotent and quiet; run as root or with
 # sudo.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +39,7 @@ command -v openbox >/dev/null 2>&1 || need="$need openbox"
 command -v xdotool >/dev/null 2>&1 || need="$need xdotool"
 command -v xprop >/dev/null 2>&1 || need="$need x11-utils"
 command -v import >/dev/null 2>&1 || need="$need imagemagick"
+command -v trayer >/dev/null 2>&1 || need="$need trayer"
 for lib in libxcb-cursor.so.0:libxcb-cursor0 libxcb-icccm.so.4:libxcb-icccm4 \
     libxcb-keysyms.so.1:libxcb-keysyms1 libxkbcommon-x11.so.0:libxkbcommon-x11-0; do
     ls /usr/lib/*-linux-gnu/"${lib%%:*}" >/dev/null 2>&1 || need="$need ${lib#*:}"

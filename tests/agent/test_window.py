@@ -1,7 +1,8 @@
 """``praesent agent`` with its windows under Xvfb and a window manager (openbox): a full-screen
 window stands for the call app; the prompt appears over it, is answered through its page's
 endpoint, and the overlay window opens above the call app and stays there (the window manager's
-"above" state) when the call app is raised. Screenshots of both go to the test's folder, and to
+"above" state) when the call app is raised; after the call the tray icon's menu opens the
+report in the browser. Screenshots of both go to the test's folder, and to
 ``docs/img`` when ``PRAESENT_AGENT_SCREENSHOTS`` names a folder."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 
 from tests.agent.test_agent_linux import RATE, Feed, Lines, _player, _recorder, _stop
+from tests.agent.tray_host import docked, open_menu, start_tray
 from tests.live_server import ServerProcess, free_port
 from tests.overlay.conftest import pactl, pulse_server, require
 from tests.support import wait_until
@@ -111,6 +113,11 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
     (tmp_path / "state").mkdir()
     place = {"x": 700, "y": 60, "width": 400, "height": 260}
     (tmp_path / "state" / "agent.json").write_text(json.dumps({"window": place}))
+    # A tray, and a "browser" that notes the address it is asked to open.
+    tray, holder = start_tray(desktop)
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {tmp_path / "opened"}\n')
+    browser.chmod(0o755)
     agent = subprocess.Popen(
         [
             sys.executable,
@@ -123,7 +130,7 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
             "--state",
             str(tmp_path / "state"),
         ],
-        env={**desktop, "QTWEBENGINE_DISABLE_SANDBOX": "1"},
+        env={**desktop, "QTWEBENGINE_DISABLE_SANDBOX": "1", "BROWSER": str(browser)},
         stdout=subprocess.PIPE,
         stderr=(tmp_path / "agent.err").open("w"),
         text=True,
@@ -198,11 +205,18 @@ def test_the_prompt_and_the_overlay_window_stay_above_a_full_screen_call(
         _shot(desktop, tmp_path / "agent-overlay.png")
         feed.play(np.zeros(RATE, np.int16))
         _stop(recorder)
-        lines.next("final")
+        _, final = lines.next("final")
         threading_wait(2.0)
         _shot(desktop, tmp_path / "agent-ended.png")
+        # The tray's menu now offers the report (its second item): the browser gets its address.
+        icon = docked(desktop, holder)
+        assert icon is not None
+        open_menu(desktop, icon, ["Down", "Return"])
+        opened = tmp_path / "opened"
+        wait_until(lambda: opened.exists() and opened.read_text().strip() != "", 20, "a browser")
+        assert opened.read_text().strip() == final["report_url"]
     finally:
-        _stop(recorder, feed.player)
+        _stop(recorder, feed.player, tray)
         agent.terminate()
         agent.wait(timeout=30)
         call_window.terminate()

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from praesent.agent.detect import CallApp, CallDetector, CallEnded, CallStarted, Snapshot, call_apps
 from praesent.agent.memory import Choice, Memory
 from praesent.agent.prompt import Answer, PromptRequest, PromptServer
+from praesent.agent.tray_menu import AgentStatus
 from praesent.capture.client import CaptureOptions, run_capture
 from praesent.capture.sources import Reader, Source
 
@@ -98,6 +99,7 @@ class _Call:
     answer: asyncio.Future[Answer]
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    coached: bool = False
 
 
 class Agent:
@@ -108,6 +110,7 @@ class Agent:
         display: Display,
         context: ContextLookup | None = None,
         memory: Memory | None = None,
+        on_status: Callable[[AgentStatus], None] | None = None,
     ) -> None:
         self.options = options
         self.platform = platform
@@ -117,6 +120,32 @@ class Agent:
         self.memory = memory or Memory.load(options.memory_path)
         self._call: _Call | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # The tray's view of the agent, told on each change (from the agent's loop).
+        self._on_status = on_status or (lambda status: None)
+        self._paused = False
+        self._last_report: str | None = None
+
+    def set_paused(self, paused: bool) -> None:
+        """From any thread (the tray's): while paused, a call that starts is not prompted for."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._pause, paused)
+
+    def _pause(self, paused: bool) -> None:
+        if paused != self._paused:
+            self._paused = paused
+            emit({"type": "paused" if paused else "resumed"})
+            self._publish()
+
+    def _publish(self) -> None:
+        call = self._call
+        self._on_status(
+            AgentStatus(
+                paused=self._paused,
+                call=call.app.label if call is not None else None,
+                coaching=call is not None and call.coached,
+                last_report=self._last_report,
+            )
+        )
 
     def _answered(self, prompt_id: str, answer: Answer) -> bool:
         """From the prompt server's thread: hand the answer to the loop if the call still waits."""
@@ -137,12 +166,23 @@ class Agent:
         watcher = self.platform.watcher()
         detector = CallDetector(call_apps(self.options.extra_apps))
         emit({"type": "watching", "apps": [app.key for app in detector.apps]})
+        self._publish()
+        unprompted: set[str] = set()  # calls that started while paused
         try:
             while not stopping.is_set():
                 snapshot = await asyncio.to_thread(watcher.snapshot)
                 for change in detector.update(time.monotonic(), snapshot):
-                    if isinstance(change, CallStarted) and self._call is None:
+                    if isinstance(change, CallStarted) and self._paused:
+                        # Paused: the call is seen but not prompted for, now or later.
+                        unprompted.add(change.app.key)
+                        emit({"type": "call_started", "app": change.app.key, "title": None})
+                        emit({"type": "skipped", "app": change.app.key, "reason": "paused"})
+                    elif isinstance(change, CallStarted) and self._call is None:
                         self._call = self._started(change.app, prompts)
+                        self._publish()
+                    elif isinstance(change, CallEnded) and change.app.key in unprompted:
+                        unprompted.discard(change.app.key)
+                        emit({"type": "call_ended", "app": change.app.key})
                     elif isinstance(change, CallEnded):
                         await self._ended(change.app, prompts)
                 with contextlib.suppress(TimeoutError):
@@ -188,6 +228,8 @@ class Agent:
         )
         if not answer.coach:
             return
+        call.coached = True
+        self._publish()
         sources = {
             "seller": Source("microphone", lambda: self.platform.microphone(self.options.mic), say),
             "customer": Source("call audio", lambda: self.platform.app_output(call.app), say),
@@ -212,7 +254,10 @@ class Agent:
             for source in sources.values():
                 source.stop()
         if final is not None:
-            emit({"type": "final", "session_id": final.get("session_id"), **_report(final)})
+            report = _report(final)
+            emit({"type": "final", "session_id": final.get("session_id"), **report})
+            self._last_report = report.get("report_url", self._last_report)
+            self._publish()
 
     def _on_event(self, event: dict[str, Any]) -> None:
         if event.get("type") == "ready":
@@ -234,6 +279,7 @@ class Agent:
             self.display.close_prompt()
         call.stopping.set()
         emit({"type": "call_ended", "app": app.key})
+        self._publish()
         if call.task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await call.task

@@ -12,10 +12,16 @@ import os
 import signal
 import threading
 import urllib.request
-from typing import Any
+import webbrowser
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 from praesent.agent.memory import Memory, Place
 from praesent.agent.runner import Agent, AgentOptions, ContextLookup, Platform
+from praesent.agent.tray_menu import Action, AgentStatus
+
+if TYPE_CHECKING:
+    from praesent.agent.tray import Tray
 
 MIN_SIZE = (320, 200)
 PROMPT_SIZE = (420, 250)
@@ -137,6 +143,29 @@ def run_with_windows(
     display = WebviewDisplay(memory)
     stopping_set = threading.Event()
     loop_ready: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+    gui: Literal["qt"] | None = "qt" if os.name == "posix" and not _is_mac() else None
+    last_report: list[str] = []
+
+    def on_status(status: AgentStatus) -> None:
+        if status.last_report is not None:
+            last_report[:] = [status.last_report]
+        if tray is not None:
+            tray.update(status)
+
+    agent = Agent(options, platform, display, context, memory, on_status)
+
+    def on_action(action: Action) -> None:
+        """The tray menu's choice, on the GUI thread."""
+        if action in ("pause", "resume"):
+            agent.set_paused(action == "pause")
+        elif action == "quit":
+            stop()  # as SIGTERM: a call in progress is finalised, then the windows close
+        elif last_report:
+            report = last_report[0]
+            threading.Thread(target=webbrowser.open, args=(report,), daemon=True).start()
+
+    # The tray icon lives in pywebview's Qt application (Linux); made here, on the GUI thread.
+    tray = _tray(on_action) if gui == "qt" else None
 
     def agent_thread() -> None:
         async def main() -> None:
@@ -144,9 +173,13 @@ def run_with_windows(
             loop_ready.append((asyncio.get_running_loop(), stopping))
             if stopping_set.is_set():
                 stopping.set()
-            await Agent(options, platform, display, context, memory).run(stopping)
+            await agent.run(stopping)
 
+        if tray is not None:
+            tray.show()
         asyncio.run(main())
+        if tray is not None:
+            tray.hide()
         display.quit()
 
     def stop(*_: object) -> None:
@@ -158,11 +191,19 @@ def run_with_windows(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     worker = threading.Thread(target=agent_thread, name="agent")
-    webview.start(worker.start, gui="qt" if os.name == "posix" and not _is_mac() else None)
+    webview.start(worker.start, gui=gui)
     # The seller closed the windows: the call in progress is finalised before the agent ends.
     stop()
     worker.join()
     return 0
+
+
+def _tray(on_action: Callable[[Action], None]) -> Tray | None:
+    try:
+        from praesent.agent.tray import Tray
+    except ImportError:  # no Qt widgets: no tray icon, the agent runs as before
+        return None
+    return Tray(on_action)
 
 
 def _is_mac() -> bool:
