@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from praesent.agent.detect import (
+    ARMED_MIC_S,
     END_GRACE_S,
     MIN_CALL_MIC_S,
     CallDetector,
@@ -70,3 +71,20 @@ def test_the_sellers_own_apps_join_the_list() -> None:
     app = Stream(("Pexip Infinity Connect",))
     changes = _run(detector, _steps(0, 4, Snapshot(recording=(app,), playing=(app,))))
     assert [change.app.key for change in changes if isinstance(change, CallStarted)] == ["pexip"]
+
+
+def test_an_armed_detector_takes_a_silent_call_after_a_second() -> None:
+    """While the calendar says a meeting with a call link is on, the waiting room (microphone
+    open, nothing playing yet) is the call after ARMED_MIC_S; unarmed it would be a dictation."""
+    waiting_room = Snapshot(recording=(ZOOM,))
+    armed = CallDetector()
+    changes = [c for at, s in _steps(0, 5, waiting_room) for c in armed.update(at, s, armed=True)]
+    assert len(changes) == 1 and isinstance(changes[0], CallStarted)
+    assert changes[0].at_s == ARMED_MIC_S and changes[0].playing == ()
+    assert _run(CallDetector(), _steps(0, 5, waiting_room)) == []
+    # Armed or not, an unknown app is no call, and a click shorter than ARMED_MIC_S neither.
+    other = CallDetector()
+    recorder = _steps(0, 5, Snapshot(recording=(RECORDER,)))
+    assert [c for at, s in recorder for c in other.update(at, s, armed=True)] == []
+    click = _steps(0, ARMED_MIC_S - 0.25, waiting_room)
+    assert [c for at, s in click for c in CallDetector().update(at, s, armed=True)] == []

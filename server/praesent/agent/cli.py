@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from praesent.agent.runner import Agent, AgentOptions, ContextLookup, Display, Platform, say
+from praesent.agent.runner import Agent, AgentOptions, CallCalendar, Display, Platform, say
 
 _APP_OPTION = re.compile(r"([a-z0-9_-]{1,40})=(.{1,200})")
 
@@ -140,10 +140,10 @@ def agent(
         memory_path=state_dir / "agent.json",
         mic=mic,
     )
-    from praesent.agent.calendar_context import calendar_lookup
+    from praesent.agent.calendar_context import calendar_watch
     from praesent.cli_common import load_settings
 
-    context = calendar_lookup(load_settings())
+    calendar = calendar_watch(load_settings())
     has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or (
         sys.platform in ("win32", "darwin")
     )
@@ -161,15 +161,15 @@ def agent(
         except ImportError as error:
             say(f"no window ({error}): the prompt's address is printed instead")
         else:
-            raise typer.Exit(run_with_windows(options, platform, context))
-    raise typer.Exit(run_headless(options, platform, NoWindow(), context))
+            raise typer.Exit(run_with_windows(options, platform, calendar))
+    raise typer.Exit(run_headless(options, platform, NoWindow(), calendar))
 
 
 def run_headless(
     options: AgentOptions,
     platform: Platform,
     display: Display,
-    context: ContextLookup | None = None,
+    calendar: CallCalendar | None = None,
 ) -> int:
     async def main() -> None:
         stopping = asyncio.Event()
@@ -177,7 +177,7 @@ def run_headless(
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stopping.set)
-        await Agent(options, platform, display, context).run(stopping)
+        await Agent(options, platform, display, calendar).run(stopping)
 
     asyncio.run(main())
     return 0

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 MIN_CALL_MIC_S = 3.0
 # A microphone closed this long ends the call (a switch of headset reopens it within this).
 END_GRACE_S = 1.0
+# While the calendar says a meeting with a call link runs ("armed"), a call app holding the
+# microphone this long is the call, whether or not audio plays yet (a waiting room is silent).
+ARMED_MIC_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +125,7 @@ class CallDetector:
     apps: tuple[CallApp, ...] = KNOWN_APPS
     min_call_mic_s: float = MIN_CALL_MIC_S
     end_grace_s: float = END_GRACE_S
+    armed_mic_s: float = ARMED_MIC_S
     _watches: dict[str, _Watch] = field(default_factory=dict)
 
     def app_of(self, stream: Stream) -> CallApp | None:
@@ -130,8 +134,10 @@ class CallDetector:
     def in_call(self) -> list[str]:
         return [key for key, watch in self._watches.items() if watch.in_call]
 
-    def update(self, now_s: float, snapshot: Snapshot) -> list[Change]:
-        """What changed with this snapshot at ``now_s`` (seconds, any monotonic origin)."""
+    def update(self, now_s: float, snapshot: Snapshot, armed: bool = False) -> list[Change]:
+        """What changed with this snapshot at ``now_s`` (seconds, any monotonic origin);
+        ``armed``: a meeting with a call link is on now (see ``ARMED_MIC_S``)."""
+        hold_s = self.armed_mic_s if armed else self.min_call_mic_s
         recording = {app.key for s in snapshot.recording if (app := self.app_of(s)) is not None}
         changes: list[Change] = []
         for app in self.apps:
@@ -141,8 +147,8 @@ class CallDetector:
                 if watch.mic_since is None:
                     watch.mic_since = now_s
                 own = tuple(s for s in snapshot.playing if self.app_of(s) == app)
-                long_enough = now_s - watch.mic_since >= self.min_call_mic_s
-                if not watch.in_call and long_enough and snapshot.playing:
+                long_enough = now_s - watch.mic_since >= hold_s
+                if not watch.in_call and long_enough and (snapshot.playing or armed):
                     watch.in_call = True
                     changes.append(CallStarted(app, now_s, own))
                 continue

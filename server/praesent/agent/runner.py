@@ -62,7 +62,14 @@ class CallContext:
 
 
 # The calendar's seam: given the app that started a call, what meeting is it (None: unknown).
-ContextLookup = Callable[[CallApp], CallContext | None]
+class CallCalendar(Protocol):
+    """What the seller's calendar says (``agent/calendar_context.py``)."""
+
+    def context(self, app: CallApp) -> CallContext | None:
+        """The event a call of ``app`` starting now belongs to, if any."""
+
+    def armed(self) -> bool:
+        """Whether a meeting with a call link is on now: the call is then taken at once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +115,14 @@ class Agent:
         options: AgentOptions,
         platform: Platform,
         display: Display,
-        context: ContextLookup | None = None,
+        calendar: CallCalendar | None = None,
         memory: Memory | None = None,
         on_status: Callable[[AgentStatus], None] | None = None,
     ) -> None:
         self.options = options
         self.platform = platform
         self.display = display
-        self.context = context or (lambda app: None)
+        self.calendar = calendar
         # One memory for the agent and its window: each save writes the whole file.
         self.memory = memory or Memory.load(options.memory_path)
         self._call: _Call | None = None
@@ -171,7 +178,8 @@ class Agent:
         try:
             while not stopping.is_set():
                 snapshot = await asyncio.to_thread(watcher.snapshot)
-                for change in detector.update(time.monotonic(), snapshot):
+                armed = self.calendar is not None and await asyncio.to_thread(self.calendar.armed)
+                for change in detector.update(time.monotonic(), snapshot, armed):
                     if isinstance(change, CallStarted) and self._paused:
                         # Paused: the call is seen but not prompted for, now or later.
                         unprompted.add(change.app.key)
@@ -194,7 +202,8 @@ class Agent:
             prompts.stop()
 
     def _started(self, app: CallApp, prompts: PromptServer) -> _Call | None:
-        context = self.context(app) or CallContext()
+        found = self.calendar.context(app) if self.calendar is not None else None
+        context = found or CallContext()
         emit({"type": "call_started", "app": app.key, "title": context.title})
         remembered = self.memory.choice(app.key, context.series)
         if remembered == "never":

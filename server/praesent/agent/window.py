@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from praesent.agent.memory import Memory, Place
-from praesent.agent.runner import Agent, AgentOptions, ContextLookup, Platform
+from praesent.agent.runner import Agent, AgentOptions, CallCalendar, Platform
 from praesent.agent.tray_menu import Action, AgentStatus
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def decline(prompt_url: str) -> None:
 
 
 def run_with_windows(
-    options: AgentOptions, platform: Platform, context: ContextLookup | None = None
+    options: AgentOptions, platform: Platform, calendar: CallCalendar | None = None
 ) -> int:
     import webview
 
@@ -152,7 +152,7 @@ def run_with_windows(
         if tray is not None:
             tray.update(status)
 
-    agent = Agent(options, platform, display, context, memory, on_status)
+    agent = Agent(options, platform, display, calendar, memory, on_status)
 
     def on_action(action: Action) -> None:
         """The tray menu's choice, on the GUI thread."""
