@@ -321,6 +321,8 @@ class LiveSession:
         # Stretches of the call this session never heard (from_s, to_s), for the analysis.
         self.gaps: list[dict[str, float]] = []
         self._finals: deque[FinalJob] = deque()
+        # How many of ``_finals``, from the oldest, the language rule has heard already.
+        self._listened = 0
         self._finals_ready = asyncio.Event()
         # Per channel, a final decode started when its speech stopped: (start, end, language).
         self._speculated: dict[Role, tuple[tuple[int, int, str], asyncio.Future[Decoded]]] = {}
@@ -551,10 +553,14 @@ class LiveSession:
         while True:
             await self._finals_ready.wait()
             while self._finals:
-                job = self._finals[0]
-                await self._listen(job)
-                await self._transcribe(job)
+                # Every waiting utterance counts for the language before the oldest is decoded:
+                # the decision is not held up by decoding the words before it.
+                while self._listened < len(self._finals):
+                    await self._listen(self._finals[self._listened])
+                    self._listened += 1
+                await self._transcribe(self._finals[0])
                 self._finals.popleft()
+                self._listened -= 1
                 await self._report_left()
             self._finals_ready.clear()
             if self._closing and self.language is None and self._guessed:
