@@ -200,7 +200,10 @@ def test_the_first_words_go_out_before_the_decision_and_a_differing_one_names_th
 ) -> None:
     """The seller's German sentence is shown at once in German (the first detection's guess),
     provisional, before the call is decided English; the decision lists it in ``revises``."""
-    _, events = _live(server, short_german_then_english, speed=4.0)
+    # In real time: faster, the English utterances can all reach the language rule (which hears
+    # every waiting utterance before the oldest is decoded) before the German one is decoded,
+    # and then the call is decided before any transcript is due.
+    _, events = _live(server, short_german_then_english, speed=1.0)
     decisions = [e for e in events if e["type"] == "language"]
     assert [(e["language"], e["source"]) for e in decisions][:1] == [("en", "detected")]
     decision = decisions[0]

@@ -553,9 +553,12 @@ class LiveSession:
         while True:
             await self._finals_ready.wait()
             while self._finals:
-                # Every waiting utterance counts for the language before the oldest is decoded:
-                # the decision is not held up by decoding the words before it.
-                while self._listened < len(self._finals):
+                # While the language is undecided, every waiting utterance counts for it before
+                # the oldest is decoded: the decision is not held up by decoding the words before
+                # it. Once decided, one at a time, so a correction applies to what follows it.
+                while self._listened < len(self._finals) and (
+                    self._listened == 0 or self.language is None
+                ):
                     await self._listen(self._finals[self._listened])
                     self._listened += 1
                 await self._transcribe(self._finals[0])
