@@ -117,10 +117,6 @@ def test_english_call_auto_at_speed_4(
     flags = [e["provisional"] for e in events if e["type"] == "transcript"]
     assert flags[0] and not flags[-1], flags
     assert flags == sorted(flags, reverse=True), flags
-    # The first words were not held until English was decided.
-    decided = next(e for e in events if e["type"] == "language")
-    first = next(e for e in events if e["type"] == "transcript")
-    assert first["seq"] < decided["seq"], (first, decided)
     reference = " ".join(
         line.split(maxsplit=5)[5]
         for line in shared("en-phonecall-2spk/sample.stm").read_text().splitlines()
