@@ -115,6 +115,10 @@ eval-speakers: pyannote-venv
 # The file analysis runs beside praesent as it was before the real-world-audio steps (echo gate,
 # speech level, the language rule, loop checks): what they cost, measured in the same run.
 BENCH_BASELINE ?= 0b32277
+# The live bench again with its server pinned to one core (taskset -c 0): a machine about half as
+# fast, measured on any machine. Short (1-minute calls, a few levels, no peer) to fit beside the rest.
+BENCH_LIVE_PINNED ?= --pin-server 0 --minutes 1 --transcribe-levels 1,2,4 --transcribe-start 2 \
+	--analytics-levels 25,50,100 --analytics-start 50 --skip-peer
 bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_report.py
@@ -122,6 +126,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_analyze.py --baseline $(BENCH_BASELINE)
 	$(BIN)/python bench/bench_steps.py
 	$(BIN)/python bench/bench_live.py --each-step
+	$(BIN)/python bench/bench_live.py $(BENCH_LIVE_PINNED)
 	$(BIN)/python bench/bench_replicas.py
 	$(BIN)/python bench/bench_jobs.py
 	$(BIN)/python bench/bench_speakers.py

@@ -12,7 +12,7 @@ audio has been "recorded". Every figure is taken on the client's clock:
     the WER of those transcripts on the phone call (English), for live speech-to-text now and as
     before its scheduler (``BEFORE_STT``: one utterance per decode, a final only once its
     utterance closed, previews with the call's model), each on its own server in the same run;
-    and on the longer call with language ``auto`` (transcripts held until the language is known);
+    and on the longer call with language ``auto`` (the first ones provisional, in the best guess);
 (c) concurrency: N simultaneous two-channel calls, with transcripts (now and as before) and
     analytics only; a level
     holds when every call finishes, no call's ASR lag grows (the last minute's max ``asr_lag_s``
@@ -176,10 +176,14 @@ class Server:
 
 @contextlib.contextmanager
 def praesent_server(
-    asr_workers: int, tick_ms: int | None = None, extra_env: dict[str, str] | None = None
+    asr_workers: int,
+    tick_ms: int | None = None,
+    extra_env: dict[str, str] | None = None,
+    cpus: str | None = None,
 ) -> Iterator[Server]:
     """A real ``praesent serve`` with a throw-away data directory (``tick_ms``: its
-    PRAESENT_LIVE_TICK_MS, None: the default; ``extra_env``: more settings)."""
+    PRAESENT_LIVE_TICK_MS, None: the default; ``extra_env``: more settings; ``cpus``: the
+    server runs on these cores only, ``taskset -c``, while the calls are sent from any)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="praesent-bench-") as tmp:
         env = {
@@ -195,8 +199,9 @@ def praesent_server(
         env.update(extra_env or {})
         log = Path(tmp) / "server.log"
         with log.open("wb") as out:
+            pinned = ["taskset", "-c", cpus] if cpus else []
             proc = subprocess.Popen(
-                [sys.executable, "-m", "praesent", "serve", "--port", str(port)],
+                [*pinned, sys.executable, "-m", "praesent", "serve", "--port", str(port)],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -702,6 +707,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="a 1-minute call, one level each, one repetition"
     )
+    parser.add_argument(
+        "--pin-server",
+        metavar="CPUS",
+        help="run each server on these cores only (taskset -c, e.g. 0): one core of this machine "
+        "stands for a slower machine; the calls are still sent from every core",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
     if args.quick:
@@ -724,6 +735,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": load_average(),
         "asr_workers": args.asr_workers,
         "call_minutes": args.minutes,
+        "server_cpus": args.pin_server or "all",
     }
     call = cached_call(args.minutes)
     frames = read_frames(call, args.frame_ms)
@@ -732,7 +744,8 @@ def main(argv: list[str] | None = None) -> int:
     reference = phonecall_reference(args.peer_repeats)
     print(
         f"praesent live bench: {call.name}, {args.frame_ms} ms frames, base int8, "
-        f"asr_workers={args.asr_workers}, {load_average()}",
+        f"asr_workers={args.asr_workers}, server on cores {args.pin_server or 'all'}, "
+        f"{load_average()}",
         flush=True,
     )
 
@@ -741,7 +754,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.each_step:
         configurations += list(ONE_STEP_OFF.items())
     for label, extra_env in configurations:
-        with praesent_server(args.asr_workers, extra_env=extra_env) as server:
+        with praesent_server(args.asr_workers, extra_env=extra_env, cpus=args.pin_server) as server:
             url = server.url
             print(f"(b) {label}: the phone call in real time, English ...", flush=True)
             ours = asyncio.run(
@@ -787,7 +800,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_concurrency and not args.skip_before:
         # The same search on a server that decides on every message on its event loop, as
         # before ticks: the gain is the ratio of the two, measured in the same run.
-        with praesent_server(args.asr_workers, tick_ms=0) as before:
+        with praesent_server(args.asr_workers, tick_ms=0, cpus=args.pin_server) as before:
             print("(c) analytics only as before (PRAESENT_LIVE_TICK_MS=0) ...", flush=True)
             report["concurrency_analytics_before"] = climb(
                 before,
@@ -826,7 +839,10 @@ def run_peer(args: argparse.Namespace, reference: str) -> dict[str, Any]:
 
 def print_report(report: dict[str, Any]) -> None:
     print()
-    print(f"machine: {report['machine']} at start; asr_workers={report['asr_workers']}")
+    print(
+        f"machine: {report['machine']} at start; asr_workers={report['asr_workers']}; "
+        f"server on cores {report.get('server_cpus', 'all')}"
+    )
     lat = report["latency"]
     print(
         f"(a) event latency, {lat['core_events']} activity/interruption/backchannel events: "

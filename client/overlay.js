@@ -32,6 +32,7 @@ const view = {
   lastSeq: 0,
   lastBalance: null,
   transcript: [], // the latest final transcript events
+  revised: new Set(), // seqs of provisional transcripts a language decision overruled
   partial: null,
   cue: null, // the cue on show
   shownCues: new Set(),
@@ -570,6 +571,10 @@ function onEvent(event) {
       break;
     case "language":
       onLanguageEvent(event);
+      if (Array.isArray(event.revises) && event.revises.length) {
+        for (const seq of event.revises) view.revised.add(seq);
+        renderTranscript();
+      }
       break;
     case "activity":
       view.speaking[event.role] = event.speaking ? event.at_s : null;
@@ -586,6 +591,9 @@ function onEvent(event) {
       renderCounts();
       break;
     case "transcript":
+      // A settled line means the language check is over: earlier lines it did not overrule
+      // are settled too.
+      if (!event.provisional) for (const line of view.transcript) line.provisional = false;
       view.transcript.push(event);
       if (view.transcript.length > 50) view.transcript.shift();
       view.partial = null;
@@ -728,6 +736,15 @@ function renderTranscript() {
     const item = root.ownerDocument.createElement("li");
     item.dataset.role = event.role;
     item.textContent = `${roleName(event.role)}: ${event.text}`;
+    // Words sent before the call's language was settled: shown at once, marked as such.
+    const state = view.revised.has(event.seq) ? "revised" : event.provisional ? "provisional" : "";
+    if (state) {
+      item.dataset.state = state;
+      const note = root.ownerDocument.createElement("span");
+      note.className = "transcript-note";
+      note.textContent = ` (${t(view.lang, `transcript.${state}`)})`;
+      item.append(note);
+    }
     return item;
   }));
   const last = view.partial

@@ -56,6 +56,7 @@ class OutputFormat(StrEnum):
 def worker() -> None:
     """Run background jobs from the queue (PRAESENT_REDIS_URL): analyses of uploads."""
     from praesent import logs
+    from praesent.asr.device import resolve_device
     from praesent.asr.models import resolve_model_dir
 
     settings = load_settings()
@@ -64,6 +65,7 @@ def worker() -> None:
         fail(InputError("a worker needs the job queue: set PRAESENT_REDIS_URL"))
     with reported():
         resolve_model_dir(settings)  # a missing model fails here, before any job is taken
+        resolve_device(settings.device, settings.compute_type)  # and a missing GPU
         from praesent.jobs.worker import run_worker
 
         run_worker(settings)

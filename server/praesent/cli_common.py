@@ -58,6 +58,9 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         first = error.errors()[0]
+        if not first["loc"]:
+            # A rule between settings (e.g. a compute type and its device): the message names them.
+            fail(InputError(str(first["msg"]).removeprefix("Value error, ")))
         name = "PRAESENT_" + "_".join(str(part) for part in first["loc"][:1]).upper()
         fail(InputError(f"{name}: {first['msg']} (got {first.get('input')!r})"))
 

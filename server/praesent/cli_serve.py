@@ -92,6 +92,7 @@ def serve(
     from praesent.api.app import create_app
     from praesent.api.log_redaction import RedactSecrets
     from praesent.api.log_redaction import install as redact_secrets_in_logs
+    from praesent.asr.device import resolve_device
 
     settings = load_settings()
     updates: dict[str, Any] = {}
@@ -110,6 +111,8 @@ def serve(
             kept = write_token_file(settings.data_dir, token)
         notice(f"not a local address: every request needs the token in {kept}")
     with reported():
+        # A missing GPU is said here, not in a traceback once the server loads its models.
+        resolve_device(settings.device, settings.compute_type)
         application = create_app(settings)
         sock = listening_socket(settings.host, settings.port)
     notice(f"praesent is listening on http://{settings.host}:{settings.port}/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from praesent.asr.device import resolve_device
 from praesent.asr.models import installed_model_dir, packaged_models, resolve_model_dir
 from praesent.asr.transcriber import AsrOptions, Transcriber
 from praesent.audio.vad import SileroVad
@@ -23,9 +24,12 @@ class Engines:
 
 
 def load_engines(settings: Settings, model: str | None = None, previews: bool = False) -> Engines:
-    """The models; ``previews``: also the preview model, for a server's live calls."""
+    """The models; ``previews``: also the preview model, for a server's live calls. Raises
+    ``DeviceError`` where the configured device cannot run Whisper."""
+    whisper = resolve_device(settings.device, settings.compute_type)
     options = AsrOptions(
-        compute_type=settings.compute_type,
+        device=whisper.device,
+        compute_type=whisper.compute_type,
         cpu_threads=settings.cpu_threads,
         beam_size=settings.beam_size,
     )

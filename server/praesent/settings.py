@@ -7,8 +7,10 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from praesent.asr.device import DeviceSetting, compute_type_problem
 
 
 def _default_data_dir() -> Path:
@@ -31,7 +33,13 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     # A registry name (see `praesent models list`) or a local CTranslate2 model directory.
     model: str = "base"
-    compute_type: str = "int8"
+    # Where Whisper runs (the server's live calls and uploads, and every worker): "cpu", "cuda"
+    # (an NVIDIA GPU; CUDA 12 and cuDNN 9 installed) or "auto" (cuda where CTranslate2 sees a
+    # GPU, else cpu). Voice activity always runs on the CPU.
+    device: DeviceSetting = "cpu"
+    # CTranslate2's compute type; None: int8 on cpu, float16 on cuda (int8_float16 needs half
+    # the GPU memory).
+    compute_type: str | None = None
     cpu_threads: int = 2
     beam_size: int = 5
     # "auto" detects the language once per call.
@@ -188,6 +196,22 @@ class Settings(BaseSettings):
     # Sellers' calendar URLs that resolve to loopback, private or link-local addresses (or are
     # plain http) are refused unless this is on (a CalDAV server inside the company's network).
     calendar_allow_private: bool = False
+
+    @field_validator("compute_type", mode="before")
+    @classmethod
+    def _empty_compute_type_is_default(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @model_validator(mode="after")
+    def _compute_type_on_its_device(self) -> Settings:
+        # "auto" is checked once the device is known (when the models load).
+        if self.compute_type is not None and self.device != "auto":
+            problem = compute_type_problem(self.device, self.compute_type)
+            if problem is not None:
+                raise ValueError(f"{problem}; set PRAESENT_DEVICE or PRAESENT_COMPUTE_TYPE")
+        return self
 
     @field_validator("public_url")
     @classmethod

@@ -25,6 +25,16 @@ document.addEventListener("DOMContentLoaded", () => {
   new MutationObserver(() => window.__status.push(
     [status.textContent, document.getElementById("stop").hidden]))
     .observe(status, { childList: true, characterData: true, subtree: true });
+  // The transcript's lines at each change: how many, how many marked provisional, and the
+  // call's language as the page knew it then ("" before the server decided).
+  window.__lines = [];
+  const lines = document.getElementById("transcript-lines");
+  const overlay = document.getElementById("overlay");
+  new MutationObserver(() => window.__lines.push([
+    lines.children.length,
+    lines.querySelectorAll('li[data-state="provisional"]').length,
+    overlay.dataset.callLanguage || ""]))
+    .observe(lines, { childList: true });
 });
 """
 DEMO_TITLE = re.compile(r"Demo · \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
@@ -76,6 +86,7 @@ def test_pinning_the_calls_language_during_the_call(
         )
         session_id = page.evaluate("new URL(document.getElementById('report').href).pathname")
         seen = [tuple(row) for row in page.evaluate("window.__status")]
+        lines = [tuple(row) for row in page.evaluate("window.__lines")]
         browser.close()
 
     # The recording ended: "Finishing the transcript…" without "End call", then "Call ended".
@@ -84,6 +95,10 @@ def test_pinning_the_calls_language_during_the_call(
     at = statuses.index("Finishing the transcript…")
     assert statuses[at - 1] == "Live" and statuses[-1] == "Call ended", statuses
     assert all(hidden for _, hidden in seen[at:]), seen
+    # The first words were shown before the language was decided, marked provisional; once the
+    # seller pinned German, later lines settled the earlier ones.
+    assert lines and lines[0][0] > 0 and lines[0][1] > 0 and lines[0][2] == "", lines
+    assert lines[-1][1] == 0, lines
 
     analysis_url = session_id.removesuffix("/report")
     record = next(

@@ -246,3 +246,27 @@ def test_the_prior_is_the_first_language_named() -> None:
     assert language_prior("auto", "de") == "de"
     assert language_prior("auto", "auto") is None
     assert language_prior(None, None) is None
+
+
+def test_the_guess_shows_the_first_words_before_the_decision() -> None:
+    """Until the language is decided a live call shows its words in the best guess: a hint
+    from the first utterance alone, then the language leading the detections; the hint is
+    never counted, so the decision is the one ``analyze`` makes without it."""
+    hinted, plain = CallLanguage(), CallLanguage()
+    assert hinted.guess is None
+    # The first, short utterance is too short for a detection: its own probabilities hint.
+    hinted.hint({"en": 0.7, "de": 0.2, "nl": 0.1})
+    assert hinted.guess == "en" and hinted.language is None and hinted.speech_s == 0.0
+    for call in (hinted, plain):
+        assert _hear(call, {"en": 0.1, "de": 0.9}, 0.8, 1.0) is None
+        # 3.8 s of speech detected German: the detections lead, not the hint.
+        assert _hear(call, {"de": 0.9, "en": 0.1}, 3.0, 4.0) is None
+    assert hinted.guess == plain.guess == "de"
+    for call in (hinted, plain):
+        change = _hear(call, {"en": 0.99, "de": 0.01}, 9.0, 14.0)
+        assert change is not None and change.language == "en"
+        # Decided: the guess is the call's language.
+        assert call.guess == "en"
+    assert hinted.changes == plain.changes
+    # A pinned call needs no guess.
+    assert CallLanguage("de").guess == "de"

@@ -1,6 +1,7 @@
 """``language: auto`` live: the call's language is decided from several seconds of speech of
 both channels, corrected by confident later speech, and the live session agrees with
-``praesent analyze`` of the same file."""
+``praesent analyze`` of the same file. The first words are not held for the decision: they go
+out at once in the best guess, provisional, and the decision names them if it differs."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from praesent.analysis import AnalysisRequest
+from praesent.audio import SAMPLE_RATE
 from praesent.evaluation.corpus import (
     BuiltCall,
     clip_call,
@@ -58,6 +60,18 @@ def german_then_english(tmp_path_factory: pytest.TempPathFactory) -> tuple[Built
     clips = [_clip("de-read-1spk/test_de.wav"), _clip("de-thorsten-read/gt_sample01.wav")]
     call = german_first(phonecall(SHARED_DATA), clips)
     return call, call.write_wav(tmp_path_factory.mktemp("de-en") / "de-then-en.wav")
+
+
+@pytest.fixture(scope="module")
+def short_german_then_english(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4.4 s of German from the seller, then 11.5 s of the English phone call (its first words):
+    the first detection says German, the call is English. 17 s in all."""
+    shared("en-phonecall-2spk/sample.wav")
+    english = phonecall(SHARED_DATA)
+    start, end = round(6.5 * SAMPLE_RATE), round(18.0 * SAMPLE_RATE)
+    short = BuiltCall(english.name, "en", english.audio[:, start:end])
+    call = german_first(short, [_clip("de-read-1spk/test_de.wav")])
+    return call.write_wav(tmp_path_factory.mktemp("short") / "short-de-then-en.wav")
 
 
 def _changes(analysis: dict[str, Any]) -> list[tuple[str | None, str]]:
@@ -175,3 +189,31 @@ def test_a_confident_later_detection_corrects_live_and_in_the_file(
     wer = word_error_rate([reference], [" ".join(after)])
     # Measured 0.37 (two utterances, "there isn't" heard as "there's not"); German near 1.
     assert after and wer is not None and wer <= 0.5, f"WER after the correction {wer:.2f}"
+
+
+def test_the_first_words_go_out_before_the_decision_and_a_differing_one_names_them(
+    server: ServerProcess, short_german_then_english: Path
+) -> None:
+    """The seller's German sentence is shown at once in German (the first detection's guess),
+    provisional, before the call is decided English; the decision lists it in ``revises``."""
+    # In real time: faster, the English utterances can all reach the language rule (which hears
+    # every waiting utterance before the oldest is decoded) before the German one is decoded,
+    # and then the call is decided before any transcript is due.
+    _, events = _live(server, short_german_then_english, speed=1.0)
+    decisions = [e for e in events if e["type"] == "language"]
+    assert [(e["language"], e["source"]) for e in decisions][:1] == [("en", "detected")]
+    decision = decisions[0]
+    transcripts = [e for e in events if e["type"] == "transcript"]
+    before = [e for e in transcripts if e["seq"] < decision["seq"]]
+    assert before, "every transcript waited for the decision"
+    assert all(e["provisional"] for e in before), before
+    # The German sentence went out first, in German, and the English decision overrules it.
+    german = before[0]
+    assert german["role"] == "seller" and german["at_s"] < 5.5, german
+    reference = _clip("de-read-1spk/test_de.wav")[1]
+    wer = word_error_rate([reference], [german["text"]])
+    # In German, not in English words: English would put it near 1.
+    assert wer is not None and wer <= 0.5, f"German guess WER {wer:.2f}: {german['text']}"
+    assert german["seq"] in decision["revises"], (german, decision)
+    # Only guesses in German are named: transcripts after the decision are not.
+    assert all(seq < decision["seq"] for seq in decision["revises"]), decision

@@ -4,14 +4,16 @@ pinned by the seller.
 Whisper's language probabilities are accumulated over the call's utterances (both channels,
 in the order their speech ended), detected in groups of at least ``detect_s`` of speech (the
 utterances joined, one Whisper encoder pass each), each group weighted by its seconds of speech;
-transcripts are held until the language is decided: after ``min_speech_s`` of speech once one
+the language is decided after ``min_speech_s`` of speech once one
 language holds ``decide_share`` of the probability mass, after ``decide_by_s`` whatever holds
 the most. Then the call's first ``review_s`` of speech is reviewed in batches of ``batch_s``: a
 batch in which another language holds ``correct_share`` corrects the call's language for what
 follows, one in which the call's language holds it confirms it and ends the review. A pinned
 language (``de``, ``en``) is neither detected nor corrected; handing the choice back ("auto")
 mid-call reviews the current language by the same rule. The file path and the live path feed
-the same utterances in the same order, so they decide the same.
+the same utterances in the same order, so they decide the same. Until the decision, a live call
+shows its words in ``guess``: the language leading the detections so far, or before the first
+one the ``hint`` of the first utterance alone (a guess only, never counted by the rule).
 
 A call that ends with less than ``min_speech_s`` of speech is decided by one detection over all
 of its speech: the language Whisper gives at least ``confident_probability`` (faster-whisper's
@@ -129,6 +131,7 @@ class CallLanguage:
         self._heard: list[Samples] = []
         self._heard_samples = 0
         self._whole_pending = False
+        self._hint: str | None = None
         if setting != "auto":
             # Pinned from the start: not a change.
             self._auto = False
@@ -143,6 +146,23 @@ class CallLanguage:
     def listening(self) -> bool:
         """Whether finished utterances go to ``listen``."""
         return self._auto and (self.language is None or self._review_left_s > 0)
+
+    @property
+    def guess(self) -> str | None:
+        """The language to show words in now: the call's, else (undecided) the one leading the
+        detections so far, else the hint; None while there is neither."""
+        if self.language is not None:
+            return self.language
+        if self.speech_s > 0:
+            return self.best()
+        return self._hint
+
+    def hint(self, probabilities: Mapping[str, float]) -> None:
+        """Language probabilities of speech heard before any detection counted: the guess until
+        one does. Not counted by the rule, so the decision stays the file path's."""
+        candidates = self.options.candidates
+        if any(probabilities.get(c, 0.0) > 0 for c in candidates):
+            self._hint = max(candidates, key=lambda c: probabilities.get(c, 0.0))
 
     def listen(self, audio: Samples, sample: int) -> Detection | None:
         """A finished utterance (ended at ``sample``): what to detect the language of now, if

@@ -18,6 +18,8 @@ from praesent.errors import ModelError
 
 @dataclass(frozen=True, slots=True)
 class AsrOptions:
+    # Where and in what precision Whisper runs (see praesent.asr.device).
+    device: str = "cpu"
     compute_type: str = "int8"
     cpu_threads: int = 2
     # faster-whisper's default; greedy decoding (1) is faster but less stable on German compounds.
@@ -109,7 +111,7 @@ class Transcriber:
         try:
             self._model = WhisperModel(
                 str(model_dir),
-                device="cpu",
+                device=self.options.device,
                 compute_type=self.options.compute_type,
                 cpu_threads=self.options.cpu_threads,
                 local_files_only=True,
@@ -123,6 +125,12 @@ class Transcriber:
         self._encode = self._model.encode
         self._model.encode = self._encode_window
         self._windows_left: int | None = None
+
+    @property
+    def loaded_on(self) -> tuple[str, str]:
+        """The device and compute type CTranslate2 actually loaded the model with."""
+        model = self._model.model
+        return str(model.device), str(model.compute_type)
 
     def _encode_window(self, features: Any) -> Any:
         if self._windows_left is not None:

@@ -53,8 +53,9 @@ _TRANSPORT_EVENTS: dict[str, dict[str, Any]] = {
         "revises": {
             "type": "array",
             "items": {"type": "integer"},
-            "description": "corrected: the seqs of the provisional transcripts in the previous "
-            "language (they are not sent again)",
+            "description": "corrected, or detected other than the guess the first words were "
+            "sent in: the seqs of the provisional transcripts in another language (they are not "
+            "sent again)",
         },
     },
     "gap": {
@@ -96,7 +97,8 @@ _BALANCE_EXTRA = {
 _TRANSCRIPT_EXTRA = {
     "provisional": {
         "type": "boolean",
-        "description": "in a detected language that a later detection may still correct",
+        "description": "in a language not settled yet: the best guess before the decision, or "
+        "a detected language that a later detection may still correct",
     },
 }
 _WORD = {

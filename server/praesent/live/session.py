@@ -299,11 +299,13 @@ class LiveSession:
         self.id = session_id
         self.start = start
         setting = start.language or "auto"
-        # With "auto", finals are held until enough speech decided the call's language.
+        # With "auto", finals go out in the best guess until enough speech decided the language.
         self._language = CallLanguage(setting, prior=language_prior)
-        self._held: list[FinalJob] = []
-        # Transcripts sent while a later detection may still correct the language (seqs).
-        self._provisional: list[int] = []
+        # Whether an utterance went out before the decision (the call's end then decides).
+        self._guessed = False
+        # Transcripts sent while a later detection may still correct the language: (seq, the
+        # language they were transcribed in).
+        self._provisional: list[tuple[int, str]] = []
         self.asr_rejected = 0
         self._stt = speech_to_text
         self._persist = persist
@@ -321,6 +323,8 @@ class LiveSession:
         # Stretches of the call this session never heard (from_s, to_s), for the analysis.
         self.gaps: list[dict[str, float]] = []
         self._finals: deque[FinalJob] = deque()
+        # How many of ``_finals``, from the oldest, the language rule has heard already.
+        self._listened = 0
         self._finals_ready = asyncio.Event()
         # Per channel, a final decode started when its speech stopped: (start, end, language).
         self._speculated: dict[Role, tuple[tuple[int, int, str], asyncio.Future[Decoded]]] = {}
@@ -378,8 +382,9 @@ class LiveSession:
             self._publish([logged])
             return logged
 
-    async def _emit(self, events: Sequence[Event], provisional: bool = False) -> None:
-        """``provisional``: transcripts among ``events`` are in a language still under review."""
+    async def _emit(self, events: Sequence[Event], provisional: str | None = None) -> None:
+        """``provisional``: transcripts among ``events`` are in this language, still under review
+        (guessed, or detected and not yet confirmed)."""
         if not events:
             return
         async with self._emit_lock:
@@ -397,9 +402,9 @@ class LiveSession:
                     entry["asr_lag_s"] = round(self.lag_s(), 3)
                     entry["asr_queued"] = len(self._finals)
                 if event.type == "transcript":
-                    entry["provisional"] = provisional
-                    if provisional:
-                        self._provisional.append(self._seq)
+                    entry["provisional"] = provisional is not None
+                    if provisional is not None:
+                        self._provisional.append((self._seq, provisional))
                 logged.append(entry)
             await self._persist(logged)
             self._publish(logged)
@@ -444,7 +449,7 @@ class LiveSession:
             return
         tentative = self._state.tentative_jobs()
         language = self.language
-        if language is None or self._finals or self._held:
+        if language is None or self._finals:
             return
         for job in tentative:
             started = self._stt.speculate(job.span, language, self.id)
@@ -488,8 +493,6 @@ class LiveSession:
         change = self._language.pin(setting, self._state.samples)
         if change is not None:
             await self._announce(change)
-            # Utterances held for detection go out in the pinned language.
-            self._finals_ready.set()
 
     def _shifted(self, change: LanguageChange) -> dict[str, object]:
         return {
@@ -500,10 +503,13 @@ class LiveSession:
     async def _announce(self, change: LanguageChange | None) -> None:
         if change is not None:
             event: LoggedEvent = {"type": "language", **self._shifted(change)}
-            if change.source == "corrected":
-                # The provisional transcripts it overrules (they stay as they were sent).
-                event["revises"] = self._provisional
-            self._provisional = []
+            # The provisional transcripts in another language that a decision or a correction
+            # overrules (they stay as they were sent); a pin is for what follows only.
+            revised = [seq for seq, language in self._provisional if language != change.language]
+            if change.source == "corrected" or (change.source == "detected" and revised):
+                event["revises"] = revised
+            # Those in the decided language stay under review (a correction may still come).
+            self._provisional = [p for p in self._provisional if p[1] == change.language]
             await self.emit_extra(event)
         if not self._language.listening:
             self._provisional = []
@@ -515,14 +521,15 @@ class LiveSession:
 
     def lag_s(self) -> float:
         """How far speech-to-text is behind the audio: the oldest waiting utterance's age."""
-        waiting = self._held[:1] or list(self._finals)[:1]
+        waiting = list(self._finals)[:1]
         if not waiting:
             return 0.0
         return max(0.0, self.audio_s - waiting[0].span.end_sample / SAMPLE_RATE)
 
     def _maybe_partial(self) -> None:
         # Partials are the first thing dropped: only when nothing final waits and no partial runs.
-        if self._finals or self._closing or not self.start.transcribe or self.language is None:
+        language = self._language.guess
+        if self._finals or self._closing or not self.start.transcribe or language is None:
             return
         if self._partial_task is not None and not self._partial_task.done():
             return
@@ -530,11 +537,10 @@ class LiveSession:
             return
         job = self._state.partial_due()
         if job is not None:
-            self._partial_task = asyncio.create_task(self._run_partial(job))
+            self._partial_task = asyncio.create_task(self._run_partial(job, language))
 
-    async def _run_partial(self, job: PartialJob) -> None:
-        assert self.language is not None
-        text = await self._stt.partial(job.audio, self.language)
+    async def _run_partial(self, job: PartialJob, language: str) -> None:
+        text = await self._stt.partial(job.audio, language)
         if text and not self._closing:
             await self.emit_extra(
                 {
@@ -549,20 +555,23 @@ class LiveSession:
         while True:
             await self._finals_ready.wait()
             while self._finals:
-                job = self._finals[0]
-                await self._listen(job)
-                if self.language is None:
-                    self._held.append(job)
-                else:
-                    await self._release_held()
-                    await self._transcribe(job)
+                # While the language is undecided, every waiting utterance counts for it before
+                # the oldest is decoded: the decision is not held up by decoding the words before
+                # it. Once decided, one at a time, so a correction applies to what follows it.
+                while self._listened < len(self._finals) and (
+                    self._listened == 0 or self.language is None
+                ):
+                    await self._listen(self._finals[self._listened])
+                    self._listened += 1
+                await self._transcribe(self._finals[0])
                 self._finals.popleft()
+                self._listened -= 1
                 await self._report_left()
             self._finals_ready.clear()
-            if self._closing and self.language is None and self._held:
+            if self._closing and self.language is None and self._guessed:
+                # Speech went out before enough of it decided: decide on what there is.
                 await self._detect(self._language.pending(self._state.samples))
                 await self._announce(self._language.finish(self._state.samples))
-            await self._release_held()  # a pin may have decided while nothing new came
             if self._closing:
                 return
 
@@ -578,17 +587,12 @@ class LiveSession:
             self._language.add(probabilities, detection.speech_s, detection.sample)
         )
 
-    async def _release_held(self) -> None:
-        while self._held and self.language is not None:
-            await self._transcribe(self._held.pop(0))
-            await self._report_left()
-
     async def _report_left(self) -> None:
         """After the audio has ended: what speech-to-text still has to do, so that the page
         says "finishing the transcript" with progress rather than "Live"."""
         if not self._closing or not self.start.transcribe or self._released:
             return
-        waiting = [*self._held, *self._finals]
+        waiting = list(self._finals)
         speech = sum(job.span.end_sample - job.span.start_sample for job in waiting)
         await self.emit_extra(
             {
@@ -600,8 +604,14 @@ class LiveSession:
         )
 
     async def _transcribe(self, job: FinalJob) -> None:
-        language = self.language
-        assert language is not None
+        """The utterance's final transcript: in the call's language, or while it is undecided in
+        the best guess so far (sent at once and provisional, rather than held back)."""
+        if self.language is None:
+            self._guessed = True
+            if self._language.guess is None:
+                # Before any detection counted: this utterance's own probabilities, a guess.
+                self._language.hint(await self._stt.language_probabilities(job.span.audio))
+        language = self._language.guess or self._language.options.candidates[0]
         key = (job.span.start_sample, job.span.end_sample, language)
         speculated = self._speculated.get(job.role)
         if speculated is not None and speculated[0] == key:
@@ -612,8 +622,8 @@ class LiveSession:
         self.asr_rejected += decoded.rejected
         await self.flush()
         events = self._state.feed_words(job.role, job.span, decoded.words, language)
-        # Decided by detection and still under review: a later batch may correct it.
-        await self._emit(events, provisional=self._language.listening)
+        # Guessed, or decided by detection and still under review: a later batch may correct it.
+        await self._emit(events, provisional=language if self._language.listening else None)
 
     async def finish(self) -> dict[str, Any]:
         """Flush every channel, wait for the last transcripts, close the core; the analysis."""
