@@ -125,21 +125,32 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(f"{wall:7.1f} {cpu:7.1f}  {path}")
 
 
-# The longest test files (over a minute each in `--durations`, measured on 2 cores) start first,
-# so that the parallel workers do not end on one long file while the others sit idle.
+# The longest test files (over a minute each, wall time of a fresh-clone `make test` on 2 cores as
+# the run's last table prints it) start first, so that the parallel workers do not end on one
+# long file while the other sits idle.
 _LONGEST_FIRST = (
-    "tests/jobs/test_workers.py",
-    "tests/robustness/test_live_language.py",
     "tests/test_live.py",
-    "tests/test_failover.py",
-    "tests/robustness/test_with_whisper.py",
-    "tests/overlay/test_overlay_e2e.py",
-    "tests/overlay/test_reconnect.py",
-    "tests/overlay/test_echo.py",
-    "tests/speakers/test_pyannote_backend.py",
-    "tests/test_replicas.py",
-    "tests/overlay/test_call_language.py",
+    "tests/robustness/test_live_language.py",
     "tests/test_cli_terminal.py",
+    "tests/jobs/test_workers.py",
+    "tests/robustness/test_with_whisper.py",
+    "tests/test_failover.py",
+    "tests/test_analysis.py",
+    "tests/speakers/test_pyannote_backend.py",
+    "tests/overlay/test_capture.py",
+    "tests/test_cli.py",
+    "tests/overlay/test_reconnect.py",
+    "tests/overlay/test_overlay_e2e.py",
+    "tests/overlay/test_echo.py",
+    "tests/speakers/test_mono_calls.py",
+    "tests/test_replicas.py",
+    "tests/robustness/test_echo.py",
+    "tests/agent/test_agent_linux.py",
+    "tests/security/test_quotas.py",
+    "tests/team/test_schemathesis.py",
+    "tests/report/test_report_command.py",
+    "tests/overlay/test_call_language.py",
+    "tests/test_speech_to_text.py",
 )
 
 
