@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from praesent.agent.detect import CallApp
 from praesent.agent.runner import CallContext, say
 from praesent.calendar.events import CalendarSource
-from praesent.calendar.lookup import CalendarConfig, context_now, source_for
+from praesent.calendar.lookup import CalendarConfig, context_now, own_emails, source_for
 from praesent.calendar.matching import CallContext as Meeting
 from praesent.settings import Settings
 
@@ -64,15 +64,9 @@ class CalendarWatch:
 
 def calendar_watch(settings: Settings) -> CalendarWatch | None:
     """The calendar of ``PRAESENT_CALENDAR_URL``; None without one."""
-    if settings.calendar_url is None:
+    config = CalendarConfig.of(settings)
+    if config is None:
         return None
-    config = CalendarConfig(
-        settings.calendar_url,
-        settings.calendar_user,
-        settings.calendar_password,
-        settings.calendar_kind,
-    )
     local = datetime.now().astimezone().tzinfo or UTC
     source = source_for(config, timeout_s=settings.calendar_timeout_s, floating=local)
-    emails = [e.strip() for e in settings.calendar_email.split(",") if "@" in e]
-    return CalendarWatch(source, emails)
+    return CalendarWatch(source, own_emails(settings))

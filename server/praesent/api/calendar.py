@@ -17,7 +17,7 @@ from praesent.api.auth import Access, ForbiddenError, NotFoundError, guard
 from praesent.api.docs import errors
 from praesent.api.state import AppState, app_state
 from praesent.calendar.events import CalendarError
-from praesent.calendar.lookup import CalendarConfig, lookup_call, source_for
+from praesent.calendar.lookup import CalendarConfig, lookup_call, own_emails, source_for
 from praesent.calendar.matching import CallContext
 from praesent.settings import Settings
 from praesent.store import Customer, UserRecord
@@ -147,15 +147,8 @@ def _config_of(state: AppState, user: UserRecord | None) -> tuple[CalendarConfig
     accounts, the server's setting (the owner's own: not checked)."""
     settings = state.settings
     if user is None:
-        if settings.calendar_url is None:
-            return None
-        config = CalendarConfig(
-            settings.calendar_url,
-            settings.calendar_user,
-            settings.calendar_password,
-            settings.calendar_kind,
-        )
-        return config, False
+        config = CalendarConfig.of(settings)
+        return None if config is None else (config, False)
     stored = state.sessions.store.calendars.get(user.id)
     if stored is None:
         return None
@@ -166,7 +159,7 @@ def _config_of(state: AppState, user: UserRecord | None) -> tuple[CalendarConfig
 def seller_emails(settings: Settings, user: UserRecord | None) -> list[str]:
     if user is not None:
         return [user.email]
-    return [e.strip() for e in settings.calendar_email.split(",") if "@" in e]
+    return own_emails(settings)
 
 
 async def call_context(

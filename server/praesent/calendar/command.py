@@ -37,26 +37,21 @@ def calendar_command(
     """Which event of your calendar (PRAESENT_CALENDAR_URL) a call that starts now would take
     its title and customer from."""
     # Here, not at the top: caldav and lxml load only for this command.
-    from praesent.calendar.lookup import LOOKBACK, CalendarConfig, source_for
+    from praesent.calendar.lookup import LOOKBACK, CalendarConfig, own_emails, source_for
 
     with reported():
         settings = load_settings()
-        if settings.calendar_url is None:
+        config = CalendarConfig.of(settings)
+        if config is None:
             raise InputError("no calendar set: PRAESENT_CALENDAR_URL (see docs/calendar.md)")
         started_at = _moment(at)
-        config = CalendarConfig(
-            settings.calendar_url,
-            settings.calendar_user,
-            settings.calendar_password,
-            settings.calendar_kind,
-        )
         local = datetime.now().astimezone().tzinfo or UTC
         source = source_for(config, timeout_s=max(settings.calendar_timeout_s, 10), floating=local)
         try:
             events = source.events(started_at - LOOKBACK, started_at + MATCH_BEFORE_START)
         except CalendarError as error:
             raise CalendarUnreadableError(str(error)) from None
-        emails = [e.strip() for e in settings.calendar_email.split(",") if "@" in e]
+        emails = own_emails(settings)
         found = match_call(events, started_at, emails)
         typer.echo(f"{len(events)} event(s) read ({config.effective_kind()})")
         if found is None:

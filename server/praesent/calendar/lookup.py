@@ -16,6 +16,7 @@ from praesent.calendar.caldav_source import CalDavSource
 from praesent.calendar.events import CalendarError, CalendarSource
 from praesent.calendar.ics import IcsSource
 from praesent.calendar.matching import MATCH_BEFORE_START, CallContext, match_call
+from praesent.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,24 @@ class CalendarConfig:
         if parts.scheme.lower() not in ("http", "https"):
             return "ics"
         return "ics" if parts.path.lower().endswith(".ics") else "caldav"
+
+    @classmethod
+    def of(cls, settings: Settings) -> CalendarConfig | None:
+        """The calendar of ``PRAESENT_CALENDAR_*`` (a laptop's, without accounts), if set."""
+        if settings.calendar_url is None:
+            return None
+        return cls(
+            settings.calendar_url,
+            settings.calendar_user,
+            settings.calendar_password,
+            settings.calendar_kind,
+        )
+
+
+def own_emails(settings: Settings) -> list[str]:
+    """The seller's own addresses (``PRAESENT_CALENDAR_EMAIL``, comma-separated): colleagues
+    on an event share their domain and are not the customer."""
+    return [e.strip() for e in settings.calendar_email.split(",") if "@" in e]
 
 
 def source_for(
