@@ -16,6 +16,10 @@ UV := $(UV_TOOL)/bin/uv
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_SYSTEM_CERTS := 1
 export UV_PYTHON_DOWNLOADS := never
+# Installed packages come with their bytecode: where PYTHONDONTWRITEBYTECODE is set (as on some CI
+# machines) every process would otherwise compile each module it imports again (a server start
+# 7.6 -> 4.7 CPU s, `praesent --help` 1.5 -> 0.6 s).
+export UV_COMPILE_BYTECODE := 1
 RUN_EXTRAS := --extra base --extra tiny-en --extra speakers --extra docs
 DEV_EXTRAS := $(RUN_EXTRAS) --extra eval --extra dev --extra capture --extra agent --extra queue --extra oidc
 # Says the fix when pyproject.toml changed and uv.lock was not refreshed.
@@ -100,6 +104,7 @@ venv-check: pyannote-venv
 TEST_WORKERS ?= 2
 test: lock-check lint typecheck venv-check docs
 	sh scripts/install-system-deps.sh
+	$(BIN)/python -m compileall -q -j 0 server tests
 	PRAESENT_PYANNOTE_PYTHON=$(PYANNOTE_PYTHON) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-pyannote: pyannote-venv

@@ -145,7 +145,9 @@ class _Transcription:
         packed with the spans that follow."""
         language = channel.queued_language
         while channel.queued and sum(s.audio.shape[0] for s in channel.queued) > room:
-            decoded = self._transcriber.transcribe_window(channel.queued, language, self.stats)
+            decoded = self._transcriber.transcribe_window(
+                channel.queued, language, self.stats, last=room == 0
+            )
             for span, result in zip(channel.queued, decoded, strict=False):
                 self.rejected += result.rejected
                 self.utterances.append(_Utterance(channel.role, span, result.words, language))

@@ -125,6 +125,10 @@ class Transcriber:
         self._encode = self._model.encode
         self._model.encode = self._encode_window
         self._windows_left: int | None = None
+        # For ``transcribe_window``: the speech of each packed span, and where the decoded text
+        # has reached so far (samples of the pack).
+        self._speech: list[tuple[int, int]] = []
+        self._reached = 0
 
     @property
     def loaded_on(self) -> tuple[str, str]:
@@ -135,9 +139,17 @@ class Transcriber:
     def _encode_window(self, features: Any) -> Any:
         if self._windows_left is not None:
             if self._windows_left <= 0:
-                raise _SecondWindowError
-            self._windows_left -= 1
+                if not self._inside_speech(self._reached):
+                    raise _SecondWindowError
+                # The last pack's text stopped inside an utterance: packed again, it would be
+                # decoded twice; Whisper's own next window goes on from where it stopped.
+                self._windows_left = None
+            else:
+                self._windows_left -= 1
         return self._encode(features)
+
+    def _inside_speech(self, sample: int) -> bool:
+        return any(start < sample < end - _REACHED for start, end in self._speech)
 
     @property
     def multilingual(self) -> bool:
@@ -168,17 +180,23 @@ class Transcriber:
         return self._transcribe(spans, language, stats, one_window=False)
 
     def transcribe_window(
-        self, spans: list[Span], language: str, stats: AsrStats | None = None
+        self, spans: list[Span], language: str, stats: AsrStats | None = None, last: bool = False
     ) -> list[Decoded]:
         """Like ``transcribe_spans`` for spans packed up to a window's room (``pack_max_s``),
         but with one encoder pass: where Whisper's text ends before the pack's last speech, only
         the spans it got through are returned (at least the first); the caller packs the rest
         again with the spans that follow, instead of Whisper encoding the pack's remainder as a
-        window of its own."""
-        return self._transcribe(spans, language, stats, one_window=True)
+        window of its own. With ``last`` (no spans follow), a text that stops inside an utterance
+        goes on into Whisper's next window: packed again, the utterance would be decoded twice."""
+        return self._transcribe(spans, language, stats, one_window=True, last=last)
 
     def _transcribe(
-        self, spans: list[Span], language: str, stats: AsrStats | None, one_window: bool
+        self,
+        spans: list[Span],
+        language: str,
+        stats: AsrStats | None,
+        one_window: bool,
+        last: bool = False,
     ) -> list[Decoded]:
         if not spans:
             return []
@@ -200,8 +218,13 @@ class Transcriber:
             o + s.end_sample - s.audio_start_sample for o, s in zip(offsets, spans, strict=True)
         ]
         stats = stats if stats is not None else AsrStats()
+        speech = [
+            (o + s.start_sample - s.audio_start_sample, end)
+            for o, s, end in zip(offsets, spans, ends, strict=True)
+            if last
+        ]
         found, stopped = self._words(
-            packed, language, stats, speech_end=ends[-1], one_window=one_window
+            packed, language, stats, speech_end=ends[-1], one_window=one_window, speech=speech
         )
         if stopped is not None:
             done = sum(1 for end in ends if end <= stopped + _REACHED)
@@ -269,12 +292,14 @@ class Transcriber:
         retry: bool = False,
         speech_end: int | None = None,
         one_window: bool = False,
+        speech: list[tuple[int, int]] | None = None,
     ) -> tuple[list[tuple[int, int, str, float]], int | None]:
         """The words Whisper hears in ``audio``. With ``speech_end``, decoding stops once a
         segment reaches it: Whisper would otherwise encode the rest after its last timestamp
         (the pack's trailing context and gap) as a window of its own, one more encoder pass.
-        With ``one_window``, decoding stops before a second window; then the sample where the
-        first window's text ended comes back as well (else None)."""
+        With ``one_window``, decoding stops before a second window, unless the first window's
+        text ended inside one of the ``speech`` spans (start, end in ``audio``'s samples); then the
+        sample where the first window's text ended comes back as well (else None)."""
         options = self.options
         stats.decodes += 1
         stats.audio_s += audio.shape[0] / SAMPLE_RATE
@@ -285,6 +310,7 @@ class Transcriber:
         found: list[tuple[int, int, str, float]] = []
         with self._lock:
             self._windows_left = 1 if one_window else None
+            self._speech, self._reached = speech or [], 0
             try:
                 segments, _info = self._model.transcribe(
                     audio,
@@ -310,7 +336,7 @@ class Transcriber:
                     windows.add(segment.seek)
                     if segment.temperature:
                         fallbacks.add(segment.seek)
-                    reached = round(segment.end * SAMPLE_RATE)
+                    reached = self._reached = round(segment.end * SAMPLE_RATE)
                     if is_invented(segment.text, segment.no_speech_prob, segment.avg_logprob):
                         continue
                     for word in segment.words or ():
