@@ -77,7 +77,7 @@ class _Channel:
     def __init__(self, index: int, role: ChannelRole, engines: Engines, vad: VadOptions) -> None:
         self.index = index
         self.role = role
-        self.listener = ChannelListener(engines.vad, vad)
+        self.listener = ChannelListener(engines.vad, vad, fused=engines.fused)
         self.edges: list[SpeechEdge] = []
         self.queued: list[Span] = []
         self.queued_language = ""

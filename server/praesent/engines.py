@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from praesent.asr.device import resolve_device
 from praesent.asr.models import installed_model_dir, packaged_models, resolve_model_dir
 from praesent.asr.transcriber import AsrOptions, Transcriber
+from praesent.audio.fused import FusedSpeech, Fusion, SegmentationSpeech
 from praesent.audio.vad import SileroVad
 from praesent.errors import ModelError
 from praesent.settings import Settings
@@ -21,6 +22,8 @@ class Engines:
     transcriber: Transcriber
     # Cheaper models for live previews, by language (see Settings.preview_model).
     previews: dict[str, Transcriber] = field(default_factory=dict)
+    # Speech decided by Silero and segmentation-3.0 together (None: Silero alone).
+    fused: FusedSpeech | None = None
 
 
 def load_engines(settings: Settings, model: str | None = None, previews: bool = False) -> Engines:
@@ -35,7 +38,35 @@ def load_engines(settings: Settings, model: str | None = None, previews: bool = 
     )
     transcriber = Transcriber(resolve_model_dir(settings, model), options)
     loaded = _preview_models(settings, options) if previews else {}
-    return Engines(vad=SileroVad(), transcriber=transcriber, previews=loaded)
+    fused = fused_or_none(settings)
+    return Engines(vad=SileroVad(), transcriber=transcriber, previews=loaded, fused=fused)
+
+
+def fused_or_none(settings: Settings) -> FusedSpeech | None:
+    """The fused detector where ``PRAESENT_VAD=fused``."""
+    if settings.vad != "fused":
+        return None
+    try:
+        return load_fused(settings)
+    except ModelError as error:
+        if "vad" in settings.model_fields_set:
+            raise
+        # The default without the speaker models (a plain pip install): Silero alone.
+        log.warning("voice activity by Silero alone: %s", error)
+        return None
+
+
+def segmentation_speech(settings: Settings) -> SegmentationSpeech:
+    """Segmentation-3.0 from the packaged speaker models."""
+    from praesent.speakers.attribution import SPEAKER_MODEL
+
+    directory = installed_model_dir(settings, SPEAKER_MODEL)
+    return SegmentationSpeech(directory / "segmentation-3.0.onnx")
+
+
+def load_fused(settings: Settings) -> FusedSpeech:
+    """Segmentation-3.0 with the committed fusion."""
+    return FusedSpeech(segmentation_speech(settings), Fusion.load())
 
 
 def _preview_models(settings: Settings, options: AsrOptions) -> dict[str, Transcriber]:

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # the GPU memory).
     compute_type: str | None = None
     cpu_threads: int = 2
+    # Voice activity per channel: "silero" (Silero VAD alone) or "fused" (Silero and pyannote's
+    # segmentation-3.0 together, from the speaker models; decides up to 0.75 s later, costs
+    # more CPU and hears speech in room noise better: docs/accuracy.md).
+    vad: Literal["silero", "fused"] = "silero"
     beam_size: int = 5
     # "auto" detects the language once per call.
     language: str = "auto"

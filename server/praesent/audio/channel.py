@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from praesent.asr.transcriber import Span
 from praesent.audio import SAMPLE_RATE
+from praesent.audio.fused import FusedSpeech, FusedStream
 from praesent.audio.level import LevelNormaliser, LevelOptions
 from praesent.audio.vad import (
     FrameSplitter,
@@ -66,8 +67,18 @@ class ChannelListener:
         options: VadOptions | None = None,
         utterances: UtteranceOptions | None = None,
         level: LevelOptions | None = None,
+        fused: FusedSpeech | None = None,
     ) -> None:
         self._vad = vad
+        # With ``fused``: segmentation's opinion and Silero's, fused, decide speech (a little
+        # later than Silero alone would), at the fusion's thresholds.
+        self._fused = fused.stream() if fused is not None else None
+        if fused is not None:
+            options = replace(
+                options or VadOptions(),
+                threshold=fused.fusion.threshold,
+                neg_threshold=fused.fusion.neg_threshold,
+            )
         # Voice activity hears each channel at one speech level; speech-to-text hears it as is.
         self._level = LevelNormaliser(level)
         self._splitter = FrameSplitter()
@@ -87,6 +98,11 @@ class ChannelListener:
         self._tentative_key: tuple[int, int] | None = None
 
     @property
+    def second_opinion(self) -> FusedStream | None:
+        """The channel's fused detector, where it has one."""
+        return self._fused
+
+    @property
     def received_samples(self) -> int:
         return self._received
 
@@ -102,13 +118,19 @@ class ChannelListener:
         self._buffer.append(samples)
         self._received += samples.shape[0]
         frames = self._level.apply(self._splitter.push(samples))
-        edges = self._tracker.push(self._vad.probabilities(frames, self._stream))
+        probabilities = self._vad.probabilities(frames, self._stream)
+        if self._fused is not None:
+            probabilities = self._fused.push(samples, probabilities)
+        edges = self._tracker.push(probabilities)
         self._take(edges, final=False)
         return edges
 
     def finish(self) -> list[SpeechEdge]:
         frames = self._level.apply(self._splitter.flush())
-        edges = self._tracker.push(self._vad.probabilities(frames, self._stream))
+        probabilities = self._vad.probabilities(frames, self._stream)
+        if self._fused is not None:
+            probabilities = self._fused.finish(probabilities)
+        edges = self._tracker.push(probabilities)
         edges += self._tracker.finish(self._received)
         self._take(edges, final=True)
         return edges

@@ -27,6 +27,7 @@ from praesent.asr.transcriber import Decoded, Span, TimedWord
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.channel import ChannelListener
 from praesent.audio.echo import EchoGate
+from praesent.audio.fused import FusedSpeech
 from praesent.audio.vad import SileroVad
 from praesent.core.conversation import Conversation
 from praesent.core.events import Event
@@ -77,12 +78,14 @@ class CallState:
         language: str,
         seller_speech: OwnSpeech | None = None,
         tick_samples: int = 0,
+        fused: FusedSpeech | None = None,
     ) -> None:
         """``tick_samples``: audio is buffered and decided on once this much (at 16 kHz) has
         come (0: every message at once). What is decided is the same either way; a tick saves
-        the per-call cost of voice activity and the echo gate on small pieces."""
+        the per-call cost of voice activity and the echo gate on small pieces. ``fused``: speech
+        decided by Silero and segmentation together (``PRAESENT_VAD=fused``)."""
         self.roles: tuple[Role, ...] = stream.channels
-        self._listeners = {role: ChannelListener(vad) for role in self.roles}
+        self._listeners = {role: ChannelListener(vad, fused=fused) for role in self.roles}
         self._resamplers = {role: Resampler(stream.sample_rate) for role in self.roles}
         # The microphone hears the call from the speakers when the seller wears no headset.
         self._echo = EchoGate() if len(self.roles) == 2 else None
@@ -312,7 +315,9 @@ class LiveSession:
         self._publish = publish
         seller_speech = OwnSpeech(seller_speech_limit) if seller_speech_limit > 0 else None
         tick = 0 if start.transcribe else round(tick_ms * SAMPLE_RATE / 1000)
-        self._state = CallState(engines.vad, stream, setting, seller_speech, tick)
+        self._state = CallState(
+            engines.vad, stream, setting, seller_speech, tick, fused=engines.fused
+        )
         self._threads = audio_threads if tick > 0 else None
         self._busy_samples = tick * _BUSY_TICKS
         # A ticked call's state is worked on in a thread: one piece of work at a time.
