@@ -25,7 +25,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -164,10 +164,8 @@ def channel_features(
 ) -> Floats:
     """The fusion's features of every 32 ms frame of one channel, as ``ChannelListener``
     computes them."""
-    placeholder = Fusion(
-        (0.0,) * len(FEATURES), 0.0, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), 0.5, 0.3,
-        options,
-    )  # fmt: skip
+    zeros, ones = (0.0,) * len(FEATURES), (1.0,) * len(FEATURES)
+    placeholder = Fusion(zeros, 0.0, zeros, ones, 0.5, 0.3, options)  # only its features count
     listener = ChannelListener(vad, fused=FusedSpeech(model, placeholder))
     stream = listener.second_opinion
     assert stream is not None
@@ -276,11 +274,7 @@ def fit(
         model = segmentation_speech(settings)
         examples = training_examples(data, SileroVad(), model, options)
         if cache is not None:
-            items = [
-                {"name": e.name, "features": e.features, "speech": e.speech,
-                 "duration_s": e.duration_s}
-                for e in examples
-            ]  # fmt: skip
+            items = [asdict(e) for e in examples]
             np.savez(cache, examples=np.array(items, dtype=object))
     return fit_examples(examples, options)
 
