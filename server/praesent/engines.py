@@ -9,6 +9,7 @@ from praesent.asr.device import resolve_device
 from praesent.asr.models import installed_model_dir, packaged_models, resolve_model_dir
 from praesent.asr.transcriber import AsrOptions, Transcriber
 from praesent.audio.vad import SileroVad
+from praesent.audio.vad_batch import BatchedVad
 from praesent.errors import ModelError
 from praesent.settings import Settings
 
@@ -21,6 +22,8 @@ class Engines:
     transcriber: Transcriber
     # Cheaper models for live previews, by language (see Settings.preview_model).
     previews: dict[str, Transcriber] = field(default_factory=dict)
+    # The same voice activity for many channels in one inference (live rounds, file analysis).
+    vad_batch: BatchedVad = field(default_factory=BatchedVad)
 
 
 def load_engines(settings: Settings, model: str | None = None, previews: bool = False) -> Engines:

@@ -99,10 +99,23 @@ class ChannelListener:
         return self._utterance_start if self._utterance_start is not None else self.watermark()
 
     def push(self, samples: npt.NDArray[np.float32]) -> list[SpeechEdge]:
+        frames = self.frames(samples)
+        return self.take(self._vad.probabilities(frames, self._stream))
+
+    def frames(self, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """``push`` in two halves, so that many channels' frames share one inference: the
+        frames of ``samples`` for voice activity, continuing ``stream``..."""
         self._buffer.append(samples)
         self._received += samples.shape[0]
-        frames = self._level.apply(self._splitter.push(samples))
-        edges = self._tracker.push(self._vad.probabilities(frames, self._stream))
+        return self._level.apply(self._splitter.push(samples))
+
+    @property
+    def stream(self) -> VadStream:
+        return self._stream
+
+    def take(self, probabilities: npt.NDArray[np.float32]) -> list[SpeechEdge]:
+        """...and their speech probabilities (from ``stream``) in: the edges."""
+        edges = self._tracker.push(probabilities)
         self._take(edges, final=False)
         return edges
 

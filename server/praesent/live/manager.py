@@ -35,6 +35,7 @@ from praesent.live.protocol import (
     StartMessage,
     StreamFormat,
 )
+from praesent.live.rounds import AudioRounds
 from praesent.live.session import LiveSession
 from praesent.live.speech_to_text import SpeechToText
 from praesent.live.writer import EventWriter
@@ -115,6 +116,9 @@ class SessionManager:
     tick_ms: int = 0
     # Threads that decide on ticked calls' audio (see LiveSession): about one per core.
     audio_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))
+    # Ticked calls decide in rounds that step all their channels' voice activity in one
+    # inference (live/rounds.py); False: each call on its own, per channel.
+    vad_batch: bool = True
     # Which process runs each live session (across replicas: Redis).
     leases: Leases = field(default_factory=Leases)
     # The connection that feeds each live session; a resuming client takes a session over.
@@ -129,8 +133,12 @@ class SessionManager:
     # The live sessions' events, committed together.
     _writer: EventWriter = field(init=False)
 
+    _rounds: AudioRounds | None = field(init=False)
+
     def __post_init__(self) -> None:
         self._writer = EventWriter(self.store)
+        batched = self.vad_batch and self.tick_ms > 0
+        self._rounds = AudioRounds(self.engines.vad_batch, self.audio_threads) if batched else None
 
     async def start(
         self,
@@ -254,6 +262,7 @@ class SessionManager:
             tick_ms=self.tick_ms,
             audio_threads=self.audio_threads,
             language_prior=language_prior,
+            rounds=self._rounds,
         )
         if learns and voice_seller is not None:
             self._voice_sellers[session_id] = voice_seller
