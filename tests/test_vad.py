@@ -107,7 +107,8 @@ def test_batched_streams_equal_each_stream_alone(vad: SileroVad) -> None:
     assert rounds > 50
     together = [np.concatenate(pieces) for pieces in heard]
     assert [p.shape for p in together] == [p.shape for p in alone]
-    # 0.0 measured: the rewritten graph does the same arithmetic per stream.
+    # 1.5e-6 measured: the encoder's matrix products add up in another order than the
+    # file's convolutions; the LSTM's arithmetic per stream is the same.
     difference = max(float(np.abs(a - b).max()) for a, b in zip(together, alone, strict=True))
     assert difference <= 1e-5, difference
     assert max(float(p.max()) for p in alone) > 0.9  # there is speech in them
