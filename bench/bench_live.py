@@ -17,16 +17,19 @@ audio has been "recorded". Every figure is taken on the client's clock:
     analytics only; a level
     holds when every call finishes, no call's ASR lag grows (the last minute's max ``asr_lag_s``
     at most the first minute's + 2 s) and the event latency p95 stays at or below 1 s.
-    Analytics only is searched twice, each on its own server: as calls are decided now (audio
-    once per ``PRAESENT_LIVE_TICK_MS``, 200 ms, on worker threads) and as before (0: every
-    message on the event loop), with the server's CPU time per second of call beside each level
-    and the latency of speech edges also from their own time (``at_s``: what a tick adds shows);
+    Analytics only is searched three times, each on its own server: as calls are decided now
+    (audio once per ``PRAESENT_LIVE_TICK_MS``, 200 ms, on worker threads, in rounds that share
+    one inference of voice activity), with voice activity per call as before the rounds
+    (``PRAESENT_LIVE_VAD_BATCH=false``) and per message (tick 0, on the event loop), with the
+    server's CPU time per second of call beside each level and the latency of speech edges also
+    from their own time (``at_s``: what a tick adds shows);
 (d) the peer: WhisperLive (faster_whisper backend, the same ``base`` directory, int8, CPU) in a
     virtual environment of the benchmark's own, fed the same phone call mixed to mono in real
     time; its completed-segment latency and WER against the call's STM beside ours.
 
-    python bench/bench_live.py                  # the default run, about 15 minutes
+    python bench/bench_live.py                  # the default run, about 20 minutes
     python bench/bench_live.py --quick          # a smoke run, a few minutes
+    python bench/bench_live.py --analytics-only # (c) analytics only, the three servers
     python bench/bench_live.py --json out.json --asr-workers 2
 """
 
