@@ -22,12 +22,14 @@ class Engines:
     transcriber: Transcriber
     # Cheaper models for live previews, by language (see Settings.preview_model).
     previews: dict[str, Transcriber] = field(default_factory=dict)
-    # The same voice activity for many channels in one inference (live rounds, file analysis).
-    vad_batch: BatchedVad = field(default_factory=BatchedVad)
+    # The same voice activity for many channels in one inference (a server's live rounds;
+    # None: not loaded, reading its graph takes a second).
+    vad_batch: BatchedVad | None = None
 
 
 def load_engines(settings: Settings, model: str | None = None, previews: bool = False) -> Engines:
-    """The models; ``previews``: also the preview model, for a server's live calls. Raises
+    """The models; ``previews``: also what a server's live calls use besides, the preview model
+    and voice activity for many calls in one inference. Raises
     ``DeviceError`` where the configured device cannot run Whisper."""
     whisper = resolve_device(settings.device, settings.compute_type)
     options = AsrOptions(
@@ -38,7 +40,8 @@ def load_engines(settings: Settings, model: str | None = None, previews: bool = 
     )
     transcriber = Transcriber(resolve_model_dir(settings, model), options)
     loaded = _preview_models(settings, options) if previews else {}
-    return Engines(vad=SileroVad(), transcriber=transcriber, previews=loaded)
+    batched = BatchedVad() if previews else None
+    return Engines(vad=SileroVad(), transcriber=transcriber, previews=loaded, vad_batch=batched)
 
 
 def _preview_models(settings: Settings, options: AsrOptions) -> dict[str, Transcriber]:

@@ -21,6 +21,7 @@ import anyio
 from praesent import logs
 from praesent.analysis import analysis_from_events
 from praesent.audio import SAMPLE_RATE
+from praesent.audio.vad_batch import BatchedVad
 from praesent.core.event_log import event_from_dict
 from praesent.engines import Engines
 from praesent.live.hub import EventHub, LoggedEvent
@@ -137,8 +138,10 @@ class SessionManager:
 
     def __post_init__(self) -> None:
         self._writer = EventWriter(self.store)
-        batched = self.vad_batch and self.tick_ms > 0
-        self._rounds = AudioRounds(self.engines.vad_batch, self.audio_threads) if batched else None
+        self._rounds = None
+        if self.vad_batch and self.tick_ms > 0:
+            vad = self.engines.vad_batch or BatchedVad()
+            self._rounds = AudioRounds(vad, self.audio_threads)
 
     async def start(
         self,
