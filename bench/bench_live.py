@@ -17,16 +17,19 @@ audio has been "recorded". Every figure is taken on the client's clock:
     analytics only; a level
     holds when every call finishes, no call's ASR lag grows (the last minute's max ``asr_lag_s``
     at most the first minute's + 2 s) and the event latency p95 stays at or below 1 s.
-    Analytics only is searched twice, each on its own server: as calls are decided now (audio
-    once per ``PRAESENT_LIVE_TICK_MS``, 200 ms, on worker threads) and as before (0: every
-    message on the event loop), with the server's CPU time per second of call beside each level
-    and the latency of speech edges also from their own time (``at_s``: what a tick adds shows);
+    Analytics only is searched three times, each on its own server: as calls are decided now
+    (audio once per ``PRAESENT_LIVE_TICK_MS``, 200 ms, on worker threads, in rounds that share
+    one inference of voice activity), with voice activity per call as before the rounds
+    (``PRAESENT_LIVE_VAD_BATCH=false``) and per message (tick 0, on the event loop), with the
+    server's CPU time per second of call beside each level and the latency of speech edges also
+    from their own time (``at_s``: what a tick adds shows);
 (d) the peer: WhisperLive (faster_whisper backend, the same ``base`` directory, int8, CPU) in a
     virtual environment of the benchmark's own, fed the same phone call mixed to mono in real
     time; its completed-segment latency and WER against the call's STM beside ours.
 
-    python bench/bench_live.py                  # the default run, about 15 minutes
+    python bench/bench_live.py                  # the default run, about 20 minutes
     python bench/bench_live.py --quick          # a smoke run, a few minutes
+    python bench/bench_live.py --analytics-only # (c) analytics only, the three servers
     python bench/bench_live.py --json out.json --asr-workers 2
 """
 
@@ -83,6 +86,9 @@ ONE_STEP_OFF = {
     "no speculation": {"PRAESENT_LIVE_SPECULATE": "false"},
     "no tiny.en": {"PRAESENT_PREVIEW_MODEL": ""},
 }
+# Analytics-only calls each deciding on their own, Silero per call and channel, as before ticked
+# calls shared one inference of voice activity per round.
+UNBATCHED_VAD = {"PRAESENT_LIVE_VAD_BATCH": "false"}
 PEER_VERSION = "0.10.0"
 TORCH_WHEEL = Path("/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl")
 # What WhisperLive's server and faster_whisper backend import. The package's full requirement
@@ -699,6 +705,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument(
+        "--analytics-only",
+        action="store_true",
+        help="only (c) analytics only: now, with voice activity per call as before rounds "
+        "(PRAESENT_LIVE_VAD_BATCH=false) and, unless --skip-before, per message",
+    )
+    parser.add_argument(
         "--each-step",
         action="store_true",
         help="also each step of live speech-to-text turned off alone (batching, speculation, "
@@ -753,6 +765,11 @@ def main(argv: list[str] | None = None) -> int:
     configurations = [("now", {})] + ([] if args.skip_before else [("before", BEFORE_STT)])
     if args.each_step:
         configurations += list(ONE_STEP_OFF.items())
+    if args.analytics_only:
+        configurations = []
+        with praesent_server(args.asr_workers, cpus=args.pin_server) as server:
+            print("(c) analytics only ...", flush=True)
+            report["concurrency_analytics"] = climb_analytics(server, frames, args, "analytics")
     for label, extra_env in configurations:
         with praesent_server(args.asr_workers, extra_env=extra_env, cpus=args.pin_server) as server:
             url = server.url
@@ -787,36 +804,37 @@ def main(argv: list[str] | None = None) -> int:
                 f"stt {label}",
             )
             if label == "now":
-                report["concurrency_analytics"] = climb(
-                    server,
-                    frames,
-                    args.frame_ms,
-                    levels(args.analytics_levels),
-                    False,
-                    args.analytics_start,
-                    "analytics",
-                )
+                report["concurrency_analytics"] = climb_analytics(server, frames, args, "analytics")
 
+    if not args.skip_concurrency:
+        # Voice activity per call and channel, as before calls decided in rounds: the same
+        # search on its own server, in the same run.
+        with praesent_server(
+            args.asr_workers, extra_env=UNBATCHED_VAD, cpus=args.pin_server
+        ) as one:
+            print("(c) analytics only, voice activity per call (unbatched) ...", flush=True)
+            report["concurrency_analytics_unbatched"] = climb_analytics(
+                one, frames, args, "unbatched"
+            )
     if not args.skip_concurrency and not args.skip_before:
         # The same search on a server that decides on every message on its event loop, as
         # before ticks: the gain is the ratio of the two, measured in the same run.
         with praesent_server(args.asr_workers, tick_ms=0, cpus=args.pin_server) as before:
             print("(c) analytics only as before (PRAESENT_LIVE_TICK_MS=0) ...", flush=True)
-            report["concurrency_analytics_before"] = climb(
-                before,
-                frames,
-                args.frame_ms,
-                levels(args.analytics_levels),
-                False,
-                args.analytics_start,
-                "before",
-            )
-    if not args.skip_peer:
+            report["concurrency_analytics_before"] = climb_analytics(before, frames, args, "before")
+    if not args.skip_peer and not args.analytics_only:
         report["peer"] = run_peer(args, reference)
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=str) + "\n", encoding="utf-8")
     return 0
+
+
+def climb_analytics(
+    server: Server, frames: Sequence[bytes], args: argparse.Namespace, label: str
+) -> list[dict[str, Any]]:
+    levels_ = levels(args.analytics_levels)
+    return climb(server, frames, args.frame_ms, levels_, False, args.analytics_start, label)
 
 
 def run_peer(args: argparse.Namespace, reference: str) -> dict[str, Any]:
@@ -843,6 +861,14 @@ def print_report(report: dict[str, Any]) -> None:
         f"machine: {report['machine']} at start; asr_workers={report['asr_workers']}; "
         f"server on cores {report.get('server_cpus', 'all')}"
     )
+    if "latency" in report:
+        print_single(report)
+    print_concurrency(report)
+    if "peer" in report:
+        print_peer(report)
+
+
+def print_single(report: dict[str, Any]) -> None:
     lat = report["latency"]
     print(
         f"(a) event latency, {lat['core_events']} activity/interruption/backchannel events: "
@@ -874,6 +900,9 @@ def print_report(report: dict[str, Any]) -> None:
             f"    before / now: p50 {before['final_p50_s'] / now['final_p50_s']:.2f}x, "
             f"p95 {before['final_p95_s'] / now['final_p95_s']:.2f}x"
         )
+
+
+def print_concurrency(report: dict[str, Any]) -> None:
     minutes = report.get("call_minutes", 0.0)
     for key, label, goal in (
         ("concurrency_transcribe_now", "with transcripts", 4),
@@ -882,7 +911,12 @@ def print_report(report: dict[str, Any]) -> None:
             (f"concurrency_transcribe_{step}", f"with transcripts, {step}", 4)
             for step in ONE_STEP_OFF
         ),
-        ("concurrency_analytics", "analytics only, 200 ms ticks on threads", 100),
+        ("concurrency_analytics", "analytics only, 200 ms ticks in rounds on threads", 100),
+        (
+            "concurrency_analytics_unbatched",
+            "analytics only, 200 ms ticks, voice activity per call (unbatched)",
+            100,
+        ),
         ("concurrency_analytics_before", "analytics only as before, per message", 100),
     ):
         if key not in report:
@@ -914,6 +948,24 @@ def print_report(report: dict[str, Any]) -> None:
             f"{cpu_now:.1f} / {cpu_before:.1f} ms (the least over the levels; "
             f"{cpu_before / cpu_now:.2f}x less)"
         )
+    if "concurrency_analytics" in report and "concurrency_analytics_unbatched" in report:
+        now = {r["calls"]: r for r in report["concurrency_analytics"]}
+        unbatched = {r["calls"]: r for r in report["concurrency_analytics_unbatched"]}
+        print(
+            f"    analytics only, rounds / unbatched: {largest_holding(list(now.values()))} / "
+            f"{largest_holding(list(unbatched.values()))} calls held"
+        )
+        for calls in sorted(set(now) & set(unbatched)):
+            a, b = now[calls], unbatched[calls]
+            cpu_a, cpu_b = a["server_cpu_ms_per_call_s"], b["server_cpu_ms_per_call_s"]
+            print(
+                f"    N={calls}: server CPU per second of call {cpu_a:.1f} / {cpu_b:.1f} ms "
+                f"({cpu_b / cpu_a:.2f}x less), core p95 {ms(a['core_p95_s'])} / "
+                f"{ms(b['core_p95_s'])}"
+            )
+
+
+def print_peer(report: dict[str, Any]) -> None:
     if "peer" in report:
         ours, peer = report["single_now"], report["peer"]
         print("(d) final-transcript latency and WER on the phone call, beside WhisperLive:")

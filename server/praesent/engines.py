@@ -10,6 +10,7 @@ from praesent.asr.models import installed_model_dir, packaged_models, resolve_mo
 from praesent.asr.transcriber import AsrOptions, Transcriber
 from praesent.audio.fused import FusedSpeech, Fusion, SegmentationSpeech
 from praesent.audio.vad import SileroVad
+from praesent.audio.vad_batch import BatchedVad
 from praesent.errors import ModelError
 from praesent.settings import Settings
 
@@ -24,10 +25,14 @@ class Engines:
     previews: dict[str, Transcriber] = field(default_factory=dict)
     # Speech decided by Silero and segmentation-3.0 together (None: Silero alone).
     fused: FusedSpeech | None = None
+    # The same voice activity for many channels in one inference (a server's live rounds;
+    # None: not loaded, reading its graph takes a second).
+    vad_batch: BatchedVad | None = None
 
 
 def load_engines(settings: Settings, model: str | None = None, previews: bool = False) -> Engines:
-    """The models; ``previews``: also the preview model, for a server's live calls. Raises
+    """The models; ``previews``: also what a server's live calls use besides, the preview model
+    and voice activity for many calls in one inference. Raises
     ``DeviceError`` where the configured device cannot run Whisper."""
     whisper = resolve_device(settings.device, settings.compute_type)
     options = AsrOptions(
@@ -39,7 +44,14 @@ def load_engines(settings: Settings, model: str | None = None, previews: bool = 
     transcriber = Transcriber(resolve_model_dir(settings, model), options)
     loaded = _preview_models(settings, options) if previews else {}
     fused = fused_or_none(settings)
-    return Engines(vad=SileroVad(), transcriber=transcriber, previews=loaded, fused=fused)
+    batched = BatchedVad() if previews else None
+    return Engines(
+        vad=SileroVad(),
+        transcriber=transcriber,
+        previews=loaded,
+        fused=fused,
+        vad_batch=batched,
+    )
 
 
 def fused_or_none(settings: Settings) -> FusedSpeech | None:

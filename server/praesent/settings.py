@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     # A live call without transcripts decides on its audio once per this many ms rather than
     # per message (0: per message): the same events, at most this much later, for less CPU.
     live_tick_ms: int = 200
+    # Ticked calls that are due together step all their channels' voice activity in one
+    # inference (false: each call per channel, as before; the same events either way).
+    live_vad_batch: bool = True
     # A live call of a known seller (the socket's user; without accounts the start message's
     # ``seller``) adds the seller's own speech to their voice profile (an embedding, never audio).
     live_voice_profiles: bool = True

@@ -152,6 +152,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             llm=options_from_settings(settings),
             resume_grace_s=settings.live_resume_grace_s,
             tick_ms=settings.live_tick_ms,
+            vad_batch=settings.live_vad_batch,
             learn_voice=(
                 functools.partial(learn_live_voice, settings)
                 if settings.live_voice_profiles

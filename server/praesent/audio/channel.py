@@ -73,6 +73,7 @@ class ChannelListener:
         # With ``fused``: segmentation's opinion and Silero's, fused, decide speech (a little
         # later than Silero alone would), at the fusion's thresholds.
         self._fused = fused.stream() if fused is not None else None
+        self._fused_samples: list[npt.NDArray[np.float32]] = []  # pushed, not yet taken
         if fused is not None:
             options = replace(
                 options or VadOptions(),
@@ -115,11 +116,27 @@ class ChannelListener:
         return self._utterance_start if self._utterance_start is not None else self.watermark()
 
     def push(self, samples: npt.NDArray[np.float32]) -> list[SpeechEdge]:
+        frames = self.frames(samples)
+        return self.take(self._vad.probabilities(frames, self._stream))
+
+    def frames(self, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """``push`` in two halves, so that many channels' frames share one inference: the
+        frames of ``samples`` for voice activity, continuing ``stream``..."""
         self._buffer.append(samples)
         self._received += samples.shape[0]
-        frames = self._level.apply(self._splitter.push(samples))
-        probabilities = self._vad.probabilities(frames, self._stream)
         if self._fused is not None:
+            self._fused_samples.append(samples)
+        return self._level.apply(self._splitter.push(samples))
+
+    @property
+    def stream(self) -> VadStream:
+        return self._stream
+
+    def take(self, probabilities: npt.NDArray[np.float32]) -> list[SpeechEdge]:
+        """...and their speech probabilities (from ``stream``) in: the edges."""
+        if self._fused is not None:
+            pushed, self._fused_samples = self._fused_samples, []
+            samples = np.concatenate(pushed) if pushed else np.zeros(0, dtype=np.float32)
             probabilities = self._fused.push(samples, probabilities)
         edges = self._tracker.push(probabilities)
         self._take(edges, final=False)

@@ -406,8 +406,9 @@ def _frames(samples: Samples, start: int, count: int) -> npt.NDArray[np.float64]
     """``count`` frames of ``_WINDOW`` samples, ``_HOP`` apart, from ``start`` on."""
     if count <= 0:
         return np.zeros((0, _WINDOW))
-    span = samples[start : start + (count - 1) * _HOP + _WINDOW].astype(np.float64)
-    return np.lib.stride_tricks.sliding_window_view(span, _WINDOW)[::_HOP]
+    # Each frame is two hops: the halves of consecutive frames side by side.
+    halves = samples[start : start + (count + 1) * _HOP].astype(np.float64).reshape(-1, _HOP)
+    return np.concatenate([halves[:-1], halves[1:]], axis=1)
 
 
 class EchoGate:
@@ -427,9 +428,11 @@ class EchoGate:
         # (``_frame``): while a delay is being found, the frames it will apply to wait.
         self._searched = 0
         self._frame = 0
-        self._first = 0  # the frame of ``_windowed[i][0]`` and ``_spectra[i][0]``
-        self._windowed: list[deque[npt.NDArray[np.float64]]] = [deque(), deque()]
-        self._spectra: list[deque[npt.NDArray[np.complex128]]] = [deque(), deque()]
+        self._first = 0  # the frame of ``_windowed[i][0]``
+        self._windowed = [np.zeros((0, _WINDOW)), np.zeros((0, _WINDOW))]
+        # A frame's spectrum is taken only once an echo's delay needs it (by frame number):
+        # on a call without echo, none is.
+        self._spectra: list[dict[int, npt.NDArray[np.complex128]]] = [{}, {}]
         self._hold = self.options.hold_ms * SAMPLE_RATE // 1000 // _HOP
         self._hold_left = round(self.options.hold_budget_s * SAMPLE_RATE / _HOP)
         self._sounding = False
@@ -479,17 +482,24 @@ class EchoGate:
     def _run(self, finishing: bool) -> list[Samples]:
         count = (self._input[0].shape[0] + self._base - _WINDOW) // _HOP - self._searched + 1
         count = max(0, count)
-        # All new frames at once: one FFT call per channel, not one per frame.
+        # All new frames windowed at once, not one by one.
         start = self._searched * _HOP - self._base
         for index in (0, 1):
             windowed = _frames(self._input[index], start, count) * _ANALYSIS
-            self._windowed[index].extend(windowed)
-            self._spectra[index].extend(np.fft.rfft(windowed, axis=1))
+            self._windowed[index] = np.concatenate([self._windowed[index], windowed])
         pieces: list[list[npt.NDArray[np.float64]]] = [[], []]
+        # Frames are cleaned with the delays known when they were searched; those between two
+        # changes of the delays are cleaned together.
+        delays = self._delays()
+        until = self._frame
         for _ in range(count):
             begin = self._searched * _HOP - self._base
             if self._searched % self._every == 0:
                 self._track(begin + _WINDOW)
+                if self._delays() != delays:
+                    if self._frame < until:
+                        self._clean(pieces, until, delays)
+                    delays = self._delays()
             self._searched += 1
             # Both channels sound and no echo is known yet: the frames wait (up to
             # ``hold_ms``) for the delay search, so that the other side's first words are
@@ -501,11 +511,12 @@ class EchoGate:
             )
             if holding:
                 self._hold_left -= 1
-            until = self._searched - self._hold if holding and not finishing else self._searched
-            while self._frame < until:
-                self._clean(pieces)
-        while finishing and self._frame < self._searched:
-            self._clean(pieces)
+            due = self._searched - self._hold if holding and not finishing else self._searched
+            until = max(until, due)
+        if finishing:
+            until = self._searched
+        if self._frame < until:
+            self._clean(pieces, until, delays)
         # Keep what the delay search still needs.
         keep_from = max(0, self._searched * _HOP - self._base - self._history)
         if keep_from > 0:
@@ -520,50 +531,82 @@ class EchoGate:
         self._emitted += result[0].shape[0]
         return result
 
-    def _clean(self, pieces: list[list[npt.NDArray[np.float64]]]) -> None:
-        """Frame ``_frame`` of each channel with the other's echo removed, windowed for the
-        overlap-add (analysis and synthesis windows overlap-add to one)."""
-        offset = self._frame - self._first
+    def _delays(self) -> tuple[int | None, int | None]:
+        return (self._trackers[0].delay, self._trackers[1].delay)
+
+    def _clean(
+        self,
+        pieces: list[list[npt.NDArray[np.float64]]],
+        until: int,
+        delays: tuple[int | None, int | None],
+    ) -> None:
+        """Frames ``_frame`` to ``until`` of each channel with the other's echo removed,
+        windowed for the overlap-add (analysis and synthesis windows overlap-add to one). The
+        ``delays`` hold for all of these frames: frames without an echo's delay to reach
+        back along pass through as one block, the others go through the suppressor in order."""
+        first, last = self._frame - self._first, until - self._first
         for index in (0, 1):
-            delay = self._trackers[index].delay
-            far_offset = offset - (0 if delay is None else round(delay / _HOP))
-            if delay is None or far_offset < 0:
-                pieces[index].append(self._windowed[index][offset] * _ANALYSIS)
+            delay = delays[index]
+            windowed = self._windowed[index]
+            # Frames before ``shift`` have no frame of the other channel at the delay.
+            shift = last if delay is None else round(delay / _HOP)
+            split = min(max(first, shift), last)
+            if split > first:
+                pieces[index].append(windowed[first:split] * _ANALYSIS)
+            if split == last:
                 continue
-            near = self._spectra[index][offset]
-            gains = self._suppressors[index].gains(near, self._spectra[1 - index][far_offset])
-            pieces[index].append(np.fft.irfft(near * gains, _WINDOW) * _ANALYSIS)
-        self._frame += 1
-        # Spectra stay as long as an echo's delay can reach back to them.
-        while self._frame - self._first > self._max_frames:
+            near = self._spectra_of(index, split, last)
+            far = self._spectra_of(1 - index, split - shift, last - shift)
+            suppressor = self._suppressors[index]
+            gains = np.stack([suppressor.gains(n, f) for n, f in zip(near, far, strict=True)])
+            pieces[index].append(np.fft.irfft(near * gains, _WINDOW, axis=1) * _ANALYSIS)
+        self._frame = until
+        # Frames stay as long as an echo's delay can reach back to them.
+        drop = self._frame - self._first - self._max_frames
+        if drop > 0:
             for index in (0, 1):
-                self._windowed[index].popleft()
-                self._spectra[index].popleft()
-            self._first += 1
+                self._windowed[index] = self._windowed[index][drop:]
+                spectra = self._spectra[index]
+                for frame in [f for f in spectra if f < self._first + drop]:
+                    del spectra[frame]
+            self._first += drop
+
+    def _spectra_of(self, index: int, begin: int, end: int) -> npt.NDArray[np.complex128]:
+        """The spectra of channel ``index``'s frames ``begin`` to ``end`` (from ``_first``),
+        each taken once."""
+        spectra = self._spectra[index]
+        missing = [o for o in range(begin, end) if self._first + o not in spectra]
+        if missing:
+            new = np.fft.rfft(self._windowed[index][missing], axis=1)
+            spectra.update(zip((self._first + o for o in missing), new, strict=True))
+        return np.stack([spectra[self._first + o] for o in range(begin, end)])
 
     def _overlap_add(self, index: int, pieces: list[npt.NDArray[np.float64]]) -> Samples:
         """Each hop of output: a frame's first half plus the previous frame's second half."""
         if not pieces:
             return np.zeros(0, np.float32)
-        frames = np.stack(pieces)
+        frames = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
         carried = np.vstack([self._sums[index][None, :], frames[:-1, _HOP:]])
         self._sums[index] = frames[-1, _HOP:].copy()
         return np.asarray((frames[:, :_HOP] + carried).reshape(-1), dtype=np.float32)
 
     def _track(self, end: int) -> None:
         begin = max(0, end - self._history)
-        recent = [self._input[i][begin:end] for i in (0, 1)]
-        if recent[0].shape[0] < self._history // 2:
+        if end - begin < self._history // 2:
             return
         # Nothing to learn unless both channels sound above their background (on a clean call
         # only while both speak at once): skip the FFTs.
-        sounding = [self._floors[i].sounding(recent[i][-_WINDOW * 2 :]) for i in (0, 1)]
-        for index in (0, 1):
-            if sounding[1 - index]:
-                self._heard[index].other_sounded(self._every * _HOP)
-        self._sounding = all(sounding)
+        last = max(begin, end - _WINDOW * 2)
+        first_sounds = self._floors[0].sounding(self._input[0][last:end])
+        second_sounds = self._floors[1].sounding(self._input[1][last:end])
+        if second_sounds:
+            self._heard[0].other_sounded(self._every * _HOP)
+        if first_sounds:
+            self._heard[1].other_sounded(self._every * _HOP)
+        self._sounding = first_sounds and second_sounds
         if not self._sounding:
             return
+        recent = [self._input[i][begin:end] for i in (0, 1)]
         size = self._fft_size
         both = scipy.fft.rfft(np.stack(recent), size, axis=1)
         spectrum = both[0] * np.conj(both[1])

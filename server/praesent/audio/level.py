@@ -17,6 +17,8 @@ Only voice activity sees the gain; speech-to-text hears the channel as it was.
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections import deque
 from dataclasses import dataclass
 
@@ -50,7 +52,9 @@ class LevelNormaliser:
     def __init__(self, options: LevelOptions | None = None) -> None:
         self.options = options or LevelOptions()
         self._floor: float | None = None
-        self._speech_levels: deque[float] = deque(maxlen=self.options.memory_frames)
+        self._speech_levels: deque[float] = deque()
+        # The same levels in order, kept so as each one comes: the percentile is two lookups.
+        self._ordered: list[float] = []
         self._gain_db = 0.0
         self._rise = self.options.floor_rise_db_per_s * _FRAME_S
         self._speech: float | None = None
@@ -63,15 +67,23 @@ class LevelNormaliser:
 
     def speech_dbfs(self) -> float | None:
         """The channel's speech level: the 90th percentile of its recent speech frames."""
-        count = len(self._speech_levels)
+        count = len(self._ordered)
         if count == 0:
             return None
-        values = np.fromiter(self._speech_levels, float, count)
-        # numpy's linear percentile from two order statistics (a partition, not a sort).
+        # numpy's linear percentile, from the two order statistics around it.
         position = 0.9 * (count - 1)
-        low, high = int(np.floor(position)), int(np.ceil(position))
-        ordered = np.partition(values, [low, high])
-        return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+        low, high = math.floor(position), math.ceil(position)
+        ordered = self._ordered
+        return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+    def _remember(self, level: float) -> None:
+        if self.options.memory_frames <= 0:
+            return
+        if len(self._speech_levels) == self.options.memory_frames:
+            oldest = self._speech_levels.popleft()
+            del self._ordered[bisect.bisect_left(self._ordered, oldest)]
+        self._speech_levels.append(level)
+        bisect.insort(self._ordered, level)
 
     def apply(self, frames: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         if frames.shape[0] == 0:
@@ -85,7 +97,7 @@ class LevelNormaliser:
             self._floor = floor
             above = level - floor
             if above >= options.speech_above_floor_db:
-                self._speech_levels.append(level)
+                self._remember(level)
                 self._new += 1
             if self._new >= self._every or (self._speech is None and self._speech_levels):
                 # The level changes only with a new speech frame.

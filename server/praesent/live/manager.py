@@ -21,6 +21,7 @@ import anyio
 from praesent import logs
 from praesent.analysis import analysis_from_events
 from praesent.audio import SAMPLE_RATE
+from praesent.audio.vad_batch import BatchedVad
 from praesent.core.event_log import event_from_dict
 from praesent.engines import Engines
 from praesent.live.hub import EventHub, LoggedEvent
@@ -35,6 +36,7 @@ from praesent.live.protocol import (
     StartMessage,
     StreamFormat,
 )
+from praesent.live.rounds import AudioRounds
 from praesent.live.session import LiveSession
 from praesent.live.speech_to_text import SpeechToText
 from praesent.live.writer import EventWriter
@@ -115,6 +117,9 @@ class SessionManager:
     tick_ms: int = 0
     # Threads that decide on ticked calls' audio (see LiveSession): about one per core.
     audio_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))
+    # Ticked calls decide in rounds that step all their channels' voice activity in one
+    # inference (live/rounds.py); False: each call on its own, per channel.
+    vad_batch: bool = True
     # Which process runs each live session (across replicas: Redis).
     leases: Leases = field(default_factory=Leases)
     # The connection that feeds each live session; a resuming client takes a session over.
@@ -129,8 +134,14 @@ class SessionManager:
     # The live sessions' events, committed together.
     _writer: EventWriter = field(init=False)
 
+    _rounds: AudioRounds | None = field(init=False)
+
     def __post_init__(self) -> None:
         self._writer = EventWriter(self.store)
+        self._rounds = None
+        if self.vad_batch and self.tick_ms > 0:
+            vad = self.engines.vad_batch or BatchedVad()
+            self._rounds = AudioRounds(vad, self.audio_threads)
 
     async def start(
         self,
@@ -254,6 +265,7 @@ class SessionManager:
             tick_ms=self.tick_ms,
             audio_threads=self.audio_threads,
             language_prior=language_prior,
+            rounds=self._rounds,
         )
         if learns and voice_seller is not None:
             self._voice_sellers[session_id] = voice_seller

@@ -16,10 +16,11 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import numpy as np
+import numpy.typing as npt
 
 from praesent.analysis import analysis_from_events, utterance_fact
 from praesent.asr.language import CallLanguage, Detection, LanguageChange
@@ -29,6 +30,7 @@ from praesent.audio.channel import ChannelListener
 from praesent.audio.echo import EchoGate
 from praesent.audio.fused import FusedSpeech
 from praesent.audio.vad import SileroVad
+from praesent.audio.vad_batch import VadRequest
 from praesent.core.conversation import Conversation
 from praesent.core.events import Event
 from praesent.core.facts import Fact, FocusChanged, Role
@@ -38,6 +40,9 @@ from praesent.live.protocol import Resampler, Samples, StartMessage, StreamForma
 from praesent.live.resume import Continuation
 from praesent.live.speech_to_text import SpeechToText
 from praesent.speakers.own_speech import OwnSpeech
+
+if TYPE_CHECKING:
+    from praesent.live.rounds import AudioRounds
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +90,7 @@ class CallState:
         the per-call cost of voice activity and the echo gate on small pieces. ``fused``: speech
         decided by Silero and segmentation together (``PRAESENT_VAD=fused``)."""
         self.roles: tuple[Role, ...] = stream.channels
+        self._vad = vad
         self._listeners = {role: ChannelListener(vad, fused=fused) for role in self.roles}
         self._resamplers = {role: Resampler(stream.sample_rate) for role in self.roles}
         # The microphone hears the call from the speakers when the seller wears no headset.
@@ -151,20 +157,31 @@ class CallState:
         """Decide on the audio buffered for the tick now: before anything that is not audio
         (focus, a transcript, a pinned language, the end) takes effect where it would have
         without the tick."""
+        requests = self.prepare()
+        if requests is None:
+            return [], []
+        return self.complete([self._vad.probabilities(*request) for request in requests])
+
+    def prepare(self) -> list[VadRequest] | None:
+        """``flush`` in two halves, so that the calls deciding together share one inference of
+        voice activity (``BatchedVad``): each channel's frames and stream (None: no audio)..."""
         self._convert_pcm()
         if self._pending_samples == 0:
-            return [], []
+            return None
         audio = [
             pieces[0] if len(pieces) == 1 else np.concatenate(pieces) for pieces in self._pending
         ]
         self._pending = [[] for _ in self.roles]
         self._pending_samples = 0
-        return self._process(audio)
-
-    def _process(self, audio: list[Samples]) -> tuple[list[Event], list[FinalJob]]:
         if self._echo is not None:
             audio = self._echo.push(audio)
-        return self.conversation.feed_many(self._listen(audio)), self._pop_jobs()
+        return self._frames(audio)
+
+    def complete(
+        self, probabilities: Sequence[npt.NDArray[np.float32]]
+    ) -> tuple[list[Event], list[FinalJob]]:
+        """...and the frames' speech probabilities, per channel as ``prepare`` gave them."""
+        return self.conversation.feed_many(self._heard(probabilities)), self._pop_jobs()
 
     def echo_change(self) -> tuple[bool, float | None] | None:
         """(True, delay in ms) when the seller's microphone starts hearing the call from the
@@ -177,13 +194,23 @@ class CallState:
         self._echo_warned = delay_ms is not None
         return self._echo_warned, delay_ms
 
-    def _listen(self, audio: Sequence[Samples]) -> list[Fact]:
-        for role, samples in zip(self.roles, audio, strict=True):
+    def _frames(self, audio: Sequence[Samples]) -> list[VadRequest]:
+        listeners = [self._listeners[role] for role in self.roles]
+        return [
+            (listener.frames(samples), listener.stream)
+            for listener, samples in zip(listeners, audio, strict=True)
+        ]
+
+    def _heard(self, probabilities: Sequence[npt.NDArray[np.float32]]) -> list[Fact]:
+        for role, heard in zip(self.roles, probabilities, strict=True):
             listener = self._listeners[role]
-            edges = listener.push(samples)
-            self._merger.push(role, edges, listener.watermark())
+            self._merger.push(role, listener.take(heard), listener.watermark())
         self.samples = min(listener.received_samples for listener in self._listeners.values())
         return self._merger.release()
+
+    def _listen(self, audio: Sequence[Samples]) -> list[Fact]:
+        requests = self._frames(audio)
+        return self._heard([self._vad.probabilities(*request) for request in requests])
 
     def _pop_jobs(self, ended: bool = False) -> list[FinalJob]:
         spans = {role: self._listeners[role].pop_spans() for role in self.roles}
@@ -289,6 +316,7 @@ class LiveSession:
         tick_ms: int = 0,
         audio_threads: anyio.CapacityLimiter | None = None,
         language_prior: str | None = None,
+        rounds: AudioRounds | None = None,
     ) -> None:
         """``history`` and ``start_s`` continue a lost session: its events so far, and the audio
         time at which this session's own audio begins. ``seller_speech_limit``: how many samples
@@ -298,7 +326,9 @@ class LiveSession:
         transcripts always per message, where a final's latency counts. A ticked call
         decides on worker threads of ``audio_threads`` (onnxruntime and numpy's FFTs release the
         GIL), so the event loop goes on serving the sockets meanwhile. ``language_prior``: the
-        seller's saved language (``CallLanguage``)."""
+        seller's saved language (``CallLanguage``). ``rounds``: where ticked calls decide
+        together, one inference of voice activity for all their channels (on its threads, which
+        then stand for ``audio_threads``); None: each call on its own."""
         self.id = session_id
         self.start = start
         setting = start.language or "auto"
@@ -318,7 +348,8 @@ class LiveSession:
         self._state = CallState(
             engines.vad, stream, setting, seller_speech, tick, fused=engines.fused
         )
-        self._threads = audio_threads if tick > 0 else None
+        self._rounds = rounds if tick > 0 else None
+        self._threads = (rounds.threads if rounds is not None else audio_threads) if tick else None
         self._busy_samples = tick * _BUSY_TICKS
         # A ticked call's state is worked on in a thread: one piece of work at a time.
         self._state_lock = asyncio.Lock()
@@ -431,7 +462,7 @@ class LiveSession:
                     and self._state.pending_samples < self._busy_samples
                 ):
                     return
-                events, jobs = await self._in_thread(self._state.flush)
+                events, jobs = await self._decide()
         await self._emit(events)
         change = self._state.echo_change()
         if change is not None:
@@ -462,6 +493,12 @@ class LiveSession:
                 key = (job.span.start_sample, job.span.end_sample, language)
                 self._speculated[job.role] = (key, started)
 
+    async def _decide(self) -> tuple[list[Event], list[FinalJob]]:
+        """A ticked call's ``flush``: in the next round where calls decide together."""
+        if self._rounds is not None:
+            return await self._rounds.decide(self._state)
+        return await self._in_thread(self._state.flush)
+
     async def _in_thread(self, work: Callable[[], _T]) -> _T:
         assert self._threads is not None and self._state_lock.locked()
         return await anyio.to_thread.run_sync(work, limiter=self._threads)
@@ -475,7 +512,11 @@ class LiveSession:
 
     async def flush(self) -> None:
         """Decide on the audio buffered for the tick (see ``CallState.flush``)."""
-        events, jobs = await self._work(self._state.flush)
+        if self._threads is None:
+            events, jobs = self._state.flush()
+        else:
+            async with self._state_lock:
+                events, jobs = await self._decide()
         await self._emit(events)
         self._queue_finals(jobs)
 
