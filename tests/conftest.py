@@ -125,32 +125,35 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.write_line(f"{wall:7.1f} {cpu:7.1f}  {path}")
 
 
-# The longest test files (over a minute each, wall time of a fresh-clone `make test` on 2 cores as
-# the run's last table prints it) start first, so that the parallel workers do not end on one
-# long file while the other sits idle.
+# The longest test files (over 35 s each, wall time of a fresh-clone `make test` with three
+# workers on 2 cores, as the run's last table prints it) start first, so that the workers do not
+# end on one long file while the others sit idle.
 _LONGEST_FIRST = (
     "tests/test_live.py",
     "tests/robustness/test_live_language.py",
-    "tests/test_cli_terminal.py",
-    "tests/jobs/test_workers.py",
     "tests/robustness/test_with_whisper.py",
-    "tests/test_failover.py",
     "tests/test_analysis.py",
-    "tests/speakers/test_pyannote_backend.py",
-    "tests/overlay/test_capture.py",
-    "tests/test_cli.py",
-    "tests/overlay/test_reconnect.py",
-    "tests/overlay/test_overlay_e2e.py",
+    "tests/jobs/test_workers.py",
+    "tests/test_failover.py",
     "tests/overlay/test_echo.py",
-    "tests/speakers/test_mono_calls.py",
+    "tests/test_cli_terminal.py",
+    "tests/overlay/test_capture.py",
+    "tests/overlay/test_overlay_e2e.py",
     "tests/test_replicas.py",
-    "tests/robustness/test_echo.py",
+    "tests/overlay/test_reconnect.py",
     "tests/agent/test_agent_linux.py",
-    "tests/security/test_quotas.py",
-    "tests/team/test_schemathesis.py",
-    "tests/report/test_report_command.py",
     "tests/overlay/test_call_language.py",
+    "tests/report/test_report_command.py",
+    "tests/test_packing.py",
+    "tests/speakers/test_mono_calls.py",
     "tests/test_speech_to_text.py",
+    "tests/speakers/test_pyannote_backend.py",
+    "tests/test_cli.py",
+    "tests/team/test_call_language.py",
+    "tests/security/test_quotas.py",
+    "tests/robustness/test_echo.py",
+    "tests/speakers/test_live_voice.py",
+    "tests/team/test_schemathesis.py",
 )
 
 
