@@ -101,7 +101,7 @@ venv-check: pyannote-venv
 # Test files run on TEST_WORKERS processes (pytest-xdist; a file stays on one worker, since its
 # tests share servers and a Redis database). A third of the suite's time is spent waiting on
 # real-time calls, servers and browsers, so `TEST_WORKERS=3` takes a fresh-clone `.ci/run` on two
-# cores from about 20 to about 15 minutes; but then the real-time browser tests share the CPU with
+# cores from 16 min 49 s to about 15 minutes; but then the real-time browser tests share the CPU with
 # two Whisper-bound workers, and in two of three such runs one of them failed (a talk time 1.54 s
 # off against a 1.5 s tolerance; an echo message not seen in 30 s). Two workers until those tests
 # are kept out of that contention.
