@@ -17,7 +17,7 @@ import numpy.typing as npt
 from praesent.audio import SAMPLE_RATE
 
 FRAME_SAMPLES = 512  # 32 ms at 16 kHz, the frame Silero VAD is trained on
-_CONTEXT_SAMPLES = 64
+CONTEXT_SAMPLES = 64  # samples before each frame that Silero hears with it
 _STATE_SHAPE = (1, 1, 128)
 
 
@@ -61,14 +61,12 @@ class SileroVad:
         """Speech probability per frame of ``frames`` (n, 512), continuing ``stream``."""
         if frames.shape[0] == 0:
             return np.zeros(0, dtype=np.float32)
-        previous = np.concatenate(
-            [stream.context[None, :], frames[:-1, -_CONTEXT_SAMPLES:]], axis=0
-        )
+        previous = np.concatenate([stream.context[None, :], frames[:-1, -CONTEXT_SAMPLES:]], axis=0)
         batch = np.concatenate([previous, frames], axis=1).astype(np.float32, copy=False)
         output, stream.h, stream.c = self._session.run(
             None, {"input": batch, "h": stream.h, "c": stream.c}
         )
-        stream.context = frames[-1, -_CONTEXT_SAMPLES:].copy()
+        stream.context = frames[-1, -CONTEXT_SAMPLES:].copy()
         return np.asarray(output, dtype=np.float32).reshape(-1)
 
 
@@ -78,7 +76,7 @@ class VadStream:
     def __init__(self) -> None:
         self.h = np.zeros(_STATE_SHAPE, dtype=np.float32)
         self.c = np.zeros(_STATE_SHAPE, dtype=np.float32)
-        self.context = np.zeros(_CONTEXT_SAMPLES, dtype=np.float32)
+        self.context = np.zeros(CONTEXT_SAMPLES, dtype=np.float32)
 
 
 class FrameSplitter:

@@ -15,10 +15,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from praesent.audio.vad import FRAME_SAMPLES, VadStream, silero_model_path
+from praesent.audio.vad import CONTEXT_SAMPLES, FRAME_SAMPLES, VadStream, silero_model_path
 from praesent.audio.vad_graph import batched_graph
 
-_CONTEXT_SAMPLES = 64
 Frames = npt.NDArray[np.float32]
 # A channel's frames (n, 512) and the stream they continue.
 VadRequest = tuple[Frames, VadStream]
@@ -53,7 +52,7 @@ class BatchedVad:
         if not active:
             return result
         total = sum(counts)
-        rows = np.empty((total, _CONTEXT_SAMPLES + FRAME_SAMPLES), dtype=np.float32)
+        rows = np.empty((total, CONTEXT_SAMPLES + FRAME_SAMPLES), dtype=np.float32)
         lengths = np.array([counts[i] for i in active], dtype=np.int32)
         # steps[t, b]: the row of stream b's frame t; ``total`` (the zero row) once it has none.
         steps = np.full((int(lengths.max()), len(active)), total, dtype=np.int64)
@@ -63,9 +62,9 @@ class BatchedVad:
             frames, stream = items[index]
             count = counts[index]
             # Each frame is heard with the 64 samples before it, as Silero streams.
-            rows[row : row + count, _CONTEXT_SAMPLES:] = frames
-            rows[row, :_CONTEXT_SAMPLES] = stream.context
-            rows[row + 1 : row + count, :_CONTEXT_SAMPLES] = frames[:-1, -_CONTEXT_SAMPLES:]
+            rows[row : row + count, CONTEXT_SAMPLES:] = frames
+            rows[row, :CONTEXT_SAMPLES] = stream.context
+            rows[row + 1 : row + count, :CONTEXT_SAMPLES] = frames[:-1, -CONTEXT_SAMPLES:]
             steps[:count, column] = np.arange(row, row + count)
             starts.append(row)
             row += count
@@ -79,6 +78,6 @@ class BatchedVad:
             frames, stream = items[index]
             stream.h = hn[:, column : column + 1].copy()
             stream.c = cn[:, column : column + 1].copy()
-            stream.context = frames[-1, -_CONTEXT_SAMPLES:].copy()
+            stream.context = frames[-1, -CONTEXT_SAMPLES:].copy()
             result[index] = probabilities[column, : counts[index]].copy()
         return result
