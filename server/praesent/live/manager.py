@@ -461,8 +461,10 @@ class SessionManager:
             analysis = await anyio.to_thread.run_sync(
                 with_abstractive_summaries, analysis, self.llm
             )
-        # The final message is logged before the session is closed to further events.
-        await session.emit_extra(
+        # The final message is logged before the session is closed to further events, and sent
+        # only once the store says the session ended: a client that starts its next call on
+        # `final` must not find this one still counted live (the quota).
+        final = await session.emit_extra(
             {
                 "type": "final",
                 "at_s": round(session.audio_s, 3),
@@ -470,11 +472,13 @@ class SessionManager:
                 "session_id": session.id,
                 "analysis_url": f"/v1/sessions/{session.id}",
                 "report_url": f"/v1/sessions/{session.id}/report",
-            }
+            },
+            publish=False,
         )
         await anyio.to_thread.run_sync(
             lambda: self.store.finalise(session.id, status, analysis, datetime.now(UTC))
         )
+        session.publish_logged(final)
         # A team that keeps figures only keeps no words of the call from here on.
         await anyio.to_thread.run_sync(self.store.keep_figures_only_if_due, session.id)
         self.hub.close(session.id)

@@ -405,8 +405,9 @@ class LiveSession:
     def begin(self) -> None:
         self._worker = asyncio.create_task(self._transcribe_finals(), name=f"asr-{self.id}")
 
-    async def emit_extra(self, event: LoggedEvent) -> LoggedEvent:
-        """A transport-level event (ready, metrics of the lag, partial transcripts)."""
+    async def emit_extra(self, event: LoggedEvent, *, publish: bool = True) -> LoggedEvent:
+        """A transport-level event (ready, metrics of the lag, partial transcripts). Without
+        ``publish`` it is only logged; ``publish_logged`` sends it later."""
         async with self._emit_lock:
             if self._released:
                 return event
@@ -415,8 +416,12 @@ class LiveSession:
             if event["type"] == "gap":
                 self.gaps.append({"from_s": event["from_s"], "to_s": event["to_s"]})
             await self._persist([logged])
-            self._publish([logged])
+            if publish:
+                self._publish([logged])
             return logged
+
+    def publish_logged(self, logged: LoggedEvent) -> None:
+        self._publish([logged])
 
     async def _emit(self, events: Sequence[Event], provisional: str | None = None) -> None:
         """``provisional``: transcripts among ``events`` are in this language, still under review
