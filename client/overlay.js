@@ -12,6 +12,9 @@ const $ = (id) => root.ownerDocument.getElementById(id);
 
 const FRAME_S = 0.04; // the worklet's frame length
 const DEMO_RATE = 16000; // the demo recording's sample rate
+// How far ahead the demo's start is scheduled. A start that reaches the audio thread after its
+// time plays at once, off the VAD framing: a busy machine can take more than 100 ms to pass it on.
+const DEMO_LEAD_S = 0.5;
 // Voice activity decides per 512 samples from the stream's start (Silero's frame): the demo starts
 // on such a boundary, as the file does. Moved by a few ms, one call's events came out otherwise.
 const VAD_FRAME = 512;
@@ -423,9 +426,9 @@ function demoTitle(now = new Date()) {
 
 // `streamStart`: the context's sample frame where the stream to the server begins. The recording
 // starts a whole number of VAD frames later, so the server hears the file's own samples framed
-// as `praesent analyze` frames them (after 0.1 s or more of silence, time to schedule it).
+// as `praesent analyze` frames them (after DEMO_LEAD_S or more of silence, time to schedule it).
 function startDemoSource(streamStart) {
-  const soonest = Math.ceil(live.ctx.currentTime * DEMO_RATE) + 0.1 * DEMO_RATE;
+  const soonest = Math.ceil(live.ctx.currentTime * DEMO_RATE) + DEMO_LEAD_S * DEMO_RATE;
   const frames = Math.max(0, Math.ceil((soonest - streamStart) / VAD_FRAME));
   live.source.onended = () => setTimeout(stop, 1500);
   live.source.start((streamStart + frames * VAD_FRAME) / DEMO_RATE);
