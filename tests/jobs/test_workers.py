@@ -114,9 +114,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             servers.append(ServerProcess(root / f"serve-{i}", **env))
         store = EventStore(url)
         try:
-            with caddy(root / "proxy", [server.port for server in servers]) as port:
-                for server in servers:
-                    server.start()
+            # Both replicas ready before the proxy's first health check, and taken in turn: with
+            # least_conn, uploads sent one after another tie at no connections and Caddy picks
+            # at random (all 8 on one replica once in 128 runs), and a replica that was still
+            # starting at that check gets nothing for the next 5 s.
+            for server in servers:
+                server.start()
+                wait_for(f"{server.http}/readyz")
+            ports = [server.port for server in servers]
+            with caddy(root / "proxy", ports, lb_policy="round_robin") as port:
                 proxy = f"http://127.0.0.1:{port}"
                 wait_for(f"{proxy}/readyz")
                 for worker in workers:
