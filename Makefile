@@ -99,13 +99,12 @@ venv-check: pyannote-venv
 	$(BIN)/python scripts/venv_matches_lock.py $(PYANNOTE_VENV) --extra pyannote
 
 # Test files run on TEST_WORKERS processes (pytest-xdist; a file stays on one worker, since its
-# tests share servers and a Redis database). A third of the suite's time is spent waiting on
-# real-time calls, servers and browsers, so `TEST_WORKERS=3` takes a fresh-clone `.ci/run` on two
-# cores from 16 min 49 s to about 15 minutes; but then the real-time browser tests share the CPU with
-# two Whisper-bound workers, and in two of three such runs one of them failed (a talk time 1.54 s
-# off against a 1.5 s tolerance; an echo message not seen in 30 s). Two workers until those tests
-# are kept out of that contention.
-TEST_WORKERS ?= 2
+# tests share servers and a Redis database), the longest first in tests/conftest.py's order (xdist
+# would otherwise start the files with the most tests first). A third of the suite's time is
+# spent waiting on real-time calls, servers and browsers, so a third worker fills it; the files
+# that play audio in real time run together on one worker at normal priority while the others
+# lower theirs (tests/conftest.py), so they keep their tolerances on two busy cores.
+TEST_WORKERS ?= 3
 test: lock-check lint typecheck venv-check docs
 	sh scripts/install-system-deps.sh
 	$(BIN)/python -m compileall -q -j 0 server tests
