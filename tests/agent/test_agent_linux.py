@@ -62,16 +62,28 @@ class Lines:
     def next(self, kind: str, timeout_s: float = 30) -> tuple[float, dict[str, Any]]:
         deadline = time.monotonic() + timeout_s
         while True:
+            at, event = self._take(deadline, kind)
+            if event["type"] == kind:
+                return at, event
+
+    def each(self, kinds: set[str], timeout_s: float = 30) -> None:
+        """Every one of ``kinds``, in any order (they come from different threads)."""
+        deadline = time.monotonic() + timeout_s
+        waiting = set(kinds)
+        while waiting:
+            waiting.discard(self._take(deadline, " and ".join(sorted(waiting)))[1]["type"])
+
+    def _take(self, deadline: float, wanted: str) -> tuple[float, dict[str, Any]]:
+        while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                pytest.fail(f"no {kind!r} from the agent; it said {self.seen}")
+                pytest.fail(f"no {wanted!r} from the agent; it said {self.seen}")
             try:
                 at, event = self._queue.get(timeout=left)
             except queue.Empty:
                 continue
             self.seen.append((at, event))
-            if event["type"] == kind:
-                return at, event
+            return at, event
 
 
 @pytest.fixture(scope="module")

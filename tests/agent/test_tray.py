@@ -57,8 +57,7 @@ def test_the_tray_icon_pauses_resumes_and_quits_the_agent(
     feed = Feed(_player(desktop, "zoom", "call"))
     recorder: subprocess.Popen[bytes] | None = None
     try:
-        lines.next("watching", 60)
-        lines.next("tray", 30)
+        lines.each({"watching", "tray"}, 60)
         wait_until(lambda: docked(desktop, holder) is not None, 20, "the icon docked")
         icon = docked(desktop, holder)
         assert icon is not None
