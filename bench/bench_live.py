@@ -1,7 +1,7 @@
 """Benchmark the live socket: event latency, transcript latency, concurrent calls and a peer.
 
 Starts a real ``praesent serve`` in a subprocess (its own temporary data directory, the models
-under ~/.local/share/praesent/models, ``base`` int8) and streams calls built by ``make_call.py``
+where ``praesent serve`` finds them, ``base`` int8) and streams calls built by ``make_call.py``
 into ``WS /v1/live`` in real time, the way a capture client does: each frame leaves when its
 audio has been "recorded". Every figure is taken on the client's clock:
 
@@ -59,15 +59,14 @@ import numpy as np
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
+from praesent.settings import Settings
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_call import DEFAULT_DATA_DIR, PHONECALL_SKIP_S, SAMPLE_RATE, build_call
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "bench"
-MODELS_DIR = Path(
-    os.environ.get("PRAESENT_MODELS_DIR")
-    or Path.home() / ".local" / "share" / "praesent" / "models"
-)
+MODELS_DIR = Settings().model_root  # where `praesent serve` finds them (the checkout's models/)
 STM = DEFAULT_DATA_DIR / "en-phonecall-2spk" / "sample.stm"
 CORE_TYPES = ("activity", "interruption", "backchannel")
 # The phone call after make_call's skip: one repetition of the real conversation.
