@@ -24,9 +24,14 @@ def free_port() -> int:
 
 
 def process_env(data_dir: Path, extra: dict[str, str]) -> dict[str, str]:
-    # A developer's own PRAESENT_* settings (a token, a database) must not leak into tests.
+    # A developer's own PRAESENT_* settings (a token, a database) must not leak into tests; the
+    # thread count `make test` sets for every process does.
     return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PRAESENT_")},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("PRAESENT_") or k == "PRAESENT_CPU_THREADS"
+        },
         "PRAESENT_DATA_DIR": str(data_dir),
         # The data dir holds the database only; the models stay where `make` put them.
         "PRAESENT_MODELS_DIR": str(Settings().model_root),
