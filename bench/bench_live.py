@@ -84,6 +84,9 @@ ONE_STEP_OFF = {
     "no batching": {"PRAESENT_LIVE_BATCH": "false"},
     "no speculation": {"PRAESENT_LIVE_SPECULATE": "false"},
     "no tiny.en": {"PRAESENT_PREVIEW_MODEL": ""},
+    # glibc's own arena count: with any MALLOC_* setting praesent leaves the allocator as glibc
+    # sets it up, handing freed memory back (praesent/launch.py).
+    "memory handed back": {"MALLOC_ARENA_MAX": str(8 * (os.cpu_count() or 1))},
 }
 # Analytics-only calls each deciding on their own, Silero per call and channel, as before ticked
 # calls shared one inference of voice activity per round.

@@ -1,3 +1,3 @@
-from praesent.cli import main
+from praesent.launch import main
 
 main()
