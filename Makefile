@@ -106,7 +106,8 @@ venv-check: pyannote-venv
 # lower theirs (tests/conftest.py), so they keep their tolerances on two busy cores.
 TEST_WORKERS ?= 3
 # With every core busy, each of the suite's processes computes on one thread (Whisper's and
-# OpenBLAS's): a second only adds wake-ups. glibc keeps freed memory instead of handing it back:
+# OpenBLAS's): a second only adds wake-ups. glibc keeps freed memory instead of handing it back
+# (as praesent/launch.py sets it up for the `praesent` command; pytest's own processes need it here):
 # CTranslate2 frees and takes its attention buffers at every step, and each new mapping costs a
 # page fault per 4 KiB. Measured on `praesent analyze` of the phone call: 12.0 CPU s before,
 # 8.9 after, the same wall time, 40 MB more at its peak.

@@ -21,10 +21,10 @@ def keep_freed_memory() -> bool:
 
     CTranslate2 frees and allocates its attention buffers (tens of MB) at every decoding step.
     glibc maps blocks that large afresh each time and unmaps them when freed, so each 4 KiB page
-    of every step costs a page fault: a quarter of Whisper's CPU in a live call. With one arena
-    (every thread's blocks in the main heap, which can grow past a thread arena's 64 MB), large
-    blocks taken from that heap and no trimming, the memory is reused. Must run before any thread
-    starts; glibc on Linux only. True where the settings took."""
+    of every step costs a page fault: 17 % of a live call's server CPU with transcripts. With
+    one arena (every thread's blocks in the main heap, which can grow past a thread arena's
+    64 MB), large blocks taken from that heap and no trimming, the memory is reused. Must run
+    before any thread starts; glibc on Linux only. True where the settings took."""
     if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc":
         return False
     if any(name in os.environ for name in _ENV_SETTINGS):
