@@ -87,6 +87,8 @@ ONE_STEP_OFF = {
     # glibc's own arena count: with any MALLOC_* setting praesent leaves the allocator as glibc
     # sets it up, handing freed memory back (praesent/launch.py).
     "memory handed back": {"MALLOC_ARENA_MAX": str(8 * (os.cpu_count() or 1))},
+    # Finals and previews with Whisper's whole 30 s window, padding and all (asr/transcriber.py).
+    "whole encoder window": {"PRAESENT_LIVE_ENCODER_MIN_S": "30"},
 }
 # Analytics-only calls each deciding on their own, Silero per call and channel, as before ticked
 # calls shared one inference of voice activity per round.

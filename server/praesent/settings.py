@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     live_batch: bool = True
     # Live calls: an utterance's decode starts when its speech stops, on a free worker.
     live_speculate: bool = True
+    # Live calls: the shortest audio Whisper's encoder sees for a final or a preview, in seconds;
+    # a window's audio is rounded up to 5 s and at least this long (30: Whisper's whole window,
+    # as file analyses always use).
+    live_encoder_min_s: float = Field(default=20.0, ge=5, le=30)
     # Live previews of English calls with this cheaper English-only model where it is
     # installed ("" for none: previews with the call's model); finals always use ``model``.
     preview_model: str = "tiny.en"

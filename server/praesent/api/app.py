@@ -145,7 +145,11 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
             speech_to_text=SpeechToText(
                 engines.transcriber,
                 settings.asr_workers,
-                SchedulerOptions(batch=settings.live_batch, speculate=settings.live_speculate),
+                SchedulerOptions(
+                    batch=settings.live_batch,
+                    speculate=settings.live_speculate,
+                    encoder_min_s=settings.live_encoder_min_s,
+                ),
                 engines.previews,
             ),
             hub=_event_hub(settings),

@@ -40,6 +40,9 @@ _TAIL = SAMPLE_RATE // 5
 _REACHED = SAMPLE_RATE // 5
 # The audio of one decoder window.
 _WINDOW = 30 * SAMPLE_RATE
+# Whisper's feature frames: 100 a second, 3000 a window.
+_FRAMES_PER_S = 100
+_FIT_STEP_FRAMES = 5 * _FRAMES_PER_S
 
 
 class _SecondWindowError(Exception):
@@ -101,6 +104,27 @@ class Span:
     audio_start_sample: int
 
 
+def _fit_frames(encoder_min_s: float | None) -> int:
+    """The encoder frames a window is cut to at the least (0: never cut)."""
+    if encoder_min_s is None or encoder_min_s >= 30:
+        return 0
+    return round(encoder_min_s * _FRAMES_PER_S)
+
+
+def _fitted(features: Any, least: int) -> Any:
+    """A window's features without the padding beyond its audio, rounded up to 5 s and at least
+    ``least`` frames. faster-whisper pads each window's features with zeros to 30 s (a frame of
+    real audio is never zero in all its mel bands); the encoder's cost grows faster than its
+    length: 20 s of the 30 take 38 % of its CPU."""
+    frames = np.asarray(features)
+    if frames.ndim == 2:
+        frames = frames[None]
+    heard = np.flatnonzero(np.any(frames[0] != 0, axis=0))
+    content = int(heard[-1]) + 1 if heard.size else 0
+    keep = max(least, -(-content // _FIT_STEP_FRAMES) * _FIT_STEP_FRAMES)
+    return np.ascontiguousarray(frames[..., :keep]) if keep < frames.shape[-1] else features
+
+
 class Transcriber:
     """Wraps faster-whisper's ``WhisperModel``; safe to share between threads."""
 
@@ -125,6 +149,8 @@ class Transcriber:
         self._encode = self._model.encode
         self._model.encode = self._encode_window
         self._windows_left: int | None = None
+        # Encoder frames a window is cut to where its audio is shorter (0: Whisper's whole window).
+        self._fit_frames = 0
         # For ``transcribe_window``: the speech of each packed span, and where the decoded text
         # has reached so far (samples of the pack).
         self._speech: list[tuple[int, int]] = []
@@ -146,7 +172,7 @@ class Transcriber:
                 self._windows_left = None
             else:
                 self._windows_left -= 1
-        return self._encode(features)
+        return self._encode(_fitted(features, self._fit_frames) if self._fit_frames else features)
 
     def _inside_speech(self, sample: int) -> bool:
         return any(start < sample < end - _REACHED for start, end in self._speech)
@@ -168,7 +194,11 @@ class Transcriber:
         return {str(language): float(p) for language, p in probabilities}
 
     def transcribe_spans(
-        self, spans: list[Span], language: str, stats: AsrStats | None = None
+        self,
+        spans: list[Span],
+        language: str,
+        stats: AsrStats | None = None,
+        encoder_min_s: float | None = None,
     ) -> list[Decoded]:
         """Transcribe several spans of one channel in one pass; returns the words of each span.
 
@@ -176,8 +206,12 @@ class Transcriber:
         window holds as much speech as possible; word times are mapped back to each span. Each
         span's text is then judged on its own (``quality.failure``): one that fails is decoded
         again alone with Whisper's temperature fallback, and dropped if it fails again.
+
+        With ``encoder_min_s``, the encoder sees each window's audio rounded up to 5 s and at
+        least that long, not Whisper's 30 s of which the rest is padding (``_fitted``).
         """
-        return self._transcribe(spans, language, stats, one_window=False)
+        fit = _fit_frames(encoder_min_s)
+        return self._transcribe(spans, language, stats, one_window=False, fit=fit)
 
     def transcribe_window(
         self, spans: list[Span], language: str, stats: AsrStats | None = None, last: bool = False
@@ -188,7 +222,7 @@ class Transcriber:
         again with the spans that follow, instead of Whisper encoding the pack's remainder as a
         window of its own. With ``last`` (no spans follow), a text that stops inside an utterance
         goes on into Whisper's next window: packed again, the utterance would be decoded twice."""
-        return self._transcribe(spans, language, stats, one_window=True, last=last)
+        return self._transcribe(spans, language, stats, one_window=True, last=last, fit=0)
 
     def _transcribe(
         self,
@@ -197,12 +231,13 @@ class Transcriber:
         stats: AsrStats | None,
         one_window: bool,
         last: bool = False,
+        fit: int = 0,
     ) -> list[Decoded]:
         if not spans:
             return []
         if one_window and spans[0].audio.shape[0] > _WINDOW:
             # An utterance longer than a window: Whisper's own seek goes through it.
-            return self._transcribe(spans[:1], language, stats, one_window=False)
+            return self._transcribe(spans[:1], language, stats, one_window=False, fit=fit)
         gap = np.zeros(round(self.options.pack_gap_ms * SAMPLE_RATE / 1000), dtype=np.float32)
         pieces: list[npt.NDArray[np.float32]] = []
         offsets: list[int] = []  # where each span starts in the packed buffer
@@ -224,13 +259,19 @@ class Transcriber:
             if last
         ]
         found, stopped = self._words(
-            packed, language, stats, speech_end=ends[-1], one_window=one_window, speech=speech
+            packed,
+            language,
+            stats,
+            speech_end=ends[-1],
+            one_window=one_window,
+            speech=speech,
+            fit=fit,
         )
         if stopped is not None:
             done = sum(1 for end in ends if end <= stopped + _REACHED)
             if done == 0:
                 # Whisper stopped inside the first span: that one is decoded alone, whole.
-                return self._transcribe(spans[:1], language, stats, one_window=False)
+                return self._transcribe(spans[:1], language, stats, one_window=False, fit=fit)
             spans = spans[:done]
         stats.speech_s += sum(span.end_sample - span.start_sample for span in spans) / SAMPLE_RATE
         words: list[list[TimedWord]] = [[] for _ in spans]
@@ -244,12 +285,17 @@ class Transcriber:
                     )
                 )
         return [
-            self.checked(span, found, language, stats)
+            self.checked(span, found, language, stats, fit)
             for span, found in zip(spans, words, strict=True)
         ]
 
     def checked(
-        self, span: Span, words: list[TimedWord], language: str, stats: AsrStats | None = None
+        self,
+        span: Span,
+        words: list[TimedWord],
+        language: str,
+        stats: AsrStats | None = None,
+        fit: int = 0,
     ) -> Decoded:
         """``words`` decoded for ``span`` as they are, or decoded again, or dropped."""
         duration_s = (span.end_sample - span.start_sample) / SAMPLE_RATE
@@ -259,26 +305,35 @@ class Transcriber:
         stats.retries += 1
         again = [
             _timed(span, 0, start, end, text, probability)
-            for start, end, text, probability in self._words(span.audio, language, stats, True)[0]
+            for start, end, text, probability in self._words(
+                span.audio, language, stats, True, fit=fit
+            )[0]
         ]
         if failure(_text(again), duration_s, self.options.quality) is None:
             return Decoded(again, retried=True)
         stats.rejected += 1
         return Decoded([], rejected=True, retried=True)
 
-    def preview(self, audio: npt.NDArray[np.float32], language: str) -> str:
-        """A quick, rough text of an utterance still being spoken: greedy, no word times."""
+    def preview(
+        self, audio: npt.NDArray[np.float32], language: str, encoder_min_s: float | None = None
+    ) -> str:
+        """A quick, rough text of an utterance still being spoken: greedy, no word times
+        (``encoder_min_s`` as for ``transcribe_spans``)."""
         with self._lock:
-            segments, _info = self._model.transcribe(
-                audio,
-                language=language,
-                beam_size=1,
-                without_timestamps=True,
-                vad_filter=False,
-                condition_on_previous_text=False,
-                temperature=0.0,
-            )
-            texts = [s.text.strip() for s in segments if not is_invented(s.text)]
+            self._fit_frames = _fit_frames(encoder_min_s)
+            try:
+                segments, _info = self._model.transcribe(
+                    audio,
+                    language=language,
+                    beam_size=1,
+                    without_timestamps=True,
+                    vad_filter=False,
+                    condition_on_previous_text=False,
+                    temperature=0.0,
+                )
+                texts = [s.text.strip() for s in segments if not is_invented(s.text)]
+            finally:
+                self._fit_frames = 0
         text = " ".join(text for text in texts if text)
         # A preview is shown as it is: one that loops or runs too fast is not shown at all.
         duration_s = audio.shape[0] / SAMPLE_RATE
@@ -293,6 +348,7 @@ class Transcriber:
         speech_end: int | None = None,
         one_window: bool = False,
         speech: list[tuple[int, int]] | None = None,
+        fit: int = 0,
     ) -> tuple[list[tuple[int, int, str, float]], int | None]:
         """The words Whisper hears in ``audio``. With ``speech_end``, decoding stops once a
         segment reaches it: Whisper would otherwise encode the rest after its last timestamp
@@ -311,6 +367,7 @@ class Transcriber:
         with self._lock:
             self._windows_left = 1 if one_window else None
             self._speech, self._reached = speech or [], 0
+            self._fit_frames = fit
             try:
                 segments, _info = self._model.transcribe(
                     audio,
@@ -355,6 +412,7 @@ class Transcriber:
                 stopped = reached
             finally:
                 self._windows_left = None
+                self._fit_frames = 0
         stats.windows += max(1, len(windows))
         stats.fallbacks += len(fallbacks)
         return [item for item in found if item[2]], stopped

@@ -34,6 +34,9 @@ class SchedulerOptions:
     batch: bool = True
     # Start a final's decode when speech stops, on a free worker, before the utterance closes.
     speculate: bool = True
+    # The shortest audio Whisper's encoder sees for a final or a preview (30: its whole window);
+    # see ``Transcriber.transcribe_spans``.
+    encoder_min_s: float = 20.0
 
 
 @dataclass(slots=True)
@@ -114,7 +117,7 @@ class SpeechToText:
         self._busy += 1
         try:
             return await anyio.to_thread.run_sync(
-                model.preview, audio, language, limiter=self._threads
+                model.preview, audio, language, self.options.encoder_min_s, limiter=self._threads
             )
         finally:
             self._busy -= 1
@@ -134,7 +137,12 @@ class SpeechToText:
             else:
                 finals = self._take_finals()
                 spans = [job.span for job in finals]
-                work = functools.partial(self._transcriber.transcribe_spans, spans, head.language)
+                work = functools.partial(
+                    self._transcriber.transcribe_spans,
+                    spans,
+                    head.language,
+                    encoder_min_s=self.options.encoder_min_s,
+                )
                 futures = [job.done for job in finals]
                 self.decodes += 1
                 self.finals_decoded += len(finals)
