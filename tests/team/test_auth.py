@@ -17,6 +17,7 @@ from praesent.api.app import create_app
 from praesent.engines import Engines
 from praesent.settings import Settings
 from praesent.store import EventStore
+from praesent.team import credentials
 from praesent.team.accounts import issue_token
 from praesent.team.credentials import ARGON2_MEMORY_KIB, ARGON2_TIME_COST, hash_password
 from tests.live_server import ServerProcess
@@ -30,6 +31,11 @@ def test_argon2id_parameters_are_the_stated_ones() -> None:
     stored = hash_password("a long enough password")
     assert stored.startswith(f"$argon2id$v=19$m={ARGON2_MEMORY_KIB},t={ARGON2_TIME_COST},p=4$")
     assert ARGON2_MEMORY_KIB == 65536 and ARGON2_TIME_COST == 3
+    # An unknown email is verified against a stored constant: with the same parameters, both
+    # answers cost the same, and no password matches it.
+    assert not credentials._HASHER.check_needs_rehash(credentials._DUMMY_HASH)
+    assert credentials._DUMMY_HASH.split("$")[3] == stored.split("$")[3]
+    assert not credentials.verify_password(None, "a long enough password")
 
 
 def test_browser_sign_in_uses_an_httponly_cookie_and_csrf(

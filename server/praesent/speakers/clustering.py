@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.optimize import linear_sum_assignment
 
 MAX_SPEAKERS = 6
 
@@ -54,6 +52,10 @@ def cluster(
     vectors, weights = _normalise(embeddings[train]), speech_s[train]
     if vectors.shape[0] == 1:
         return vectors
+    # Imported here: scipy's clustering costs every process 0.2 s at start, and only calls on
+    # one channel cluster.
+    from scipy.cluster.hierarchy import fcluster, linkage
+
     tree = linkage(vectors, method="average", metric="cosine")
     if num_speakers is not None:
         labels = fcluster(tree, t=min(num_speakers, vectors.shape[0]), criterion="maxclust") - 1
@@ -91,6 +93,8 @@ def assign(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each embedded local speaker -> a speaker (and its cosine similarity); two local speakers
     of one window never go to the same speaker (the best one-to-one match per window)."""
+    from scipy.optimize import linear_sum_assignment  # as in ``cluster``
+
     similarity = _normalise(embeddings) @ centroids.T
     labels = np.full(embeddings.shape[0], -1)
     for window in np.unique(owners):
