@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -112,3 +116,33 @@ def test_batched_streams_equal_each_stream_alone(vad: SileroVad) -> None:
     difference = max(float(np.abs(a - b).max()) for a, b in zip(together, alone, strict=True))
     assert difference <= 1e-5, difference
     assert max(float(p.max()) for p in alone) > 0.9  # there is speech in them
+
+
+def test_the_batched_graph_is_kept_for_the_next_process(tmp_path: Path) -> None:
+    """The rewritten graph is kept in the models folder: the next process loads it without the
+    ``onnx`` package (a second of CPU at every server start), with the same probabilities; a
+    damaged one is rewritten."""
+    frames = _recordings()[0][:400]
+    fresh = BatchedVad().probabilities(frames, VadStream())
+    cache = tmp_path / "cache"
+    first = BatchedVad(cache_dir=cache).probabilities(frames, VadStream())
+    (kept,) = cache.glob("silero-batched-*.onnx")
+    assert np.array_equal(first, fresh)
+    probe = (
+        "import sys, numpy as np; from pathlib import Path;"
+        "from praesent.audio.vad import VadStream; from praesent.audio.vad_batch import BatchedVad;"
+        f"vad = BatchedVad(cache_dir=Path({str(cache)!r}));"
+        f"frames = np.load({str(tmp_path / 'frames.npy')!r});"
+        f"np.save({str(tmp_path / 'heard.npy')!r}, vad.probabilities(frames, VadStream()));"
+        "print('onnx' in sys.modules)"
+    )
+    np.save(tmp_path / "frames.npy", frames)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "False", result.stderr
+    assert np.array_equal(np.load(tmp_path / "heard.npy"), fresh)
+    kept.write_bytes(kept.read_bytes()[:1000])
+    again = BatchedVad(cache_dir=cache).probabilities(frames, VadStream())
+    assert np.array_equal(again, fresh)
+    assert kept.stat().st_size > 1000 and not list(cache.glob("*.part"))

@@ -44,7 +44,8 @@ def load_engines(settings: Settings, model: str | None = None, previews: bool = 
     transcriber = Transcriber(resolve_model_dir(settings, model), options)
     loaded = _preview_models(settings, options) if previews else {}
     fused = fused_or_none(settings)
-    batched = BatchedVad() if previews else None
+    # Rewritten once per models folder (praesent/audio/vad_batch.py).
+    batched = BatchedVad(cache_dir=settings.model_root / ".cache") if previews else None
     return Engines(
         vad=SileroVad(),
         transcriber=transcriber,

@@ -9,14 +9,17 @@ probabilities are those of ``SileroVad`` on that stream alone, within 2e-6 (test
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from praesent.audio import vad_graph
 from praesent.audio.vad import CONTEXT_SAMPLES, FRAME_SAMPLES, VadStream, silero_model_path
-from praesent.audio.vad_graph import batched_graph
 
 Frames = npt.NDArray[np.float32]
 # A channel's frames (n, 512) and the stream they continue.
@@ -26,18 +29,28 @@ VadRequest = tuple[Frames, VadStream]
 class BatchedVad:
     """One inference for the frames of many streams, each continuing its own ``VadStream``."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        import onnx
+    def __init__(self, path: Path | None = None, cache_dir: Path | None = None) -> None:
+        """``cache_dir``: where the rewritten graph is kept for the next process (rewriting
+        needs the ``onnx`` package, whose import alone takes a second of CPU)."""
         import onnxruntime
 
-        model = batched_graph(onnx.load(str(path or silero_model_path())))
         options = onnxruntime.SessionOptions()
         options.inter_op_num_threads = 1
         options.intra_op_num_threads = 1
         options.log_severity_level = 4
-        self._session = onnxruntime.InferenceSession(
-            model.SerializeToString(), providers=["CPUExecutionProvider"], sess_options=options
-        )
+        source = path or silero_model_path()
+
+        def session(graph: bytes) -> onnxruntime.InferenceSession:
+            return onnxruntime.InferenceSession(
+                graph, providers=["CPUExecutionProvider"], sess_options=options
+            )
+
+        try:
+            self._session = session(_graph(source, cache_dir))
+        except Exception:  # onnxruntime's own errors: a damaged kept graph is rewritten
+            if cache_dir is None:
+                raise
+            self._session = session(_graph(source, cache_dir, rewrite=True))
 
     def probabilities(self, frames: Frames, stream: VadStream) -> Frames:
         """Speech probability per frame of ``frames`` (n, 512), continuing ``stream``."""
@@ -81,3 +94,34 @@ class BatchedVad:
             stream.context = frames[-1, -CONTEXT_SAMPLES:].copy()
             result[index] = probabilities[column, : counts[index]].copy()
         return result
+
+
+def _graph(source: Path, cache_dir: Path | None, rewrite: bool = False) -> bytes:
+    """The batched graph of ``source``, from ``cache_dir`` where it was kept for the same source
+    and rewrite, else rewritten (and kept there where it can be written)."""
+    original = source.read_bytes()
+    key = hashlib.sha256(original + Path(vad_graph.__file__).read_bytes()).hexdigest()[:24]
+    kept = cache_dir / f"silero-batched-{key}.onnx" if cache_dir is not None else None
+    if kept is not None and kept.is_file() and not rewrite:
+        return kept.read_bytes()
+    import onnx
+
+    graph: bytes = vad_graph.batched_graph(onnx.load_from_string(original)).SerializeToString()
+    if kept is not None:
+        _keep(graph, kept)
+    return graph
+
+
+def _keep(graph: bytes, kept: Path) -> None:
+    """Whole or not at all: servers starting together may write it at once."""
+    partial: str | None = None
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=kept.parent, suffix=".part")
+        with os.fdopen(handle, "wb") as out:
+            out.write(graph)
+        os.replace(partial, kept)
+    except OSError:
+        # A read-only models folder, a full disk: rewritten again next time.
+        if partial is not None and os.path.exists(partial):
+            os.unlink(partial)
