@@ -146,3 +146,8 @@ def test_the_batched_graph_is_kept_for_the_next_process(tmp_path: Path) -> None:
     again = BatchedVad(cache_dir=cache).probabilities(frames, VadStream())
     assert np.array_equal(again, fresh)
     assert kept.stat().st_size > 1000 and not list(cache.glob("*.part"))
+    # Where nothing can be kept (here a file stands where the folder would be), it still loads.
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    unkept = BatchedVad(cache_dir=blocked / "cache").probabilities(frames, VadStream())
+    assert np.array_equal(unkept, fresh)
