@@ -367,6 +367,8 @@ class LiveSession:
         self._partial_task: asyncio.Task[None] | None = None
         self._worker: asyncio.Task[None] | None = None
         self._closing = False
+        # Every utterance of the ended call is queued: the count of those left only falls.
+        self._all_queued = False
         # Handed over to another process: nothing more goes into the log from here.
         self._released = False
         self._emit_lock = asyncio.Lock()
@@ -641,7 +643,7 @@ class LiveSession:
     async def _report_left(self) -> None:
         """After the audio has ended: what speech-to-text still has to do, so that the page
         says "finishing the transcript" with progress rather than "Live"."""
-        if not self._closing or not self.start.transcribe or self._released:
+        if not self._all_queued or not self.start.transcribe or self._released:
             return
         waiting = list(self._finals)
         speech = sum(job.span.end_sample - job.span.start_sample for job in waiting)
@@ -682,6 +684,7 @@ class LiveSession:
         events, jobs = await self._work(self._state.finish)
         await self._emit(events)
         self._queue_finals(jobs)
+        self._all_queued = True
         await self._report_left()
         self._finals_ready.set()
         if self._partial_task is not None:
