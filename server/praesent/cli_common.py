@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import reprlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -62,7 +63,9 @@ def load_settings() -> Settings:
             # A rule between settings (e.g. a compute type and its device): the message names them.
             fail(InputError(str(first["msg"]).removeprefix("Value error, ")))
         name = "PRAESENT_" + "_".join(str(part) for part in first["loc"][:1]).upper()
-        fail(InputError(f"{name}: {first['msg']} (got {first.get('input')!r})"))
+        message = str(first["msg"]).removeprefix("Value error, ")
+        # reprlib: a value of a megabyte is shown as its first characters.
+        fail(InputError(f"{name}: {message} (got {reprlib.repr(first.get('input'))})"))
 
 
 def notice(message: str) -> None:
