@@ -10,8 +10,9 @@ audio has been "recorded". Every figure is taken on the client's clock:
 (b) final-transcript latency: from sending the frame that holds the utterance's ``end_s`` to
     receiving its final ``transcript`` event (the VAD's and the joiner's waiting included), with
     the WER of those transcripts on the phone call (English), for live speech-to-text now and as
-    before its scheduler (``BEFORE_STT``: one utterance per decode, a final only once its
-    utterance closed, previews with the call's model), each on its own server in the same run;
+    before its scheduler and the steps since (``BEFORE_STT``: one utterance per decode, a final
+    only once its utterance closed, previews with the call's model, Whisper's whole window, the
+    beam for English), each on its own server in the same run;
     and on the longer call with language ``auto`` (the first ones provisional, in the best guess);
 (c) concurrency: N simultaneous two-channel calls, with transcripts (now and as before) and
     analytics only; a level
@@ -72,23 +73,30 @@ CORE_TYPES = ("activity", "interruption", "backchannel")
 # The phone call after make_call's skip: one repetition of the real conversation.
 PHONECALL_S = 30.0 - PHONECALL_SKIP_S
 PEER_VENV = CACHE / "whisperlive-venv"
-# Live speech-to-text as it was before the scheduler's steps: one utterance per decode, a final
-# only once its utterance closed, previews with the call's own model.
+# glibc's own arena count: with any MALLOC_* setting praesent leaves the allocator as glibc sets it
+# up, handing freed memory back (praesent/launch.py).
+MEMORY_HANDED_BACK = {"MALLOC_ARENA_MAX": str(8 * (os.cpu_count() or 1))}
+# Live speech-to-text as it was before the scheduler and every step since: one utterance per
+# decode, a final only once its utterance closed, previews with the call's own model, Whisper's
+# whole 30 s window, the beam for every language, freed memory handed back.
 BEFORE_STT = {
     "PRAESENT_LIVE_BATCH": "false",
     "PRAESENT_LIVE_SPECULATE": "false",
     "PRAESENT_PREVIEW_MODEL": "",
+    "PRAESENT_LIVE_ENCODER_MIN_S": "30",
+    "PRAESENT_LIVE_GREEDY_LANGUAGES": "",
+    **MEMORY_HANDED_BACK,
 }
 # Each step of BEFORE_STT alone, to see what it does by itself.
 ONE_STEP_OFF = {
     "no batching": {"PRAESENT_LIVE_BATCH": "false"},
     "no speculation": {"PRAESENT_LIVE_SPECULATE": "false"},
     "no tiny.en": {"PRAESENT_PREVIEW_MODEL": ""},
-    # glibc's own arena count: with any MALLOC_* setting praesent leaves the allocator as glibc
-    # sets it up, handing freed memory back (praesent/launch.py).
-    "memory handed back": {"MALLOC_ARENA_MAX": str(8 * (os.cpu_count() or 1))},
+    "memory handed back": MEMORY_HANDED_BACK,
     # Finals and previews with Whisper's whole 30 s window, padding and all (asr/transcriber.py).
     "whole encoder window": {"PRAESENT_LIVE_ENCODER_MIN_S": "30"},
+    # English finals with the beam (PRAESENT_BEAM_SIZE), not greedy.
+    "English beam": {"PRAESENT_LIVE_GREEDY_LANGUAGES": ""},
 }
 # Analytics-only calls each deciding on their own, Silero per call and channel, as before ticked
 # calls shared one inference of voice activity per round.
@@ -718,7 +726,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--each-step",
         action="store_true",
         help="also each step of live speech-to-text turned off alone (batching, speculation, "
-        "the preview model): the phone call and the first level with transcripts",
+        "the preview model, the fitted window, greedy English finals): the phone call and the "
+        "first level with transcripts",
     )
     parser.add_argument(
         "--quick", action="store_true", help="a 1-minute call, one level each, one repetition"
@@ -887,7 +896,7 @@ def print_single(report: dict[str, Any]) -> None:
     print(
         "(b) final-transcript latency and WER on the phone call (English), live speech-to-text "
         "now beside as before (one utterance per decode, finals only once closed, previews "
-        "with the call's model):"
+        "with the call's model, Whisper's whole window, the beam for English):"
     )
     print(f"    {'':15} {'p50':>8} {'p95':>8} {'WER':>7} {'finals':>7}  load")
     for label in ("now", "before", *ONE_STEP_OFF):
@@ -901,8 +910,9 @@ def print_single(report: dict[str, Any]) -> None:
     if "single_now" in report and "single_before" in report:
         now, before = report["single_now"], report["single_before"]
         print(
-            f"    before / now: p50 {before['final_p50_s'] / now['final_p50_s']:.2f}x, "
-            f"p95 {before['final_p95_s'] / now['final_p95_s']:.2f}x"
+            f"    now / before: p50 {now['final_p50_s'] / before['final_p50_s']:.2f}x "
+            f"(goal <= 0.6x), p95 {now['final_p95_s'] / before['final_p95_s']:.2f}x; WER "
+            f"{(now['wer'] - before['wer']) * 100:+.1f} points (goal <= +1)"
         )
 
 

@@ -17,6 +17,15 @@ from praesent.live.speech_to_text import SchedulerOptions, SpeechToText
 from tests.support import SAMPLE_RATE, pooled_wer, read_wav, shared, stm_words, wer
 
 CHUNK = SAMPLE_RATE // 20  # 50 ms, as a capture client sends
+LIVE = SchedulerOptions()
+
+
+def _alone(engines: Engines, span: Span, beam_size: int | None = 1) -> Decoded:
+    """``span`` decoded on its own as the scheduler decodes an English final (greedy, its
+    encoder window fitted) or, with ``beam_size`` None, with the transcriber's beam."""
+    return engines.transcriber.transcribe_spans(
+        [span], "en", encoder_min_s=LIVE.encoder_min_s, beam_size=beam_size
+    )[0]
 
 
 def _listen(engines: Engines, samples: np.ndarray) -> tuple[list[Span], list[tuple[int, Span]]]:
@@ -45,7 +54,7 @@ def test_finals_of_several_calls_decode_together_as_alone(
     spans = [span for span in seller + customer if span.end_sample - span.start_sample > 8000]
     assert len(spans) >= 6, "the phone call has at least six utterances of 0.5 s and more"
     spans = spans[:6]
-    alone = [engines.transcriber.transcribe_spans([span], "en")[0] for span in spans]
+    alone = [_alone(engines, span) for span in spans]
 
     async def batched() -> tuple[list[Decoded], SpeechToText]:
         stt = SpeechToText(engines.transcriber, 1, SchedulerOptions(batch=True))
@@ -117,7 +126,9 @@ def test_batched_finals_keep_the_call_words(engines: Engines, channels: np.ndarr
         )
 
     packed = asyncio.run(run())
-    alone = [engines.transcriber.transcribe_spans([s], "en")[0] for s in seller + customer]
+    assert "en" in LIVE.greedy_languages
+    alone = [_alone(engines, s) for s in seller + customer]
+    beam = [_alone(engines, s, beam_size=None) for s in seller + customer]
     stm = shared("en-phonecall-2spk/sample.stm")
     # speaker90, the seller channel, is Diane in the STM; speaker91 is Sheila.
     references = [stm_words(stm, "Diane"), stm_words(stm, "Sheila")]
@@ -126,6 +137,28 @@ def test_batched_finals_keep_the_call_words(engines: Engines, channels: np.ndarr
         sides = [decoded[: len(seller)], decoded[len(seller) :]]
         return pooled_wer(references, [" ".join(w.text for d in s for w in d.words) for s in sides])
 
-    packed_wer, alone_wer = error(packed), error(alone)
-    print(f"phone call WER: utterances packed across calls {packed_wer:.3f}, alone {alone_wer:.3f}")
+    packed_wer, alone_wer, beam_wer = error(packed), error(alone), error(beam)
+    print(
+        f"phone call WER: utterances packed across calls {packed_wer:.3f}, alone {alone_wer:.3f}, "
+        f"alone with beam {engines.transcriber.options.beam_size} {beam_wer:.3f}"
+    )
     assert packed_wer <= alone_wer + 0.03
+    # Greedy English finals: as accurate as the beam's within a point and a half.
+    assert alone_wer <= beam_wer + 0.015
+
+
+def test_finals_decode_greedily_only_in_the_greedy_languages(
+    engines: Engines, channels: np.ndarray
+) -> None:
+    seller, _ = _listen(engines, channels[:, 0].copy())
+    span = max(seller, key=lambda s: s.end_sample - s.start_sample)
+
+    def final(options: SchedulerOptions) -> list[str]:
+        async def run() -> Decoded:
+            return await SpeechToText(engines.transcriber, 1, options).final(span, "en")
+
+        return [w.text for w in asyncio.run(run()).words]
+
+    greedy, beam = _alone(engines, span), _alone(engines, span, beam_size=None)
+    assert final(LIVE) == [w.text for w in greedy.words]
+    assert final(SchedulerOptions(greedy_languages=frozenset())) == [w.text for w in beam.words]

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # a window's audio is rounded up to 5 s and at least this long (30: Whisper's whole window,
     # as file analyses always use).
     live_encoder_min_s: float = Field(default=20.0, ge=5, le=30)
+    # Live finals in these languages (Whisper's codes, comma-separated; "" for none) are decoded
+    # greedily, sooner and cheaper; the others, and every file analysis, with ``beam_size``.
+    live_greedy_languages: str = "en"
     # Live previews of English calls with this cheaper English-only model where it is
     # installed ("" for none: previews with the call's model); finals always use ``model``.
     preview_model: str = "tiny.en"
@@ -223,6 +226,22 @@ class Settings(BaseSettings):
             if problem is not None:
                 raise ValueError(f"{problem}; set PRAESENT_DEVICE or PRAESENT_COMPUTE_TYPE")
         return self
+
+    @field_validator("live_greedy_languages")
+    @classmethod
+    def _known_languages(cls, value: str) -> str:
+        # Imported here: faster-whisper's tokenizer is slow to import, the default is not checked.
+        from praesent.asr.language_codes import WHISPER_CODES
+
+        codes = [code.strip().lower() for code in value.split(",") if code.strip()]
+        unknown = [code for code in codes if code not in WHISPER_CODES]
+        if unknown:
+            raise ValueError(f"unknown language {unknown[0][:20]!r} (Whisper's codes: en, de, …)")
+        return ",".join(codes)
+
+    @property
+    def live_greedy(self) -> frozenset[str]:
+        return frozenset(filter(None, self.live_greedy_languages.split(",")))
 
     @field_validator("public_url")
     @classmethod

@@ -149,6 +149,7 @@ def create_app(settings: Settings, load: EngineLoader | None = None) -> FastAPI:
                     batch=settings.live_batch,
                     speculate=settings.live_speculate,
                     encoder_min_s=settings.live_encoder_min_s,
+                    greedy_languages=settings.live_greedy,
                 ),
                 engines.previews,
             ),

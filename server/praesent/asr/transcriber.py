@@ -111,6 +111,18 @@ def _fit_frames(encoder_min_s: float | None) -> int:
     return round(encoder_min_s * _FRAMES_PER_S)
 
 
+@dataclass(frozen=True, slots=True)
+class _Decoding:
+    """How one decode differs from the transcriber's options (a live one's): the encoder frames
+    a window is cut to at the least (0: Whisper's whole window), and its own beam size."""
+
+    fit: int = 0
+    beam_size: int | None = None
+
+
+_WHOLE = _Decoding()
+
+
 def _fitted(features: Any, least: int) -> Any:
     """A window's features without the padding beyond its audio, rounded up to 5 s and at least
     ``least`` frames. faster-whisper pads each window's features with zeros to 30 s (a frame of
@@ -199,6 +211,7 @@ class Transcriber:
         language: str,
         stats: AsrStats | None = None,
         encoder_min_s: float | None = None,
+        beam_size: int | None = None,
     ) -> list[Decoded]:
         """Transcribe several spans of one channel in one pass; returns the words of each span.
 
@@ -209,9 +222,11 @@ class Transcriber:
 
         With ``encoder_min_s``, the encoder sees each window's audio rounded up to 5 s and at
         least that long, not Whisper's 30 s of which the rest is padding (``_fitted``).
+        ``beam_size``: this decode's, not the options' (1: greedy, as live finals of some
+        languages are).
         """
-        fit = _fit_frames(encoder_min_s)
-        return self._transcribe(spans, language, stats, one_window=False, fit=fit)
+        decoding = _Decoding(_fit_frames(encoder_min_s), beam_size)
+        return self._transcribe(spans, language, stats, one_window=False, decoding=decoding)
 
     def transcribe_window(
         self, spans: list[Span], language: str, stats: AsrStats | None = None, last: bool = False
@@ -222,7 +237,7 @@ class Transcriber:
         again with the spans that follow, instead of Whisper encoding the pack's remainder as a
         window of its own. With ``last`` (no spans follow), a text that stops inside an utterance
         goes on into Whisper's next window: packed again, the utterance would be decoded twice."""
-        return self._transcribe(spans, language, stats, one_window=True, last=last, fit=0)
+        return self._transcribe(spans, language, stats, one_window=True, last=last)
 
     def _transcribe(
         self,
@@ -231,13 +246,13 @@ class Transcriber:
         stats: AsrStats | None,
         one_window: bool,
         last: bool = False,
-        fit: int = 0,
+        decoding: _Decoding = _WHOLE,
     ) -> list[Decoded]:
         if not spans:
             return []
         if one_window and spans[0].audio.shape[0] > _WINDOW:
             # An utterance longer than a window: Whisper's own seek goes through it.
-            return self._transcribe(spans[:1], language, stats, one_window=False, fit=fit)
+            return self._transcribe(spans[:1], language, stats, one_window=False, decoding=decoding)
         gap = np.zeros(round(self.options.pack_gap_ms * SAMPLE_RATE / 1000), dtype=np.float32)
         pieces: list[npt.NDArray[np.float32]] = []
         offsets: list[int] = []  # where each span starts in the packed buffer
@@ -265,13 +280,15 @@ class Transcriber:
             speech_end=ends[-1],
             one_window=one_window,
             speech=speech,
-            fit=fit,
+            decoding=decoding,
         )
         if stopped is not None:
             done = sum(1 for end in ends if end <= stopped + _REACHED)
             if done == 0:
                 # Whisper stopped inside the first span: that one is decoded alone, whole.
-                return self._transcribe(spans[:1], language, stats, one_window=False, fit=fit)
+                return self._transcribe(
+                    spans[:1], language, stats, one_window=False, decoding=decoding
+                )
             spans = spans[:done]
         stats.speech_s += sum(span.end_sample - span.start_sample for span in spans) / SAMPLE_RATE
         words: list[list[TimedWord]] = [[] for _ in spans]
@@ -285,7 +302,7 @@ class Transcriber:
                     )
                 )
         return [
-            self.checked(span, found, language, stats, fit)
+            self.checked(span, found, language, stats, decoding)
             for span, found in zip(spans, words, strict=True)
         ]
 
@@ -295,7 +312,7 @@ class Transcriber:
         words: list[TimedWord],
         language: str,
         stats: AsrStats | None = None,
-        fit: int = 0,
+        decoding: _Decoding = _WHOLE,
     ) -> Decoded:
         """``words`` decoded for ``span`` as they are, or decoded again, or dropped."""
         duration_s = (span.end_sample - span.start_sample) / SAMPLE_RATE
@@ -306,7 +323,7 @@ class Transcriber:
         again = [
             _timed(span, 0, start, end, text, probability)
             for start, end, text, probability in self._words(
-                span.audio, language, stats, True, fit=fit
+                span.audio, language, stats, True, decoding=decoding
             )[0]
         ]
         if failure(_text(again), duration_s, self.options.quality) is None:
@@ -348,7 +365,7 @@ class Transcriber:
         speech_end: int | None = None,
         one_window: bool = False,
         speech: list[tuple[int, int]] | None = None,
-        fit: int = 0,
+        decoding: _Decoding = _WHOLE,
     ) -> tuple[list[tuple[int, int, str, float]], int | None]:
         """The words Whisper hears in ``audio``. With ``speech_end``, decoding stops once a
         segment reaches it: Whisper would otherwise encode the rest after its last timestamp
@@ -367,13 +384,13 @@ class Transcriber:
         with self._lock:
             self._windows_left = 1 if one_window else None
             self._speech, self._reached = speech or [], 0
-            self._fit_frames = fit
+            self._fit_frames = decoding.fit
             try:
                 segments, _info = self._model.transcribe(
                     audio,
                     language=language,
                     task="transcribe",
-                    beam_size=options.beam_size,
+                    beam_size=decoding.beam_size or options.beam_size,
                     word_timestamps=True,
                     vad_filter=False,
                     condition_on_previous_text=False,
