@@ -411,16 +411,21 @@ class LiveSession:
         """A transport-level event (ready, metrics of the lag, partial transcripts). Without
         ``publish`` it is only logged; ``publish_logged`` sends it later."""
         async with self._emit_lock:
-            if self._released:
-                return event
-            self._seq += 1
-            logged = {"seq": self._seq, **event}
-            if event["type"] == "gap":
-                self.gaps.append({"from_s": event["from_s"], "to_s": event["to_s"]})
-            await self._persist([logged])
-            if publish:
-                self._publish([logged])
-            return logged
+            return await self._log_extra(event, publish)
+
+    async def _log_extra(self, event: LoggedEvent, publish: bool = True) -> LoggedEvent:
+        """``emit_extra`` with the emit lock held."""
+        assert self._emit_lock.locked()
+        if self._released:
+            return event
+        self._seq += 1
+        logged = {"seq": self._seq, **event}
+        if event["type"] == "gap":
+            self.gaps.append({"from_s": event["from_s"], "to_s": event["to_s"]})
+        await self._persist([logged])
+        if publish:
+            self._publish([logged])
+        return logged
 
     def publish_logged(self, logged: LoggedEvent) -> None:
         self._publish([logged])
@@ -617,6 +622,8 @@ class LiveSession:
                     await self._listen(self._finals[self._listened])
                     self._listened += 1
                 await self._transcribe(self._finals[0])
+                # No await between its transcript being logged and this: ``_report_left``
+                # counts the queue under the emit lock.
                 self._finals.popleft()
                 self._listened -= 1
                 await self._report_left()
@@ -645,16 +652,19 @@ class LiveSession:
         says "finishing the transcript" with progress rather than "Live"."""
         if not self._all_queued or not self.start.transcribe or self._released:
             return
-        waiting = list(self._finals)
-        speech = sum(job.span.end_sample - job.span.start_sample for job in waiting)
-        await self.emit_extra(
-            {
-                "type": "finishing",
-                "at_s": round(self.audio_s, 3),
-                "utterances_left": len(waiting),
-                "speech_left_s": round(speech / SAMPLE_RATE, 3),
-            }
-        )
+        # Counted under the emit lock: an utterance whose transcript is being logged is either
+        # still counted with its transcript after this, or already gone from the queue.
+        async with self._emit_lock:
+            waiting = list(self._finals)
+            speech = sum(job.span.end_sample - job.span.start_sample for job in waiting)
+            await self._log_extra(
+                {
+                    "type": "finishing",
+                    "at_s": round(self.audio_s, 3),
+                    "utterances_left": len(waiting),
+                    "speech_left_s": round(speech / SAMPLE_RATE, 3),
+                }
+            )
 
     async def _transcribe(self, job: FinalJob) -> None:
         """The utterance's final transcript: in the call's language, or while it is undecided in
