@@ -31,7 +31,10 @@ _CHILD = f"""
 import cProfile, pstats, sys, time, wave
 from praesent.audio.vad import SileroVad
 from praesent.live.protocol import StreamFormat
-from praesent.live.session import CallState
+try:
+    from praesent.live.call_state import CallState
+except ImportError:  # trees before CallState had a module of its own
+    from praesent.live.session import CallState
 
 path, calls, seconds, profile = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 with wave.open(path, "rb") as wav:

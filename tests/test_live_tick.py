@@ -15,9 +15,9 @@ from praesent.audio.vad_batch import BatchedVad
 from praesent.engines import load_fused
 from praesent.evaluation import degrade
 from praesent.evaluation.corpus import phonecall
+from praesent.live.call_state import CallState
 from praesent.live.protocol import StreamFormat
 from praesent.live.rounds import decide_together
-from praesent.live.session import CallState
 from praesent.settings import Settings
 from tests.support import SHARED_DATA, shared
 

@@ -16,7 +16,7 @@ import anyio
 
 from praesent.audio.vad_batch import BatchedVad, VadRequest
 from praesent.core.events import Event
-from praesent.live.session import CallState, FinalJob
+from praesent.live.call_state import CallState, FinalJob
 
 Decided = tuple[list[Event], list[FinalJob]]
 
