@@ -1,6 +1,7 @@
 """The audio path's streaming shortcuts give what the plain per-frame computation gives, on
-real recordings: the level normaliser's running percentile, and the echo gate cleaning the
-frames between two changes of its delays as one block."""
+real recordings: the level normaliser's running percentile, the echo gate cleaning the frames
+between two changes of its delays as one block, and its delay search left out while the delay
+is steady."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import numpy.typing as npt
 import pytest
 
 from praesent.audio.decode import iter_blocks
-from praesent.audio.echo import EchoGate
+from praesent.audio.echo import EchoGate, EchoOptions
 from praesent.audio.level import LevelNormaliser, LevelOptions
 from praesent.evaluation import degrade
-from praesent.evaluation.corpus import phonecall
+from praesent.evaluation.corpus import clip_call, english_clips, phonecall
 from tests.support import SHARED_DATA, shared
 
 Frames = npt.NDArray[np.float32]
@@ -71,15 +72,24 @@ def test_level_normaliser_equals_the_plain_computation(memory_frames: int) -> No
         np.testing.assert_allclose(streamed, expected, rtol=1e-6, atol=0)
 
 
-def _gated(call: npt.NDArray[np.float32], piece: int) -> tuple[list[Frames], object]:
-    gate = EchoGate()
+Delays = tuple[float | None, float | None]
+
+
+def _gated(
+    call: npt.NDArray[np.float32], piece: int, options: EchoOptions | None = None
+) -> tuple[list[Frames], tuple[Delays, Delays, int]]:
+    gate = EchoGate(options)
     out: list[list[Frames]] = [[], []]
     for start in range(0, call.shape[1], piece):
         for index, channel in enumerate(gate.push([c[start : start + piece] for c in call])):
             out[index].append(channel)
     for index, channel in enumerate(gate.finish()):
         out[index].append(channel)
-    return [np.concatenate(pieces) for pieces in out], (gate.delays_ms, gate.hearing_ms)
+    return [np.concatenate(pieces) for pieces in out], (
+        gate.delays_ms,
+        gate.hearing_ms,
+        gate.searches,
+    )
 
 
 @pytest.mark.parametrize("talk_over", [False, True])
@@ -92,9 +102,31 @@ def test_echo_gate_in_blocks_equals_frame_by_frame(talk_over: bool) -> None:
         call = degrade.talk_over(call, 10.56, 14.85, 22.6)
     echoed = np.asarray(degrade.echo(call, -18, 60), dtype=np.float32)
     frame_by_frame, state = _gated(echoed, 256)
-    assert state == ((60.0, 100.0), (60.0, None))  # the seller's delay found and heard
+    assert state[:2] == ((60.0, 100.0), (60.0, None))  # the seller's delay found and heard
     for piece in (3200, 16000):
         blocks, state_here = _gated(echoed, piece)
         assert state_here == state
         for index in (0, 1):
             np.testing.assert_array_equal(blocks[index], frame_by_frame[index])
+
+
+@pytest.mark.parametrize(("gain_db", "delay_ms"), [(-18, 60), (-24, 150), (-12, 120)])
+def test_echo_gate_searching_less_once_steady_equals_searching_every_time(
+    gain_db: int, delay_ms: int
+) -> None:
+    """Read sentences (20.8 s) with the customer's echo in the seller's microphone: searching
+    for the delay only every fourth time once it is steady gives the same samples, delay and
+    warning as searching every 32 ms, with at most a third of the searches (measured 42-46
+    against 151-154)."""
+    shared("en-jfk/jfk.flac")
+    call = clip_call("en-read", "en", english_clips(SHARED_DATA)).audio
+    echoed = np.asarray(degrade.echo(call, gain_db, delay_ms), dtype=np.float32)
+    every_time = EchoOptions(steady_search_every=1, hold_until_no_echo_ms=10**9)
+    expected, (delays, hearing, searches) = _gated(echoed, 3200, every_time)
+    assert delays[0] == pytest.approx(delay_ms, abs=0.1)
+    assert hearing[0] == pytest.approx(delay_ms, abs=0.1)
+    steady, (delays_here, hearing_here, searches_here) = _gated(echoed, 3200)
+    assert (delays_here, hearing_here) == (delays, hearing)
+    assert searches_here <= searches / 3
+    for index in (0, 1):
+        np.testing.assert_array_equal(steady[index], expected[index])

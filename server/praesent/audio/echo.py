@@ -8,9 +8,10 @@ overlaps and backchannels, and Whisper writes the customer's words into the sell
 and keeps what is not (double talk: the seller speaking over the customer stays):
 
 1. The delay: GCC-PHAT (generalised cross-correlation with phase transform) between the channel
-   and the other over the last second, every 64 ms while the other speaks, 0-250 ms; a peak well
-   above the correlation's spread is echo, a flat correlation is none. The delay is tracked over
-   the call (the median of the recent confident estimates).
+   and the other over the last second, every 32 ms while both sound (every 128 ms while the
+   delay is steady), 0-250 ms; a peak well above the correlation's spread is echo, a flat
+   correlation is none. The delay is tracked over the call (the median of the recent confident
+   estimates).
 2. The echo's spectrum: the other channel's power spectrum at that delay, with a reverberation
    tail, times the echo path's gain per band. The gain is the minimum, over the last seconds in
    which the other channel spoke, of this channel's power over the other's (minimum statistics:
@@ -24,7 +25,9 @@ model still hears. numpy's FFT does all the work; there is no per-sample filteri
 
 The delay is known only some 100 ms after the other side starts to speak; the frames in between
 would let its first words through. So while both channels sound and no echo is known yet, the
-output waits up to 256 ms for the search (at most 10 s of a call in all).
+output waits up to 256 ms for the search (at most 10 s of a call in all), until the search has
+run over a second of both sounding without finding echo: a call with a headset waits no
+more after its first second of double talk.
 
 Both channels must be pushed in equal lengths; the output lags the input by one window (32 ms),
 plus that wait, and is sample-aligned with it: sample i out is sample i in, cleaned.
@@ -42,6 +45,7 @@ import numpy.typing as npt
 import scipy.fft
 
 from praesent.audio import SAMPLE_RATE
+from praesent.audio.echo_delay import ChannelFloor, DelayTracker, EchoHeard
 
 Samples = npt.NDArray[np.float32]
 
@@ -62,6 +66,12 @@ class EchoOptions:
     # Cross-correlation over this much audio of both channels, every ``delay_every_ms``.
     delay_window_ms: int = 1000
     delay_every_ms: int = 32
+    # Once the delay is steady (the last estimates all agree on it), only every this-many-th
+    # search runs: a steady echo path needs no new estimate every 32 ms, and the search's two
+    # FFTs were a fifth of a live call's audio work. A disagreeing estimate or one of crosstalk
+    # makes it unsteady, and the search runs every time again. (Searching as sparsely on calls
+    # without echo found reverberation's reflections as echo: the search stays dense there.)
+    steady_search_every: int = 4
     # A correlation peak this many standard deviations above the correlation's spread is echo.
     delay_peak_sigmas: float = 6.0
     # While both channels sound and no echo is known, frames wait this long for the delay
@@ -69,6 +79,12 @@ class EchoOptions:
     # call in all.
     hold_ms: int = 256
     hold_budget_s: float = 10.0
+    # Once the search has run over this much of both channels sounding at once without finding
+    # any echo, the call has none (a headset, or the speakers down): double talk is only that,
+    # and nothing waits any more. An echo that starts later is still found and removed, after
+    # its first ~100 ms. Real echo was found within 4-10 searches (320 ms) on every recording;
+    # a third of that margin let weak echo's first words through.
+    hold_until_no_echo_ms: int = 1000
     # The echo path's gain is the minimum power ratio over this much of the other's speech:
     # long enough that seconds of double talk do not fill it.
     gain_memory_s: float = 12.0
@@ -100,131 +116,6 @@ class EchoOptions:
     # The echo is gone (a headset, the speakers turned down) once the other channel sounded this
     # long without its echo found here again.
     echo_cleared_s: float = 10.0
-
-
-class _DelayTracker:
-    """The other channel's delay into this one, from GCC-PHAT over a sliding window."""
-
-    def __init__(self, options: EchoOptions) -> None:
-        self._max_lag = options.max_delay_ms * SAMPLE_RATE // 1000
-        self._min_lag = options.min_delay_ms * SAMPLE_RATE // 1000
-        self._sigmas = options.delay_peak_sigmas
-        self._estimates: list[int] = []
-        self._votes = 3
-        self._agree = 2 * SAMPLE_RATE // 1000
-        self.delay: int | None = None  # samples; None until echo was found
-
-    def update(self, correlation: npt.NDArray[np.float64]) -> bool:
-        """``correlation``: GCC-PHAT of this channel with the other at lags -max..+max (a
-        positive lag: this channel hears the other later). A peak at a negative lag is this
-        channel's own sound in the other (the echo goes the other way), one near zero the same
-        recording on both channels. True when this window heard echo at the tracked delay."""
-        peak = int(np.argmax(correlation)) - self._max_lag
-        spread = float(np.std(correlation))
-        if spread <= 0 or peak < 0:
-            return False
-        if peak < self._min_lag:
-            # The same sound on both channels at once: a vote against any echo delay.
-            self._estimates = [*self._estimates[-8:], -1]
-            return False
-        median = float(np.median(correlation))
-        if correlation[peak + self._max_lag] - median < self._sigmas * spread:
-            return False
-        near_zero = correlation[self._max_lag - self._min_lag : self._max_lag + self._min_lag]
-        if self.delay is not None and float(np.max(near_zero)) - median >= self._sigmas * spread:
-            # The window also holds the same sound on both channels (crosstalk): its other
-            # peaks are chance, one of them repeated in the next windows replaced the delay.
-            return False
-        self._estimates = [*self._estimates[-8:], peak]
-        # The delay changes only when more recent estimates agree on the new one (within 2 ms)
-        # than on the current one, and at least three.
-        agreeing = [e for e in self._estimates if abs(e - peak) <= self._agree]
-        current = (
-            0
-            if self.delay is None
-            else sum(abs(e - self.delay) <= self._agree for e in self._estimates)
-        )
-        needed = self._votes if self.delay is not None else 2
-        if len(agreeing) >= needed and len(agreeing) > current:
-            self.delay = int(np.median(agreeing))
-        return self.delay is not None and abs(peak - self.delay) <= self._agree
-
-
-class _EchoHeard:
-    """Whether a channel hears the other's echo, for the live warning: the tracked delay found
-    again in separate seconds of the other's sound, at a level an echo has. Clocked in samples
-    of the other channel's sound (an echo can only be heard while its source sounds)."""
-
-    def __init__(self, options: EchoOptions) -> None:
-        self._needed = options.heard_seconds
-        self._within = round(options.heard_within_s * SAMPLE_RATE)
-        self._cleared = round(options.echo_cleared_s * SAMPLE_RATE)
-        self._agree = 2 * SAMPLE_RATE // 1000
-        self._levels_db = (options.min_echo_gain_db, options.max_echo_gain_db)
-        self._clock = 0
-        self._seconds: deque[int] = deque()  # clock seconds with a confirmation
-        self._delay: int | None = None  # samples; the delay the confirmations are for
-        self._last = 0
-        self.delay_ms: float | None = None  # while the echo is heard
-
-    def other_sounded(self, samples: int) -> None:
-        self._clock += samples
-        if self.delay_ms is not None and self._clock - self._last >= self._cleared:
-            self.delay_ms = None
-            self._seconds.clear()
-
-    def found(self, delay: int, near: Samples, far: Samples) -> None:
-        """The correlation peaked at the tracked ``delay`` (samples) over ``near`` and ``far``,
-        this channel's and the other's last second."""
-        if not self._echo_level(near[delay:], far[: far.shape[0] - delay]):
-            return
-        if self._delay is None or abs(delay - self._delay) > self._agree:
-            self._seconds.clear()
-        self._delay = delay
-        self._last = self._clock
-        second = self._clock // SAMPLE_RATE
-        if not self._seconds or self._seconds[-1] != second:
-            self._seconds.append(second)
-        while self._seconds[0] * SAMPLE_RATE < self._clock - self._within:
-            self._seconds.popleft()
-        if self.delay_ms is not None or len(self._seconds) >= self._needed:
-            self.delay_ms = delay * 1000 / SAMPLE_RATE
-
-    def _echo_level(self, near: Samples, far: Samples) -> bool:
-        """Most frames in which the other channel sounds are 6-30 dB louder there than here
-        (at the delay). The same sound on both channels is as loud on each; a voice that
-        only starts near the window's end leaves this channel silent in most of them."""
-        count = far.shape[0] // _WINDOW
-        if count == 0:
-            return False
-        power = [
-            np.mean(np.square(x[: count * _WINDOW].reshape(count, _WINDOW), dtype=np.float64), 1)
-            for x in (near, far)
-        ]
-        loud = power[1] > max(float(np.max(power[1])) * 1e-3, 1e-10)
-        if not loud.any():
-            return False
-        ratio_db = 10 * np.log10(np.maximum(power[0][loud], 1e-20) / power[1][loud])
-        low, high = self._levels_db
-        return bool(np.mean((ratio_db >= low) & (ratio_db <= high)) >= 0.5)
-
-
-class _Floor:
-    """A channel's background level (followed down at once, up 3 dB a second): does the
-    channel sound above it?"""
-
-    def __init__(self) -> None:
-        self._floor_db: float | None = None
-        self._rise_db = 3.0 * 0.032
-
-    def sounding(self, recent: Samples) -> bool:
-        power = float(np.dot(recent, recent)) / max(recent.shape[0], 1)
-        level_db = 10 * np.log10(max(power, 1e-12))
-        floor = (
-            level_db if self._floor_db is None else min(level_db, self._floor_db + self._rise_db)
-        )
-        self._floor_db = floor
-        return bool(level_db > max(floor + 10, -90))
 
 
 class _Suppressor:
@@ -417,7 +308,7 @@ class EchoGate:
     def __init__(self, options: EchoOptions | None = None) -> None:
         self.options = options or EchoOptions()
         self._history = self.options.delay_window_ms * SAMPLE_RATE // 1000
-        self._trackers = (_DelayTracker(self.options), _DelayTracker(self.options))
+        self._trackers = (DelayTracker(self.options), DelayTracker(self.options))
         self._suppressors = (_Suppressor(self.options), _Suppressor(self.options))
         self._max_frames = self.options.max_delay_ms * SAMPLE_RATE // 1000 // _HOP + 2
         # Input from padded index ``_base`` on; the stream is padded with one hop of zeros so
@@ -441,11 +332,17 @@ class EchoGate:
         self._received = 0
         self._emitted = 0
         self._every = max(1, self.options.delay_every_ms * SAMPLE_RATE // 1000 // _HOP)
-        self._floors = (_Floor(), _Floor())
+        # Searches over both channels sounding that found no echo, before the hold gives up.
+        self._searches_to_no_echo = max(
+            1, self.options.hold_until_no_echo_ms * SAMPLE_RATE // 1000 // (self._every * _HOP)
+        )
+        self._floors = (ChannelFloor(), ChannelFloor())
         self._max_lag = self.options.max_delay_ms * SAMPLE_RATE // 1000
         # Long enough that no lag up to the maximum wraps around; a size scipy's FFT is fast at.
         self._fft_size = scipy.fft.next_fast_len(self._history + self._max_lag + 1, real=True)
-        self._heard = (_EchoHeard(self.options), _EchoHeard(self.options))
+        self._heard = (EchoHeard(self.options), EchoHeard(self.options))
+        self._skipped = 0  # searches left out in a row (see ``steady_search_every``)
+        self.searches = 0  # correlations computed: the gate's largest cost
 
     @property
     def delays_ms(self) -> tuple[float | None, float | None]:
@@ -457,7 +354,7 @@ class EchoGate:
     @property
     def hearing_ms(self) -> tuple[float | None, float | None]:
         """The delay of the other channel's echo in each channel while it is heard there (see
-        ``_EchoHeard``); None before and once the other sounded ``echo_cleared_s`` without it."""
+        ``EchoHeard``); None before and once the other sounded ``echo_cleared_s`` without it."""
         return (self._heard[0].delay_ms, self._heard[1].delay_ms)
 
     def push(self, channels: Sequence[Samples]) -> list[Samples]:
@@ -606,6 +503,12 @@ class EchoGate:
         self._sounding = first_sounds and second_sounds
         if not self._sounding:
             return
+        steady = any(tracker.steady for tracker in self._trackers)
+        if steady and self._skipped + 1 < self.options.steady_search_every:
+            self._skipped += 1
+            return
+        self._skipped = 0
+        self.searches += 1
         recent = [self._input[i][begin:end] for i in (0, 1)]
         size = self._fft_size
         both = scipy.fft.rfft(np.stack(recent), size, axis=1)
@@ -619,3 +522,7 @@ class EchoGate:
             tracker = self._trackers[index]
             if tracker.update(lags_here) and tracker.delay is not None:
                 self._heard[index].found(tracker.delay, recent[index], recent[1 - index])
+        if self._hold_left > 0 and all(tracker.delay is None for tracker in self._trackers):
+            self._searches_to_no_echo -= 1
+            if self._searches_to_no_echo == 0:
+                self._hold_left = 0
