@@ -145,6 +145,7 @@ bench: $(STAMP_DEV)
 	$(BIN)/python bench/bench_live.py --each-step
 	$(BIN)/python bench/bench_live.py $(BENCH_LIVE_PINNED)
 	$(BIN)/python bench/bench_live_audio.py --baseline a8f7c42
+	$(BIN)/python bench/bench_live_audio.py --baseline 841aecb --echo
 	$(BIN)/python bench/bench_replicas.py
 	$(BIN)/python bench/bench_jobs.py
 	$(BIN)/python bench/bench_speakers.py

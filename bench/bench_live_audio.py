@@ -5,9 +5,12 @@ No server and no sockets: ``--calls`` two-channel one-minute calls (make_call.py
 at a message decides in one round (``decide_together``, one inference of voice activity), or on
 its own where the tree has no rounds. This tree and an earlier commit (``--baseline``) alternate,
 each in a process of its own, ``--runs`` times; printed: CPU (user + system) per second of call.
-With ``--profile`` the current tree once under cProfile, its costliest functions.
+With ``--profile`` the current tree once under cProfile, its costliest functions. With
+``--echo`` the seller's microphone also hears the customer from the speakers (-18 dB, 60 ms,
+``degrade.echo``): the echo gate's delay search runs whenever the customer speaks.
 
     python bench/bench_live_audio.py --baseline a8f7c42 --calls 50 --seconds 30 --runs 2
+    python bench/bench_live_audio.py --baseline 841aecb --echo
 """
 
 from __future__ import annotations
@@ -17,11 +20,16 @@ import os
 import statistics
 import subprocess
 import sys
+import wave
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_analyze import baseline_tree
 from bench_live import CACHE, ROOT, cached_call, read_frames
+
+from praesent.evaluation import degrade
 
 FRAME_MS = 50
 TICK_SAMPLES = 3200
@@ -83,6 +91,23 @@ def ms_per_call_s(tree: Path, call: Path, calls: int, seconds: float, profile: b
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def with_echo(call: Path) -> Path:
+    """``call`` with the customer's echo in the seller's channel, written once beside it."""
+    path = call.with_name(f"{call.stem}-echo.wav")
+    if path.exists():
+        return path
+    with wave.open(str(call), "rb") as wav:
+        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
+    echoed = degrade.echo((pcm.T / 32768).astype(np.float32), -18, 60)
+    out = np.clip(np.round(echoed.T * 32768), -32768, 32767).astype("<i2")
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(16_000)
+        wav.writeframes(out.tobytes())
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", help="the earlier commit (none: this tree alone)")
@@ -90,8 +115,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="of each call (default 30)")
     parser.add_argument("--runs", type=int, default=2, help="runs (default 2)")
     parser.add_argument("--profile", action="store_true", help="cProfile this tree once")
+    parser.add_argument(
+        "--echo", action="store_true", help="the seller's channel hears the customer's echo"
+    )
     args = parser.parse_args()
-    call = cached_call(1.0)
+    call = with_echo(cached_call(1.0)) if args.echo else cached_call(1.0)
     read_frames(call, FRAME_MS)  # checks the format
     trees = {"now": ROOT}
     if args.baseline:
