@@ -13,7 +13,9 @@ it (``parec`` with the same name). The agent must
 - capture both sides: the session's talk times are within 1 s of ``praesent analyze`` of the
   same clip, while another app plays other speech on the same speakers (only Zoom's own
   playback stream is the customer);
-- finalise the session within 3 s of ``zoom`` closing its recording stream.
+- finalise the session within 3 s of ``zoom`` closing its recording stream;
+- name each call after the event of the seller's calendar (an ICS file) that runs meanwhile, in
+  its ``call_started`` line and as the session's title.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,6 +38,7 @@ import pytest
 from praesent.analysis import AnalysisRequest, analyse_file
 from praesent.engines import load_engines
 from praesent.settings import Settings
+from tests.calendar.test_sources import SELLER, acme_ics
 from tests.live_server import ServerProcess, free_port
 from tests.overlay.conftest import pactl, pulse_server, require
 from tests.support import Figure, read_wav, wait_until
@@ -175,6 +179,18 @@ def test_agent_coaches_a_call_app_and_ignores_others(
     pulse: dict[str, str], clip: np.ndarray, tmp_path: Path, figure: Figure
 ) -> None:
     (tmp_path / "data").mkdir()
+    # An event running now, without a call link (a link would arm the detector, and the voice
+    # message below must be seen unarmed) and without a series (the "never" remembered for one
+    # app below would hold for every call of the series).
+    event = acme_ics(datetime.now(UTC) - timedelta(minutes=5))
+    calendar = tmp_path / "calendar.ics"
+    calendar.write_text(
+        "".join(
+            line
+            for line in event.splitlines(keepends=True)
+            if "teams" not in line and not line.startswith("UID:")
+        )
+    )
     server = ServerProcess(tmp_path / "data", port=free_port()).start()
     agent = subprocess.Popen(
         [
@@ -190,7 +206,7 @@ def test_agent_coaches_a_call_app_and_ignores_others(
             "--state",
             str(tmp_path / "state"),
         ],
-        env=pulse,
+        env={**pulse, "PRAESENT_CALENDAR_URL": str(calendar), "PRAESENT_CALENDAR_EMAIL": SELLER},
         stdout=subprocess.PIPE,
         stderr=(tmp_path / "agent.err").open("w"),
         text=True,
@@ -210,6 +226,9 @@ def test_agent_coaches_a_call_app_and_ignores_others(
         server.stop()
     started = [event["app"] for _, event in lines.seen if event["type"] == "call_started"]
     assert started == ["slack", "slack", "zoom", "zoom"], lines.seen
+    titles = {event["title"] for _, event in lines.seen if event["type"] == "call_started"}
+    assert titles == {"ACME — discovery"}, lines.seen
+    assert session["session"]["title"] == "ACME — discovery", session["session"]
     # Only the call the seller said yes to became a session.
     assert [s["id"] for s in sessions] == [session["session"]["id"]], sessions
     reference = analyse_file(

@@ -186,7 +186,7 @@ class Agent:
                         emit({"type": "call_started", "app": change.app.key, "title": None})
                         emit({"type": "skipped", "app": change.app.key, "reason": "paused"})
                     elif isinstance(change, CallStarted) and self._call is None:
-                        self._call = self._started(change.app, prompts)
+                        self._call = await self._started(change.app, prompts)
                         self._publish()
                     elif isinstance(change, CallEnded) and change.app.key in unprompted:
                         unprompted.discard(change.app.key)
@@ -201,8 +201,13 @@ class Agent:
             watcher.close()
             prompts.stop()
 
-    def _started(self, app: CallApp, prompts: PromptServer) -> _Call | None:
-        found = self.calendar.context(app) if self.calendar is not None else None
+    async def _started(self, app: CallApp, prompts: PromptServer) -> _Call | None:
+        # The calendar may be a server (up to its timeout): read off the loop, as ``armed`` is.
+        found = (
+            await asyncio.to_thread(self.calendar.context, app)
+            if self.calendar is not None
+            else None
+        )
         context = found or CallContext()
         emit({"type": "call_started", "app": app.key, "title": context.title})
         remembered = self.memory.choice(app.key, context.series)
