@@ -82,8 +82,8 @@ class EchoOptions:
     # Once the search has run over this much of both channels sounding at once without finding
     # any echo, the call has none (a headset, or the speakers down): double talk is only that,
     # and nothing waits any more. An echo that starts later is still found and removed, after
-    # its first ~100 ms. Real echo was found within 4-10 searches (320 ms) on every recording;
-    # a third of that margin let weak echo's first words through.
+    # its first ~100 ms. Real echo was found within 4-10 searches (320 ms) on every recording
+    # of ``make eval``: a second leaves three times that for weaker echo.
     hold_until_no_echo_ms: int = 1000
     # The echo path's gain is the minimum power ratio over this much of the other's speech:
     # long enough that seconds of double talk do not fill it.
