@@ -35,7 +35,7 @@ from websockets.asyncio.client import connect
 
 from praesent.capture.client import CaptureOptions, run_capture
 from praesent.capture.sources import BLOCK, SAMPLE_RATE, Samples, Source
-from praesent.live.manager import logged
+from praesent.live.stored_log import logged
 from praesent.store import EventStore, migrate
 from tests.live_server import ServerProcess
 from tests.overlay.reference import analyze

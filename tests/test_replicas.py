@@ -23,7 +23,7 @@ import redis
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from praesent.live.manager import logged
+from praesent.live.stored_log import logged
 from praesent.store import EventStore, migrate
 from tests.live_server import Relay, ServerProcess
 from tests.store.conftest import postgres_schema

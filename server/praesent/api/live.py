@@ -20,7 +20,7 @@ from praesent.api.security import websocket_refusal
 from praesent.api.state import app_state
 from praesent.asr.language import call_setting, language_prior
 from praesent.live.hub import Subscription
-from praesent.live.manager import SessionManager, logged
+from praesent.live.manager import SessionManager
 from praesent.live.protocol import (
     CLOSE_INTERNAL,
     CLOSE_NORMAL,
@@ -35,6 +35,7 @@ from praesent.live.protocol import (
 )
 from praesent.live.schema import live_protocol_schema
 from praesent.live.session import LiveSession
+from praesent.live.stored_log import logged
 from praesent.store import EventStore, FinalStatus
 from praesent.team.access import Rule
 

@@ -25,8 +25,8 @@ from praesent.api.state import AppState, app_state
 from praesent.errors import PraesentError
 from praesent.live.hub import RelayError, Subscription
 from praesent.live.leases import LeaseUnavailableError
-from praesent.live.manager import logged
 from praesent.live.protocol import CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TRY_AGAIN
+from praesent.live.stored_log import logged
 from praesent.store import Customer, EventStore, SessionQuery, SessionRecord, StoreError
 from praesent.store.models import EMAIL_MAX, NAME_MAX
 from praesent.team.access import Principal, Rule

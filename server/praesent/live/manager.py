@@ -19,7 +19,6 @@ from typing import Any
 import anyio
 
 from praesent import logs
-from praesent.analysis import analysis_from_events
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.vad_batch import BatchedVad
 from praesent.core.event_log import event_from_dict
@@ -39,6 +38,14 @@ from praesent.live.protocol import (
 from praesent.live.rounds import AudioRounds
 from praesent.live.session import LiveSession
 from praesent.live.speech_to_text import SpeechToText
+from praesent.live.stored_log import (
+    analysis_from_log,
+    gap_event,
+    gap_span,
+    logged,
+    speech_cut_at,
+    to_stored,
+)
 from praesent.live.writer import EventWriter
 from praesent.speakers.profiles import MAX_SAMPLE_SPEECH_S
 from praesent.store import (
@@ -61,34 +68,6 @@ TAKE_OVER_WAIT_S = 8.0
 
 # Adds a seller's own speech of a call to their voice profile (blocking; None: too little).
 VoiceLearner = Callable[[str, list[Samples]], object]
-
-
-def _stored(event: LoggedEvent) -> StoredEvent:
-    payload = {key: value for key, value in event.items() if key not in ("seq", "type", "at_s")}
-    return StoredEvent(seq=event["seq"], type=event["type"], at_s=event["at_s"], payload=payload)
-
-
-def logged(event: StoredEvent) -> LoggedEvent:
-    return {"seq": event.seq, "type": event.type, "at_s": event.at_s, **event.payload}
-
-
-def analysis_from_log(store: EventStore, session_id: str) -> dict[str, Any]:
-    """A session's analysis as a pure function of what its stored log holds."""
-    stored = store.events_after(session_id, 0)
-    record = store.get_session(session_id)
-    events = [e for item in stored if (e := event_from_dict(logged(item))) is not None]
-    duration = max((item.at_s for item in stored), default=0.0)
-    changes = [{"at_s": item.at_s, **item.payload} for item in stored if item.type == "language"]
-    decided = [str(change["language"]) for change in changes if change.get("language")]
-    given = record.language if record is not None and record.language != "auto" else "unknown"
-    analysis = analysis_from_events(events, duration, decided[-1] if decided else given)
-    analysis["language_changes"] = changes
-    analysis["gaps"] = [_gap(item.payload) for item in stored if item.type == "gap"]
-    return analysis
-
-
-def _gap(event: dict[str, Any]) -> dict[str, float]:
-    return {"from_s": float(event["from_s"]), "to_s": float(event["to_s"])}
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +219,7 @@ class SessionManager:
         logs.session_id.set(session_id)
 
         async def persist(events: list[LoggedEvent]) -> None:
-            await self._writer.append(session_id, [_stored(event) for event in events])
+            await self._writer.append(session_id, [to_stored(event) for event in events])
 
         def publish(events: list[LoggedEvent]) -> None:
             self.hub.publish(session_id, events)
@@ -269,7 +248,7 @@ class SessionManager:
         )
         if learns and voice_seller is not None:
             self._voice_sellers[session_id] = voice_seller
-        session.gaps = [_gap(item.payload) for item in history if item.type == "gap"]
+        session.gaps = [gap_span(item.payload) for item in history if item.type == "gap"]
         self.live[session_id] = session
         self._owners[session_id] = owner
         self._orphans.pop(session_id, None)
@@ -314,7 +293,7 @@ class SessionManager:
         missing = request.audio_s - heard
         if missing > 0:
             await session.feed_silence(min(missing, _MAX_SILENCE_FILL_S))
-            await session.emit_extra(_gap_event(heard, request.audio_s))
+            await session.emit_extra(gap_event(heard, request.audio_s))
         return Attached(session, skip_s=max(0.0, -missing))
 
     async def _take_over(
@@ -346,7 +325,7 @@ class SessionManager:
             return await self._continue(now, start, stream, owner, audio_s)
         stored = await anyio.to_thread.run_sync(self.store.events_after, record.id, 0)
         heard = max((item.at_s for item in stored), default=0.0)
-        cut = _speech_cut_at(stored, heard)
+        cut = speech_cut_at(stored, heard)
         if cut:
             await anyio.to_thread.run_sync(self.store.append, record.id, cut)
         start_s = max(audio_s, heard)
@@ -360,7 +339,7 @@ class SessionManager:
             history=stored + cut,
             start_s=start_s,
         )
-        await session.emit_extra(_gap_event(heard, start_s))
+        await session.emit_extra(gap_event(heard, start_s))
         log.info("session %s goes on here after a gap of %.1f s", record.id, start_s - heard)
         return Attached(session, skip_s=max(0.0, heard - audio_s))
 
@@ -403,7 +382,7 @@ class SessionManager:
         # The old session's end is not the call's end.
         kept = [item for item in stored if item.type != "final"]
         heard = max((item.at_s for item in kept), default=0.0)
-        kept += _speech_cut_at(kept, heard)
+        kept += speech_cut_at(kept, heard)
         start_s = max(audio_s, heard)
         session = await self._open(
             # The same call: its title (perhaps the calendar's) goes on with it.
@@ -417,7 +396,7 @@ class SessionManager:
             start_s=start_s,
             customer=record.customer,
         )
-        await session.emit_extra({**_gap_event(heard, start_s), "resumed_from": old_id})
+        await session.emit_extra({**gap_event(heard, start_s), "resumed_from": old_id})
         log.info(
             "session %s continues %s after a gap of %.1f s", session.id, old_id, start_s - heard
         )
@@ -571,30 +550,3 @@ class SessionManager:
             return_exceptions=True,
         )
         await self.leases.aclose()
-
-
-def _gap_event(from_s: float, to_s: float) -> LoggedEvent:
-    """Audio between ``from_s`` and ``to_s`` that the server never heard."""
-    return {
-        "type": "gap",
-        "at_s": round(from_s, 3),
-        "from_s": round(from_s, 3),
-        "to_s": round(to_s, 3),
-        "gap_s": round(to_s - from_s, 3),
-    }
-
-
-def _speech_cut_at(events: list[StoredEvent], at_s: float) -> list[StoredEvent]:
-    """Where the lost session broke off mid-speech, that speech ends there: it was heard up to
-    the cut, and the continuing session's own voice activity starts afresh."""
-    speaking: dict[str, bool] = {}
-    for item in events:
-        if item.type == "activity":
-            speaking[str(item.payload["role"])] = bool(item.payload["speaking"])
-    seq = events[-1].seq if events else 0
-    cut: list[StoredEvent] = []
-    for role in sorted(role for role, on in speaking.items() if on):
-        seq += 1
-        payload = {"role": role, "speaking": False, "sample": round(at_s * SAMPLE_RATE)}
-        cut.append(StoredEvent(seq=seq, type="activity", at_s=at_s, payload=payload))
-    return cut

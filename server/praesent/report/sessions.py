@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from praesent.crm.note import VENDOR_NAMES
-from praesent.live.manager import analysis_from_log
+from praesent.live.stored_log import analysis_from_log
 from praesent.store import EventStore, SessionQuery, SessionRecord
 from praesent.webhooks.payloads import RESULT_EVENTS
 
