@@ -66,7 +66,7 @@ def test_pinning_the_calls_language_during_the_call(
         assert not page.locator("#informed").is_checked()
         page.click("#demo")
         page.wait_for_function(
-            "() => document.getElementById('status').textContent === 'Live'", timeout=30_000
+            "() => document.getElementById('status')?.textContent === 'Live'", timeout=30_000
         )
         # The server decides English from the call's first seconds of speech and says so.
         page.wait_for_function(f"() => {_CALL_LANGUAGE} === 'en'", timeout=60_000)
@@ -81,7 +81,7 @@ def test_pinning_the_calls_language_during_the_call(
         assert control.input_value() == "de"
         page.wait_for_function(f"() => {_CALL_LANGUAGE} === 'de'", timeout=30_000)
         page.wait_for_function(
-            "() => document.getElementById('status').textContent === 'Call ended'",
+            "() => document.getElementById('status')?.textContent === 'Call ended'",
             timeout=240_000,  # a busy machine finishes the transcript later
         )
         session_id = page.evaluate("new URL(document.getElementById('report').href).pathname")

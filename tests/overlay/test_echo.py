@@ -100,7 +100,7 @@ def _call(
                 page.wait_for_selector(f".source[data-role={role}][data-state=ok]", timeout=20_000)
             page.click("#begin")
             page.wait_for_function(
-                "() => document.getElementById('status').textContent === 'Live'", timeout=30_000
+                "() => document.getElementById('status')?.textContent === 'Live'", timeout=30_000
             )
             for step in range(round(WATCH_S / 0.5)):
                 page.wait_for_timeout(500)

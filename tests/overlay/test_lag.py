@@ -54,7 +54,7 @@ def test_the_overlay_warns_when_speech_to_text_lags(
         page.add_init_script(_RECORD_LAG)
         page.goto(f"{overlay_server.http}/?session={session_id}&lang=de")
         page.wait_for_function(
-            "() => document.getElementById('status').textContent === 'Gespräch beendet'",
+            "() => document.getElementById('status')?.textContent === 'Gespräch beendet'",
             timeout=30_000,
         )
         template = page.evaluate("async () => (await import('/i18n.js')).STRINGS.de['warn.lag']")
@@ -129,7 +129,7 @@ def test_the_overlay_says_it_is_finishing_the_transcript(
         page.add_init_script(_RECORD_STATUS)
         page.goto(f"{overlay_server.http}/?session={lagging_call}&lang=de")
         page.wait_for_function(
-            "() => document.getElementById('status').textContent === 'Gespräch beendet'",
+            "() => document.getElementById('status')?.textContent === 'Gespräch beendet'",
             timeout=30_000,
         )
         seen = [tuple(row) for row in page.evaluate("window.__status")]

@@ -73,7 +73,7 @@ def test_english_overlay_on_a_german_call(overlay_server: ServerProcess, tmp_pat
         page.add_init_script(_RECORD_CUES)
         page.goto(f"{overlay_server.http}/?session={session_id}&lang=en")
         page.wait_for_function(
-            "() => document.getElementById('status').textContent === 'Call ended'", timeout=30_000
+            "() => document.getElementById('status')?.textContent === 'Call ended'", timeout=30_000
         )
         strings: dict[str, dict[str, str]] = page.evaluate(
             "async () => (await import('/i18n.js')).STRINGS"

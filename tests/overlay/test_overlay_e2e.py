@@ -124,7 +124,7 @@ def test_a_call_through_the_shared_tab(
         shot(page, "overlay-check-en.png", tmp_path)
         page.keyboard.press("Enter")  # the Start button has the focus: keyboard only
         page.wait_for_function(
-            "() => document.getElementById('status').textContent === 'Live'", timeout=30_000
+            "() => document.getElementById('status')?.textContent === 'Live'", timeout=30_000
         )
         session_id = live_session(overlay_server, title)
 
@@ -208,7 +208,7 @@ def test_a_call_through_the_shared_tab(
         page.focus("#stop")
         page.keyboard.press("Enter")
         page.wait_for_function(
-            "() => document.getElementById('status').textContent === 'Call ended'", timeout=300_000
+            "() => document.getElementById('status')?.textContent === 'Call ended'", timeout=300_000
         )
         report = page.locator("#report")
         assert report.is_visible() and report.inner_text().strip() == en["report"]

@@ -92,13 +92,13 @@ def test_the_page_resumes_after_the_server_was_killed(
             page.wait_for_selector(".source[data-role=customer][data-state=ok]", timeout=20_000)
             page.click("#begin")
             page.wait_for_function(
-                "() => document.getElementById('status').textContent === 'Live'", timeout=30_000
+                "() => document.getElementById('status')?.textContent === 'Live'", timeout=30_000
             )
             with context.expect_page() as opened:
                 page.click("#popout")
             window = opened.value
             window.wait_for_function(
-                "() => document.getElementById('status').textContent === 'Live'", timeout=30_000
+                "() => document.getElementById('status')?.textContent === 'Live'", timeout=30_000
             )
             shares = set()
             for _ in range(12):
@@ -115,25 +115,25 @@ def test_the_page_resumes_after_the_server_was_killed(
             killed_ms = time.time() * 1000
             server.stop(signal.SIGKILL)
             page.wait_for_function(
-                "() => document.getElementById('status').textContent === 'Reconnecting…'",
+                "() => document.getElementById('status')?.textContent === 'Reconnecting…'",
                 timeout=10_000,
             )
             page.wait_for_timeout(2000)  # down for a while: the page keeps trying
             server.start()
             back_ms = time.time() * 1000
             page.wait_for_function(
-                "() => document.getElementById('status').textContent === 'Live'", timeout=60_000
+                "() => document.getElementById('status')?.textContent === 'Live'", timeout=60_000
             )
             page.wait_for_timeout(AFTER_RETURN_S * 1000)
             # The pop-out window follows the call on the restarted server.
             window.wait_for_function(
-                "() => document.getElementById('status').textContent === 'Live'", timeout=30_000
+                "() => document.getElementById('status')?.textContent === 'Live'", timeout=30_000
             )
             window_url = window.url
             gap_text = str(page.locator("#warn-gap").text_content())
             page.click("#stop")
             page.wait_for_function(
-                "() => document.getElementById('status').textContent === 'Call ended'",
+                "() => document.getElementById('status')?.textContent === 'Call ended'",
                 timeout=120_000,
             )
             report = str(page.get_attribute("#report", "href"))

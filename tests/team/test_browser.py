@@ -108,14 +108,14 @@ def test_invite_share_coach_and_unshare(server: ServerProcess, tmp_path: Path) -
         seller.check("#informed")  # the demo is marked as the box says
         seller.click("#demo")
         seller.wait_for_function(
-            "() => document.getElementById('status').textContent.length > 0"
+            "() => (document.getElementById('status')?.textContent ?? '').length > 0"
             " && document.querySelector('#live') && !document.querySelector('#live').hidden",
             timeout=20_000,
         )
         seller.wait_for_timeout(6_000)  # a few seconds of the call
         seller.click("#stop")
         seller.wait_for_function(
-            "() => document.getElementById('status').textContent === 'Call ended'", timeout=60_000
+            "() => document.getElementById('status')?.textContent === 'Call ended'", timeout=60_000
         )
         # The team's receiver gets the call's results, signed; the admin page shows the last
         # delivery and sends it again with the same id.
