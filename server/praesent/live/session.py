@@ -29,6 +29,7 @@ from praesent.live.call_state import CallState, FinalJob, PartialJob
 from praesent.live.protocol import Samples, StartMessage, StreamFormat
 from praesent.live.resume import Continuation
 from praesent.live.speech_to_text import SpeechToText
+from praesent.live.stored_log import gap_span
 from praesent.speakers.own_speech import OwnSpeech
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ class LiveSession:
         self._seq += 1
         logged = {"seq": self._seq, **event}
         if event["type"] == "gap":
-            self.gaps.append({"from_s": event["from_s"], "to_s": event["to_s"]})
+            self.gaps.append(gap_span(event))
         await self._persist([logged])
         if publish:
             self._publish([logged])
