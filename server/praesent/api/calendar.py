@@ -181,6 +181,7 @@ async def call_context(
         timeout_s=settings.calendar_timeout_s,
         floating=datetime.now().astimezone().tzinfo or UTC,
         check=_read_check(settings) if guarded else None,
+        public_only=guarded and not settings.calendar_allow_private,
     )
     return await lookup_call(
         source,

@@ -13,6 +13,7 @@ import caldav
 
 from praesent.calendar.events import CalendarError, CalendarEvent
 from praesent.calendar.ics import parse_ics
+from praesent.webhooks.connections import public_addresses_only
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class CalDavSource:
         timeout_s: float = 3.0,
         floating: tzinfo = UTC,
         check: Callable[[str], None] | None = None,
+        public_only: bool = False,
     ) -> None:
         self.url = url
         self.username = username
@@ -50,6 +52,9 @@ class CalDavSource:
         self.timeout_s = timeout_s
         self.floating = floating
         self.check = check
+        # Every request, to the URL and to the addresses its server names (the calendars'
+        # home may be on another host), connects to public addresses only.
+        self.public_only = public_only
 
     def _search(self, calendar: Any, start: datetime, end: datetime) -> list[str]:
         found = calendar.search(start=start, end=end, event=True, expand=False)
@@ -78,6 +83,8 @@ class CalDavSource:
         if self.check is not None:
             # A redirect could lead past the check: a checked calendar is read where it is.
             client.session.max_redirects = 0
+        if self.public_only:
+            public_addresses_only(client.session)
         texts: list[str] = []
         try:
             with client:

@@ -13,6 +13,7 @@ import icalendar
 import recurring_ical_events
 
 from praesent.calendar.events import Attendee, CalendarError, CalendarEvent
+from praesent.webhooks.addresses import EndpointRefusedError, pinned, resolve
 
 # A seller's whole calendar for years fits in a few MB; more is not a calendar.
 ICS_MAX_BYTES = 20 * 1024 * 1024
@@ -109,14 +110,31 @@ def read_url(
     auth: tuple[str, str] | None = None,
     follow_redirects: bool = True,
     max_bytes: int = ICS_MAX_BYTES,
+    public_only: bool = False,
 ) -> bytes:
-    """The body of a GET, at most ``max_bytes``; CalendarError for anything but a 200."""
+    """The body of a GET, at most ``max_bytes``; CalendarError for anything but a 200.
+    ``public_only``: the host must resolve to public addresses only, and the request goes to
+    the address checked (a second DNS answer cannot point it inside the network), with no
+    redirect and no proxy from the environment."""
     if url.lower().startswith("webcal://"):
         url = "https://" + url[len("webcal://") :]
+    headers: dict[str, str] = {}
+    extensions: dict[str, str] = {}
+    if public_only:
+        try:
+            target = resolve(url, allow_http=True, allow_private=False)
+        except EndpointRefusedError as error:
+            raise CalendarError(f"refused: {error.message}") from None
+        url, headers, extensions = pinned(target)
+        follow_redirects = False
     try:
         with (
-            httpx.Client(timeout=timeout_s, follow_redirects=follow_redirects) as client,
-            client.stream("GET", url, auth=auth) as response,
+            httpx.Client(
+                timeout=timeout_s, follow_redirects=follow_redirects, trust_env=not public_only
+            ) as client,
+            client.stream(
+                "GET", url, auth=auth, headers=headers, extensions=extensions
+            ) as response,
         ):
             if response.status_code != 200:
                 raise CalendarError(f"the calendar answered HTTP {response.status_code}")
@@ -132,7 +150,8 @@ def read_url(
 
 class IcsSource:
     """An ICS calendar: a file path, or an http(s)/webcal URL read on each look-up. ``check``
-    vets a URL before it is read (the team server's guard against private addresses)."""
+    vets a URL before it is read and ``public_only`` the address it is read from (the team
+    server's guards against private addresses)."""
 
     def __init__(
         self,
@@ -142,12 +161,14 @@ class IcsSource:
         auth: tuple[str, str] | None = None,
         floating: tzinfo = UTC,
         check: Callable[[str], None] | None = None,
+        public_only: bool = False,
     ) -> None:
         self.location = location
         self.timeout_s = timeout_s
         self.auth = auth
         self.floating = floating
         self.check = check
+        self.public_only = public_only
 
     def _read(self) -> bytes:
         if self.location.lower().startswith(("http://", "https://", "webcal://")):
@@ -158,6 +179,7 @@ class IcsSource:
                 timeout_s=self.timeout_s,
                 auth=self.auth,
                 follow_redirects=self.check is None,  # a redirect could lead past the check
+                public_only=self.public_only,
             )
         path = Path(self.location).expanduser()
         try:

@@ -70,8 +70,10 @@ def source_for(
     timeout_s: float,
     floating: tzinfo = UTC,
     check: Callable[[str], None] | None = None,
+    public_only: bool = False,
 ) -> CalendarSource:
-    """The source that reads ``config``'s calendar; ``check`` vets each URL before it is read."""
+    """The source that reads ``config``'s calendar; ``check`` vets each URL before it is read,
+    ``public_only`` refuses every connection to an address that is not public."""
     if config.effective_kind() == "caldav":
         return CalDavSource(
             config.url,
@@ -80,9 +82,17 @@ def source_for(
             timeout_s=timeout_s,
             floating=floating,
             check=check,
+            public_only=public_only,
         )
     auth = (config.username, config.password or "") if config.username else None
-    return IcsSource(config.url, timeout_s=timeout_s, auth=auth, floating=floating, check=check)
+    return IcsSource(
+        config.url,
+        timeout_s=timeout_s,
+        auth=auth,
+        floating=floating,
+        check=check,
+        public_only=public_only,
+    )
 
 
 def context_now(

@@ -20,6 +20,7 @@ from simple_salesforce.format import format_soql
 from praesent.crm.note import plain_text, title
 from praesent.settings import Settings
 from praesent.webhooks.addresses import EndpointRefusedError, resolve
+from praesent.webhooks.connections import public_addresses_only
 from praesent.webhooks.delivery import Outcome
 
 SUBJECT_MAX = 255  # Task.Subject
@@ -112,6 +113,10 @@ def send(instance_url: str, token: str, payload: Mapping[str, Any], settings: Se
         return Outcome(None, f"refused: {error.message}")
     ca = str(settings.crm_ca_bundle) if settings.crm_ca_bundle is not None else None
     session = _BoundedSession(settings.webhook_timeout_s, ca)
+    if not settings.webhooks_allow_private:
+        # The name is checked again as each connection opens: a second DNS answer cannot
+        # point the token's requests inside the network.
+        public_addresses_only(session)
     step = "finding the contact"
     try:
         sf = Salesforce(

@@ -16,7 +16,7 @@ from standardwebhooks import Webhook
 from praesent import __version__
 from praesent.settings import Settings
 from praesent.store.webhooks import Claim
-from praesent.webhooks.addresses import EndpointRefusedError, Target, resolve
+from praesent.webhooks.addresses import EndpointRefusedError, pinned, resolve
 
 _sending = threading.local()
 
@@ -55,17 +55,6 @@ def signed_headers(secret: str, message_id: str, at: datetime, body: str) -> dic
     }
 
 
-def _pinned(target: Target) -> tuple[str, dict[str, str], dict[str, str]]:
-    """The URL with the checked address in place of the host, the Host header, and for https
-    the name the certificate must carry."""
-    default = 443 if target.scheme == "https" else 80
-    host = target.host if target.port == default else f"{target.host}:{target.port}"
-    address = f"[{target.address}]" if ":" in target.address else target.address
-    url = httpx.URL(target.url).copy_with(host=address.strip("[]"), port=target.port)
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    return str(url), {"host": host}, extensions
-
-
 def client(settings: Settings) -> httpx.Client:
     """No redirects (each hop would need its own check), no proxy from the environment."""
     return httpx.Client(timeout=settings.webhook_timeout_s, follow_redirects=False, trust_env=False)
@@ -81,7 +70,7 @@ def send(http: httpx.Client, claim: Claim, settings: Settings) -> Outcome:
     except EndpointRefusedError as error:
         return Outcome(None, f"refused: {error.message}")
     body = encode(claim.payload)
-    url, host, extensions = _pinned(target)
+    url, host, extensions = pinned(target)
     headers = {
         **host,
         **signed_headers(claim.secret, claim.message_id, datetime.now(UTC), body),
