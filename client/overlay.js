@@ -618,8 +618,10 @@ function onEvent(event) {
       renderGap();
       break;
     case "warning":
-      // The server hears the call in the seller's microphone (echo); it says when that ends.
+      // The server hears the call in the seller's microphone (echo), or people talking around
+      // the seller (voices); it says when that ends.
       if (event.kind === "echo") $("warn-echo").hidden = !event.active;
+      if (event.kind === "voices") $("warn-voices").hidden = !event.active;
       break;
     case "error":
       notice("error", { m: event.message });

@@ -281,6 +281,10 @@ class Agent:
             self.display.show_overlay(overlay)
         elif event.get("type") == "warning" and event.get("kind") == "echo" and event.get("active"):
             say("your microphone hears the call (echo): use a headset")
+        elif (
+            event.get("type") == "warning" and event.get("kind") == "voices" and event.get("active")
+        ):
+            say("your microphone hears people talking around you: your talk time may read high")
 
     async def _ended(self, app: CallApp, prompts: PromptServer) -> None:
         call = self._call

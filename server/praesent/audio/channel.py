@@ -10,7 +10,7 @@ import numpy.typing as npt
 from praesent.asr.transcriber import Span
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.fused import FusedSpeech, FusedStream
-from praesent.audio.level import LevelNormaliser, LevelOptions
+from praesent.audio.level import LevelNormaliser, LevelOptions, frame_levels_db
 from praesent.audio.vad import (
     FrameSplitter,
     SileroVad,
@@ -19,6 +19,7 @@ from praesent.audio.vad import (
     VadOptions,
     VadStream,
 )
+from praesent.audio.voices import BackgroundVoices
 
 
 @dataclass(slots=True)
@@ -68,6 +69,7 @@ class ChannelListener:
         utterances: UtteranceOptions | None = None,
         level: LevelOptions | None = None,
         fused: FusedSpeech | None = None,
+        background_voices: bool = False,
     ) -> None:
         self._vad = vad
         # With ``fused``: segmentation's opinion and Silero's, fused, decide speech (a little
@@ -82,6 +84,9 @@ class ChannelListener:
             )
         # Voice activity hears each channel at one speech level; speech-to-text hears it as is.
         self._level = LevelNormaliser(level)
+        # Whether the channel hears people talking around its speaker (audio/voices.py).
+        self.voices = BackgroundVoices() if background_voices else None
+        self._levels_pending = np.zeros(0)  # of the frames handed out, not yet taken back
         self._splitter = FrameSplitter()
         self._stream = VadStream()
         self._tracker = SpeechTracker(options)
@@ -126,7 +131,20 @@ class ChannelListener:
         self._received += samples.shape[0]
         if self._fused is not None:
             self._fused_samples.append(samples)
-        return self._level.apply(self._splitter.push(samples))
+        return self._levelled(self._splitter.push(samples))
+
+    def _levelled(self, frames: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        levels = frame_levels_db(frames)
+        if self.voices is not None:
+            self._levels_pending = np.concatenate([self._levels_pending, levels])
+        return self._level.apply(frames, levels)
+
+    def _hear_background(self, probabilities: npt.NDArray[np.float32]) -> None:
+        if self.voices is None:
+            return
+        count = probabilities.shape[0]
+        levels, self._levels_pending = self._levels_pending[:count], self._levels_pending[count:]
+        self.voices.push(levels, probabilities)
 
     @property
     def stream(self) -> VadStream:
@@ -134,6 +152,7 @@ class ChannelListener:
 
     def take(self, probabilities: npt.NDArray[np.float32]) -> list[SpeechEdge]:
         """...and their speech probabilities (from ``stream``) in: the edges."""
+        self._hear_background(probabilities)
         if self._fused is not None:
             pushed, self._fused_samples = self._fused_samples, []
             samples = np.concatenate(pushed) if pushed else np.zeros(0, dtype=np.float32)
@@ -143,8 +162,9 @@ class ChannelListener:
         return edges
 
     def finish(self) -> list[SpeechEdge]:
-        frames = self._level.apply(self._splitter.flush())
+        frames = self._levelled(self._splitter.flush())
         probabilities = self._vad.probabilities(frames, self._stream)
+        self._hear_background(probabilities)
         if self._fused is not None:
             probabilities = self._fused.finish(probabilities)
         edges = self._tracker.push(probabilities)

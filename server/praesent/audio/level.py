@@ -46,6 +46,13 @@ class LevelOptions:
     memory_frames: int = 300
 
 
+def frame_levels_db(frames: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """Each frame's level in dBFS (RMS; digital silence at -120)."""
+    power = np.mean(frames.astype(np.float64) ** 2, axis=1)
+    levels: npt.NDArray[np.float64] = 10 * np.log10(np.maximum(power, 1e-12))
+    return levels
+
+
 class LevelNormaliser:
     """Pure and streaming: 32 ms frames in, the same frames with the gain applied out."""
 
@@ -85,12 +92,15 @@ class LevelNormaliser:
         self._speech_levels.append(level)
         bisect.insort(self._ordered, level)
 
-    def apply(self, frames: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    def apply(
+        self, frames: npt.NDArray[np.float32], levels: npt.NDArray[np.float64] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """``levels``: the frames' ``frame_levels_db``, where the caller has them already."""
         if frames.shape[0] == 0:
             return frames
         options = self.options
-        power = np.mean(frames.astype(np.float64) ** 2, axis=1)
-        levels = 10 * np.log10(np.maximum(power, 1e-12))
+        if levels is None:
+            levels = frame_levels_db(frames)
         gains = np.ones(frames.shape[0], dtype=np.float32)
         for index, level in enumerate(levels.tolist()):
             floor = level if self._floor is None else min(level, self._floor + self._rise)

@@ -274,6 +274,8 @@ def capture_main(options: CaptureOptions) -> int:
                 _say("your microphone hears the call (echo): use a headset")
             else:
                 _say("the echo is gone")
+        if event.get("type") == "warning" and event.get("kind") == "voices" and event.get("active"):
+            _say("your microphone hears people talking around you: your talk time may read high")
         if event.get("type") == "ready":
             page = options.url.replace("ws", "http", 1).rstrip("/")
             _say(f"live; the overlay for this call: {page}/?session={event['session_id']}")

@@ -68,11 +68,16 @@ class CallState:
         decided by Silero and segmentation together (``PRAESENT_VAD=fused``)."""
         self.roles: tuple[Role, ...] = stream.channels
         self._vad = vad
-        self._listeners = {role: ChannelListener(vad, fused=fused) for role in self.roles}
+        # Only the seller can act on voices around them (a quieter place, a headset's mic).
+        self._listeners = {
+            role: ChannelListener(vad, fused=fused, background_voices=role == "seller")
+            for role in self.roles
+        }
         self._resamplers = {role: Resampler(stream.sample_rate) for role in self.roles}
         # The microphone hears the call from the speakers when the seller wears no headset.
         self._echo = EchoGate() if len(self.roles) == 2 else None
         self._echo_warned = False
+        self._voices_warned = False
         self._merger = ActivityMerger(self.roles, _TICK_SAMPLES)
         self.conversation = Conversation(language=language)
         self.samples = 0  # decided on: through the echo gate and voice activity
@@ -170,6 +175,15 @@ class CallState:
             return None
         self._echo_warned = delay_ms is not None
         return self._echo_warned, delay_ms
+
+    def voices_change(self) -> bool | None:
+        """True when the seller's microphone starts hearing people talk around them, False
+        when it no longer does; None when nothing changed."""
+        seller = self._listeners.get("seller")
+        if seller is None or seller.voices is None or seller.voices.heard == self._voices_warned:
+            return None
+        self._voices_warned = seller.voices.heard
+        return self._voices_warned
 
     def _frames(self, audio: Sequence[Samples]) -> list[VadRequest]:
         listeners = [self._listeners[role] for role in self.roles]

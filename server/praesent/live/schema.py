@@ -66,7 +66,11 @@ _TRANSPORT_EVENTS: dict[str, dict[str, Any]] = {
     },
     "transcript_partial": {"role": {"enum": ["seller", "customer"]}, "text": {"type": "string"}},
     "warning": {
-        "kind": {"enum": ["echo"], "description": "echo: the seller's microphone hears the call"},
+        "kind": {
+            "enum": ["echo", "voices"],
+            "description": "echo: the seller's microphone hears the call; voices: it hears "
+            "people talking around the seller (their talk time may read high)",
+        },
         "active": {"type": "boolean", "description": "true when it begins, false when it ends"},
         "delay_ms": {"type": "number", "description": "how late the microphone hears the call"},
     },

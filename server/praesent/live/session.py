@@ -237,6 +237,12 @@ class LiveSession:
             if delay_ms is not None:
                 warning["delay_ms"] = round(delay_ms)
             await self.emit_extra(warning)
+        voices = self._state.voices_change()
+        if voices is not None:
+            at_s = round(self.audio_s, 3)
+            await self.emit_extra(
+                {"type": "warning", "kind": "voices", "at_s": at_s, "active": voices}
+            )
         self._queue_finals(jobs)
         self._speculate()
         self._maybe_partial()

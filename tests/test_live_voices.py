@@ -1,0 +1,85 @@
+"""The live warning that the seller's microphone hears people talking around them.
+
+Against a real server process over the live socket: the real phone call, once as recorded and
+once with babble (four voices of the shared clean VCTK recordings at once, none of them the
+call's) 5 dB below the speech in each channel, as a seller on a sales floor hears it. The
+babbled call warns within its first 20 s and says the voices were heard; the clean one never
+warns. Over the 4 calls x 19 conditions of ``make eval`` (docs/accuracy.md) the seller's channel
+was warned in every babble condition and in 4 of the 60 others (café and bus noise, which hold
+voices).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from praesent.audio.voices import BackgroundVoices
+from praesent.evaluation.corpus import phonecall
+from praesent.evaluation.rooms import room_conditions, room_material
+from praesent.live.player import stream_file
+from tests.live_server import ServerProcess
+from tests.support import SHARED_DATA
+
+ROLES = ("seller", "customer")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    process = ServerProcess(tmp_path_factory.mktemp("voices")).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def calls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The phone call as two-channel WAV files: clean, and with ``make eval``'s babble 5 dB
+    below the speech in each channel."""
+    folder = tmp_path_factory.mktemp("voices-calls")
+    call = phonecall(SHARED_DATA)
+    conditions = {c.name: c for c in room_conditions(room_material(SHARED_DATA))}
+    babbled = conditions["babble 5 dB SNR"].apply(call.audio)
+    return {
+        "clean": call.write_wav(folder / "clean.wav"),
+        "babble": call.write_wav(folder / "babble.wav", babbled),
+    }
+
+
+def _warnings(server: ServerProcess, path: Path) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    final = asyncio.run(
+        stream_file(path, ROLES, server.ws, speed=0, transcribe=False, on_event=events.append)
+    )
+    assert final["status"] == "finished"
+    return [e for e in events if e["type"] == "warning" and e["kind"] == "voices"]
+
+
+def test_babble_around_the_seller_is_warned_of(
+    server: ServerProcess, calls: dict[str, Path]
+) -> None:
+    warnings = _warnings(server, calls["babble"])
+    assert warnings and warnings[0]["active"] is True, warnings
+    # The window is judged once half full (5 s) and must hold 10 s: 14.8 s measured.
+    assert 10.0 <= warnings[0]["at_s"] <= 20.0, warnings
+
+
+def test_a_clean_call_is_never_warned_of_voices(
+    server: ServerProcess, calls: dict[str, Path]
+) -> None:
+    assert _warnings(server, calls["clean"]) == []
+
+
+def test_nothing_is_said_before_the_window_holds_enough() -> None:
+    """All speech from the first frame (the background is speech too) is not judged until
+    5 s have come, and not said until it held 10 s."""
+    voices = BackgroundVoices()
+    frames = round(14.0 / 0.032)
+    voices.push(np.full(frames, -30.0), np.ones(frames, np.float32))
+    assert not voices.heard
+    voices.push(np.full(100, -30.0), np.ones(100, np.float32))
+    assert voices.heard
