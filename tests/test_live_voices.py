@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -50,28 +51,34 @@ def calls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def _warnings(server: ServerProcess, path: Path) -> list[dict[str, Any]]:
+def _warnings(server: ServerProcess, path: Path) -> tuple[list[dict[str, Any]], Any]:
+    """The call's voices warnings as sent, and the stored analysis's ``warnings``."""
     events: list[dict[str, Any]] = []
     final = asyncio.run(
         stream_file(path, ROLES, server.ws, speed=0, transcribe=False, on_event=events.append)
     )
     assert final["status"] == "finished"
-    return [e for e in events if e["type"] == "warning" and e["kind"] == "voices"]
+    stored = httpx.get(f"{server.http}/v1/sessions/{final['session_id']}", timeout=30).json()
+    sent = [e for e in events if e["type"] == "warning" and e["kind"] == "voices"]
+    return sent, stored["warnings"]
 
 
 def test_babble_around_the_seller_is_warned_of(
     server: ServerProcess, calls: dict[str, Path]
 ) -> None:
-    warnings = _warnings(server, calls["babble"])
+    warnings, spans = _warnings(server, calls["babble"])
     assert warnings and warnings[0]["active"] is True, warnings
-    # The window is judged once half full (5 s) and must hold 10 s: 14.8 s measured.
+    # The window is judged once half full (5 s) and must hold 10 s: 14.9 s measured.
     assert 10.0 <= warnings[0]["at_s"] <= 20.0, warnings
+    # The stored analysis (and so the report) holds the stretch the warning was up.
+    assert spans[0]["kind"] == "voices" and spans[0]["from_s"] == warnings[0]["at_s"], spans
+    assert spans[0]["to_s"] > spans[0]["from_s"]
 
 
 def test_a_clean_call_is_never_warned_of_voices(
     server: ServerProcess, calls: dict[str, Path]
 ) -> None:
-    assert _warnings(server, calls["clean"]) == []
+    assert _warnings(server, calls["clean"]) == ([], [])
 
 
 def test_nothing_is_said_before_the_window_holds_enough() -> None:

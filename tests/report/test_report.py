@@ -135,6 +135,31 @@ def test_a_call_with_a_lost_connection_says_what_was_not_heard(tmp_path: Path) -
     assert build_report(synthetic_analysis(4), language="en").unheard == ()
 
 
+def test_a_live_calls_warnings_are_repeated_with_their_times(tmp_path: Path) -> None:
+    """The stored analysis's ``warnings`` (voices around the seller from 0:15 to 1:35, echo
+    from 0:30 to 0:40, and a kind the report does not know): one note each for the two."""
+    analysis = synthetic_analysis(4)
+    analysis["warnings"] = [
+        {"kind": "voices", "from_s": 14.9, "to_s": 95.0},
+        {"kind": "echo", "from_s": 30.0, "to_s": 40.4},
+        {"kind": "lightning", "from_s": 50.0, "to_s": 60.0},
+    ]
+    for lang in LANGS:
+        report = build_report(analysis, language=lang)  # type: ignore[arg-type]
+        assert json.loads(to_json(report))["warned"] == [
+            {"kind": "voices", "start_s": 15, "end_s": 95, "duration_s": 80.0},
+            {"kind": "echo", "start_s": 30, "end_s": 40, "duration_s": 10.4},
+        ]
+        html, _ = check_html_numbers(report)
+        assert html.count("class='note warned'") == 2
+        for kind in ("voices", "echo"):
+            opening = TEXTS[f"warned_{kind}"][report.language].split("{duration})")[1][:30]
+            assert opening in html, (kind, opening)
+    text = check_pdf_numbers(build_report(analysis, language="en"), tmp_path)
+    assert "0:15" in text and "1:35" in text and "talking around" in text
+    assert build_report(synthetic_analysis(4), language="en").warned == ()
+
+
 def test_the_language_changes_are_shown(tmp_path: Path) -> None:
     """``language_changes`` of the analysis (German then English, as the live language test
     measures it, then a pin and back to auto): each one line, its numbers those of the JSON."""

@@ -45,6 +45,7 @@ from praesent.live.stored_log import (
     logged,
     speech_cut_at,
     to_stored,
+    warning_spans,
 )
 from praesent.live.writer import EventWriter
 from praesent.speakers.profiles import MAX_SAMPLE_SPEECH_S
@@ -249,6 +250,7 @@ class SessionManager:
         if learns and voice_seller is not None:
             self._voice_sellers[session_id] = voice_seller
         session.gaps = [gap_span(item.payload) for item in history if item.type == "gap"]
+        session.warnings = [logged(item) for item in history if item.type == "warning"]
         self.live[session_id] = session
         self._owners[session_id] = owner
         self._orphans.pop(session_id, None)
@@ -436,6 +438,7 @@ class SessionManager:
             analysis = await self.analysis_from_store(session.id)
             status = "interrupted"
         analysis["gaps"] = session.gaps
+        analysis["warnings"] = warning_spans(session.warnings, session.audio_s)
         if self.llm is not None:
             analysis = await anyio.to_thread.run_sync(
                 with_abstractive_summaries, analysis, self.llm

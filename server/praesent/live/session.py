@@ -110,6 +110,7 @@ class LiveSession:
         self._continuation = Continuation.after(history, round(start_s * SAMPLE_RATE))
         # Stretches of the call this session never heard (from_s, to_s), for the analysis.
         self.gaps: list[dict[str, float]] = []
+        self.warnings: list[LoggedEvent] = []  # logged ``warning`` events, for the analysis
         self._finals: deque[FinalJob] = deque()
         # How many of ``_finals``, from the oldest, the language rule has heard already.
         self._listened = 0
@@ -174,6 +175,8 @@ class LiveSession:
         logged = {"seq": self._seq, **event}
         if event["type"] == "gap":
             self.gaps.append(gap_span(event))
+        if event["type"] == "warning":
+            self.warnings.append(logged)
         await self._persist([logged])
         if publish:
             self._publish([logged])

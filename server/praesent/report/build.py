@@ -37,6 +37,7 @@ from praesent.report.model import (
     TrendPoint,
     Unheard,
     Verdict,
+    Warned,
 )
 
 _ROLES: tuple[RoleName, RoleName] = ("seller", "customer")
@@ -44,6 +45,8 @@ _TICK_STEPS_S = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 _BIN_STEPS_S = (5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 _ROW_S = 300  # unbinned timelines are drawn in rows of five minutes
 _EXCERPT_WORDS = 24
+# Live warnings the report repeats (each has its ``warned_<kind>`` text).
+WARNED_KINDS = ("voices", "echo")
 
 
 def _num(value: Any, default: float = 0.0) -> float:
@@ -584,6 +587,16 @@ def build_report(
             )
             for gap in _list(analysis, "gaps")
             if _num(gap.get("to_s")) - _num(gap.get("from_s")) >= 0.5
+        ),
+        warned=tuple(
+            Warned(
+                str(span.get("kind")),
+                moment(_num(span.get("from_s"))),
+                moment(_num(span.get("to_s"))),
+                duration(_num(span.get("to_s")) - _num(span.get("from_s"))),
+            )
+            for span in _list(analysis, "warnings")
+            if span.get("kind") in WARNED_KINDS
         ),
         sent_to=_sent_to(session),
         customer=_customer(session),

@@ -601,6 +601,11 @@ def _notes(r: Report) -> str:
             duration=_dur(gap.duration_s, lang), start=_at(gap.start_s), end=_at(gap.end_s)
         )
         html.append(f"<div class='note unheard'>{text}</div>")
+    for span in r.warned:
+        text = escape(t(f"warned_{span.kind}", lang)).format(
+            duration=_dur(span.duration_s, lang), start=_at(span.start_s), end=_at(span.end_s)
+        )
+        html.append(f"<div class='note warned'>{text}</div>")
     return "".join(html)
 
 

@@ -138,6 +138,17 @@ class LanguageShift:
 
 
 @dataclass(frozen=True, slots=True)
+class Warned:
+    """A stretch of a live call with a warning up: ``echo`` (the seller's microphone heard the
+    call) or ``voices`` (it heard people talking around the seller: talk times read high)."""
+
+    kind: str
+    start_s: int
+    end_s: int
+    duration_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class Unheard:
     """A stretch of the call no server heard (a lost connection): the figures leave it out."""
 
@@ -287,6 +298,8 @@ class Report:
     customer_informed: bool | None = None
     # Stretches of a live call that no server heard (lost connections), in call order.
     unheard: tuple[Unheard, ...] = ()
+    # Stretches of a live call with a warning up, in call order.
+    warned: tuple[Warned, ...] = ()
     # How the call's language was decided and changed during the call, in call order.
     language_changes: tuple[LanguageShift, ...] = ()
     # Where the call's results were sent (webhooks), one entry per receiving host.

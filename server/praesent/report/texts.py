@@ -65,6 +65,20 @@ TEXTS: dict[str, dict[Lang, str]] = {
         "de": "{duration} des Gesprächs von {start} bis {end} wurden nicht gehört (die "
         "Verbindung war weg); die Zahlen lassen sie aus.",
     },
+    "warned_voices": {
+        "en": "From {start} to {end} ({duration}) your microphone heard people talking around "
+        "you: your talk time reads high there. A headset microphone close to your mouth, or a "
+        "quieter room, helps.",
+        "de": "Von {start} bis {end} ({duration}) hörte dein Mikrofon Leute um dich herum "
+        "sprechen: dein Redeanteil erscheint dort zu hoch. Ein Headset-Mikrofon nah am Mund oder "
+        "ein ruhigerer Raum hilft.",
+    },
+    "warned_echo": {
+        "en": "From {start} to {end} ({duration}) your microphone heard the call from the "
+        "speakers (echo); praesent removed it. A headset avoids it.",
+        "de": "Von {start} bis {end} ({duration}) hörte dein Mikrofon das Gespräch aus den "
+        "Lautsprechern (Echo); praesent hat es entfernt. Ein Headset vermeidet es.",
+    },
     "no_roles": {
         "en": "Both voices are on one channel and no speaker attribution was applied, so the "
         "report cannot tell you from the customer. Record the call with two channels.",
