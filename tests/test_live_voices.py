@@ -90,3 +90,31 @@ def test_nothing_is_said_before_the_window_holds_enough() -> None:
     assert not voices.heard
     voices.push(np.full(100, -30.0), np.ones(100, np.float32))
     assert voices.heard
+
+
+def test_a_files_analysis_keeps_the_same_stretches(calls: dict[str, Path]) -> None:
+    """``praesent analyze``'s seller channel (echo gate, then voice activity, as the file
+    analysis runs it) finds the babble from the same moment the live call warns, and
+    ``spans`` closes each stretch where it was taken back."""
+    from praesent.audio.channel import ChannelListener
+    from praesent.audio.echo import EchoGate
+    from praesent.audio.vad import SileroVad
+    from tests.support import read_wav
+
+    audio = (read_wav(calls["babble"]).T / 32768).astype(np.float32)
+    gate, vad = EchoGate(), SileroVad()
+    seller = ChannelListener(vad, background_voices=True)
+    block = 8 * 16_000
+    for begin in range(0, audio.shape[1], block):
+        seller.push(gate.push([np.ascontiguousarray(c[begin : begin + block]) for c in audio])[0])
+    seller.push(gate.finish()[0])
+    assert seller.voices is not None
+    spans = seller.voices.spans(60.0)
+    assert spans and 14.0 <= spans[0]["from_s"] <= 16.0, spans
+    assert all(span["from_s"] < span["to_s"] <= 60.0 for span in spans), spans
+
+
+def test_a_clean_recordings_analysis_has_no_warnings(
+    phonecall_stereo_analysis: dict[str, Any],
+) -> None:
+    assert phonecall_stereo_analysis["warnings"] == []

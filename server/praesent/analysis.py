@@ -77,7 +77,9 @@ class _Channel:
     def __init__(self, index: int, role: ChannelRole, engines: Engines, vad: VadOptions) -> None:
         self.index = index
         self.role = role
-        self.listener = ChannelListener(engines.vad, vad, fused=engines.fused)
+        self.listener = ChannelListener(
+            engines.vad, vad, fused=engines.fused, background_voices=role == "seller"
+        )
         self.edges: list[SpeechEdge] = []
         self.queued: list[Span] = []
         self.queued_language = ""
@@ -226,6 +228,13 @@ def analyse_file(
             channels, transcription.utterances, duration_s, language, request.mono, samples
         )
     result["language_changes"] = [change.to_dict() for change in changes]
+    # As a live call's warnings: the stretches the seller's channel heard voices around them.
+    result["warnings"] = [
+        {"kind": "voices", **span}
+        for channel in channels
+        if channel.listener.voices is not None
+        for span in channel.listener.voices.spans(round(duration_s, 3))
+    ]
     result["asr_rejected"] = transcription.rejected
     result["asr"] = transcription.stats.as_dict()
     return result

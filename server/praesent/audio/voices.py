@@ -50,7 +50,10 @@ class BackgroundVoices:
         self._off_needed = max(1, round(self.options.off_s / self.options.every_s))
         self._since_judged = 0
         self._run = 0  # judgements in a row that point the other way
+        self._frames = 0
         self.heard = False
+        # (seconds into the channel, heard) at each change, for a file's analysis.
+        self.changes: list[tuple[float, bool]] = []
 
     def push(
         self, levels_db: npt.NDArray[np.float64], probabilities: npt.NDArray[np.float32]
@@ -64,6 +67,7 @@ class BackgroundVoices:
             self._levels.extend(levels[at : at + step])
             self._speech.extend(speech[at : at + step])
             self._since_judged += step
+            self._frames += step
             at += step
             if self._since_judged == self._every:
                 self._since_judged = 0
@@ -90,3 +94,15 @@ class BackgroundVoices:
         if self._run >= (self._off_needed if self.heard else self._on_needed):
             self.heard = not self.heard
             self._run = 0
+            self.changes.append((round(self._frames * _FRAME_S, 3), self.heard))
+
+    def spans(self, end_s: float) -> list[dict[str, float]]:
+        """The stretches voices were heard (``from_s``, ``to_s``), the last one open to
+        ``end_s``."""
+        found: list[dict[str, float]] = []
+        for at_s, heard in self.changes:
+            if heard:
+                found.append({"from_s": at_s, "to_s": end_s})
+            elif found:
+                found[-1]["to_s"] = at_s
+        return found
