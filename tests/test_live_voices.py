@@ -20,6 +20,7 @@ import httpx
 import numpy as np
 import pytest
 
+from praesent.analysis import warning_spans
 from praesent.audio.voices import BackgroundVoices
 from praesent.evaluation.corpus import phonecall
 from praesent.evaluation.rooms import room_conditions, room_material
@@ -95,7 +96,7 @@ def test_nothing_is_said_before_the_window_holds_enough() -> None:
 def test_a_files_analysis_keeps_the_same_stretches(calls: dict[str, Path]) -> None:
     """``praesent analyze``'s seller channel (echo gate, then voice activity, as the file
     analysis runs it) finds the babble from the same moment the live call warns, and
-    ``spans`` closes each stretch where it was taken back."""
+    ``warning_spans`` closes each stretch where it was taken back."""
     from praesent.audio.channel import ChannelListener
     from praesent.audio.echo import EchoGate
     from praesent.audio.vad import SileroVad
@@ -109,7 +110,8 @@ def test_a_files_analysis_keeps_the_same_stretches(calls: dict[str, Path]) -> No
         seller.push(gate.push([np.ascontiguousarray(c[begin : begin + block]) for c in audio])[0])
     seller.push(gate.finish()[0])
     assert seller.voices is not None
-    spans = seller.voices.spans(60.0)
+    changes = [{"kind": "voices", "at_s": at, "active": on} for at, on in seller.voices.changes]
+    spans = warning_spans(changes, 60.0)
     assert spans and 14.0 <= spans[0]["from_s"] <= 16.0, spans
     assert all(span["from_s"] < span["to_s"] <= 60.0 for span in spans), spans
 

@@ -3,7 +3,7 @@ speech spans -> the conversation core. The live path uses the same parts, fed fr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,12 +229,13 @@ def analyse_file(
         )
     result["language_changes"] = [change.to_dict() for change in changes]
     # As a live call's warnings: the stretches the seller's channel heard voices around them.
-    result["warnings"] = [
-        {"kind": "voices", **span}
+    changes_heard = [
+        {"kind": "voices", "at_s": at_s, "active": heard}
         for channel in channels
         if channel.listener.voices is not None
-        for span in channel.listener.voices.spans(round(duration_s, 3))
+        for at_s, heard in channel.listener.voices.changes
     ]
+    result["warnings"] = warning_spans(changes_heard, round(duration_s, 3))
     result["asr_rejected"] = transcription.rejected
     result["asr"] = transcription.stats.as_dict()
     return result
@@ -422,3 +423,19 @@ def _result(
         "segments": _segments(channels),
         "utterances": [_utterance_dict(u) for u in ordered if u.words],
     }
+
+
+def warning_spans(warnings: Sequence[Mapping[str, Any]], end_s: float) -> list[dict[str, Any]]:
+    """Each stretch a warning held (echo, voices around the seller), from ``warning`` events
+    (``kind``, ``at_s``, ``active``; a live call's log, or a file's detector changes): from the
+    one that raised it to the one that took it back, or to ``end_s``."""
+    spans: list[dict[str, Any]] = []
+    open_at: dict[str, float] = {}
+    for event in warnings:
+        kind = str(event.get("kind"))
+        if event.get("active") and kind not in open_at:
+            open_at[kind] = float(event["at_s"])
+        elif not event.get("active") and kind in open_at:
+            spans.append({"kind": kind, "from_s": open_at.pop(kind), "to_s": float(event["at_s"])})
+    spans += [{"kind": kind, "from_s": at_s, "to_s": end_s} for kind, at_s in open_at.items()]
+    return sorted(spans, key=lambda span: span["from_s"])

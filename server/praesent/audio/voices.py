@@ -95,14 +95,3 @@ class BackgroundVoices:
             self.heard = not self.heard
             self._run = 0
             self.changes.append((round(self._frames * _FRAME_S, 3), self.heard))
-
-    def spans(self, end_s: float) -> list[dict[str, float]]:
-        """The stretches voices were heard (``from_s``, ``to_s``), the last one open to
-        ``end_s``."""
-        found: list[dict[str, float]] = []
-        for at_s, heard in self.changes:
-            if heard:
-                found.append({"from_s": at_s, "to_s": end_s})
-            elif found:
-                found[-1]["to_s"] = at_s
-        return found

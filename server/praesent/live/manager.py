@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 
 from praesent import logs
+from praesent.analysis import warning_spans
 from praesent.audio import SAMPLE_RATE
 from praesent.audio.vad_batch import BatchedVad
 from praesent.core.event_log import event_from_dict
@@ -45,7 +46,6 @@ from praesent.live.stored_log import (
     logged,
     speech_cut_at,
     to_stored,
-    warning_spans,
 )
 from praesent.live.writer import EventWriter
 from praesent.speakers.profiles import MAX_SAMPLE_SPEECH_S

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from praesent.analysis import analysis_from_events
+from praesent.analysis import analysis_from_events, warning_spans
 from praesent.audio import SAMPLE_RATE
 from praesent.core.event_log import event_from_dict
 from praesent.live.hub import LoggedEvent
@@ -39,22 +39,6 @@ def analysis_from_log(store: EventStore, session_id: str) -> dict[str, Any]:
     warnings = [logged(item) for item in stored if item.type == "warning"]
     analysis["warnings"] = warning_spans(warnings, duration)
     return analysis
-
-
-def warning_spans(warnings: list[LoggedEvent], end_s: float) -> list[dict[str, Any]]:
-    """Each stretch a live warning held (echo, voices around the seller), from the logged
-    ``warning`` events: from the one that raised it to the one that took it back, or to
-    ``end_s``."""
-    spans: list[dict[str, Any]] = []
-    open_at: dict[str, float] = {}
-    for event in warnings:
-        kind = str(event.get("kind"))
-        if event.get("active") and kind not in open_at:
-            open_at[kind] = float(event["at_s"])
-        elif not event.get("active") and kind in open_at:
-            spans.append({"kind": kind, "from_s": open_at.pop(kind), "to_s": float(event["at_s"])})
-    spans += [{"kind": kind, "from_s": at_s, "to_s": end_s} for kind, at_s in open_at.items()]
-    return sorted(spans, key=lambda span: span["from_s"])
 
 
 def gap_span(event: dict[str, Any]) -> dict[str, float]:
